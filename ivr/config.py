@@ -1,0 +1,105 @@
+"""Settings from the environment, each with a documented default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+import phonenumbers
+
+from .errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the line; `ENV` maps each to its environment variable."""
+
+    data_dir: Path = ROOT / "data"
+    prompts_dir: Path = ROOT / "prompts"
+    auth_token: str | None = None  # TWILIO_AUTH_TOKEN: when set, every webhook must be signed
+    allow_unsigned: bool = False  # IVR_ALLOW_UNSIGNED=1: production entry without a token (never live)
+    public_url: str | None = None  # the https://host Twilio calls, when a proxy hides it
+    proxy_hops: int = 0  # how many proxies in front set X-Forwarded-Proto/-Host
+    voice: str = "Polly.Lea-Neural"
+    max_tries: int = 2  # wrong keys or silences in a menu before the psychologists
+    gather_timeout: int = 5  # seconds of silence before a menu counts as unanswered
+    dial_timeout: int = 30  # seconds the platform rings before the caller hears its number
+    platform_number: str | None = None  # dial this instead of the platform (a staging phone)
+    caller_id: str | None = None  # number shown to the platform (your Twilio number), for anonymity
+    simulator: bool = False  # serve the browser keypad (on in development)
+
+    ENV = {
+        "data_dir": "IVR_DATA_DIR",
+        "prompts_dir": "IVR_PROMPTS_DIR",
+        "auth_token": "TWILIO_AUTH_TOKEN",
+        "allow_unsigned": "IVR_ALLOW_UNSIGNED",
+        "public_url": "IVR_PUBLIC_URL",
+        "proxy_hops": "IVR_PROXY_HOPS",
+        "voice": "IVR_VOICE",
+        "max_tries": "IVR_MAX_TRIES",
+        "gather_timeout": "IVR_GATHER_TIMEOUT",
+        "dial_timeout": "IVR_DIAL_TIMEOUT",
+        "platform_number": "IVR_PLATFORM_NUMBER",
+        "caller_id": "IVR_CALLER_ID",
+        "simulator": "IVR_SIMULATOR",
+    }
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+        """Read settings from the environment; raise ConfigError naming a bad variable."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            name = cls.ENV[f.name]
+            raw = environ.get(name, "").strip()
+            if raw:
+                values[f.name] = _convert(name, f.type, raw)
+        return replace(cls(**values), **overrides).checked()
+
+    def checked(self) -> Settings:
+        """Check values that have a shape; return self."""
+        limits = {"max_tries": (1, 5), "gather_timeout": (1, 30), "dial_timeout": (5, 120),
+                  "proxy_hops": (0, 5)}
+        for name, (low, high) in limits.items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ConfigError(f"{self.ENV[name]}={value} is out of range ({low} to {high})")
+        for name in ("platform_number", "caller_id"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, e164(value, self.ENV[name]))
+        if self.public_url is not None and not self.public_url.startswith(("https://", "http://")):
+            raise ConfigError(f"IVR_PUBLIC_URL must start with https://, got {self.public_url!r}")
+        return self
+
+
+def e164(number: str, name: str) -> str:
+    """Return a phone number in E.164; raise ConfigError naming the setting."""
+    try:
+        parsed = phonenumbers.parse(number, "FR")
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise ConfigError(f"{name} is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _convert(name: str, kind: str, raw: str):
+    if "bool" in kind:
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+    if "int" in kind:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if "Path" in kind:
+        return Path(raw)
+    return raw

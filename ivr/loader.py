@@ -1,0 +1,47 @@
+"""Load the flow, directory and prompts from disk into one validated Flow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .directory import parse_directory
+from .errors import FlowError, Problem
+from .flow import Flow, parse_nodes
+from .prompts import parse_prompts
+from .validate import edges, validate
+from .yamlio import YamlFileError, load_yaml
+
+FLOW_FILE = "flow.yaml"
+DIRECTORY_FILE = "directory.yaml"
+PROMPTS_FILE = "fr.yaml"
+
+
+def _read(path: Path, label: str, problems: list[Problem]):
+    try:
+        return load_yaml(path)
+    except YamlFileError as exc:
+        problems.append(Problem(label, exc.problem.where, exc.problem.message))
+        return None
+
+
+def load_flow(data_dir: Path, prompts_dir: Path) -> Flow:
+    """Read and validate everything; raise FlowError listing every problem found."""
+    data_dir, prompts_dir = Path(data_dir), Path(prompts_dir)
+    flow_label = f"{data_dir.name}/{FLOW_FILE}"
+    directory_label = f"{data_dir.name}/{DIRECTORY_FILE}"
+    prompts_label = f"{prompts_dir.name}/{PROMPTS_FILE}"
+    problems: list[Problem] = []
+
+    raw_directory = _read(data_dir / DIRECTORY_FILE, directory_label, problems)
+    raw_prompts = _read(prompts_dir / PROMPTS_FILE, prompts_label, problems)
+    raw_flow = _read(data_dir / FLOW_FILE, flow_label, problems)
+    unreadable = bool(problems)  # what a broken file would add is noise
+    services = parse_directory(raw_directory or {"services": {}}, directory_label, problems)
+    prompts, mentions = parse_prompts(raw_prompts or {"prompts": {}}, prompts_label, services, problems)
+    entry, operator, nodes = parse_nodes(raw_flow or {"nodes": {}}, flow_label, problems)
+    if not unreadable:
+        problems += validate(entry, operator, nodes, services, prompts, flow_label, prompts_label)
+    if problems:
+        raise FlowError(problems)
+    return Flow(entry=entry, operator=operator, nodes=nodes, services=services, prompts=prompts,
+                mentions=mentions, edges=edges(nodes, operator))

@@ -1,0 +1,113 @@
+"""Render TwiML from the flow: pure functions of (flow, settings, step), no Flask."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+
+from .call import Step
+from .config import Settings
+from .directory import Service
+from .flow import KEY_PROMPTS, Department, Flow, Menu, Readout, Transfer
+
+LANGUAGE = "fr-FR"
+KEY_URL = "/voice/key"
+DIAL_URL = "/voice/dial"
+NUMBER_RATE = "90%"  # numbers are read a little slower than speech
+RING_TONE = "fr"
+
+
+class Renderer:
+    """Turn steps into TwiML documents; every document is built once, then reused."""
+
+    def __init__(self, flow: Flow, settings: Settings) -> None:
+        self.flow = flow
+        self.settings = settings
+        self.ssml = settings.voice.startswith(("Polly.", "Google."))
+        self.render = lru_cache(maxsize=4096)(self._render)
+        self.hangup = _hangup()
+        self.fallback = self._fallback()
+
+    # -- building blocks ------------------------------------------------------------------
+    def _say(self, parent, text: str) -> None:
+        parent.say(text, voice=self.settings.voice, language=LANGUAGE)
+
+    def _prompts(self, parent, keys) -> None:
+        for key in keys:
+            self._say(parent, self.flow.prompts[key])
+
+    def _number(self, parent, service: Service) -> None:
+        """Say a number in French words, group by group, a little slower."""
+        if self.ssml:
+            say = parent.say(voice=self.settings.voice, language=LANGUAGE)
+            say.prosody(service.spoken, rate=NUMBER_RATE)
+        else:
+            self._say(parent, service.spoken)
+
+    def _dial_number(self, service: Service) -> str:
+        if service.id == self.flow.platform.id and self.settings.platform_number:
+            return self.settings.platform_number
+        return service.dial
+
+    def _dial(self, parent, service: Service, action: str | None) -> None:
+        kwargs = dict(timeout=self.settings.dial_timeout, answer_on_bridge=True, ring_tone=RING_TONE)
+        if action:
+            kwargs.update(action=action, method="POST")
+        if self.settings.caller_id:
+            kwargs["caller_id"] = self.settings.caller_id
+        dial: Dial = parent.dial(**kwargs)
+        dial.number(self._dial_number(service))
+
+    def option_text(self, option) -> str:
+        """Say one menu choice: "<label>, tapez <key>."."""
+        p = self.flow.prompts
+        return f"{p[option.say]}, {p['press']} {p[KEY_PROMPTS[option.key]]}."
+
+    # -- documents --------------------------------------------------------------------------
+    def _render(self, step: Step) -> str:
+        node = self.flow.nodes[step.position.node]
+        response = VoiceResponse()
+        if step.arrived:
+            self._prompts(response, node.intro)
+        if isinstance(node, Transfer):
+            self._dial(response, self.flow.services[node.service],
+                       f"{DIAL_URL}?{step.position.query()}")
+            return str(response)
+        url = f"{KEY_URL}?{step.position.query()}"
+        gather: Gather = response.gather(
+            action=url, method="POST", timeout=self.settings.gather_timeout, finish_on_key="",
+            num_digits=2 if isinstance(node, Department) else 1,
+        )
+        if step.notice:
+            self._prompts(gather, [step.notice])
+        self._prompts(gather, node.say)
+        if isinstance(node, Menu):
+            for option in node.options:
+                self._say(gather, self.option_text(option))
+        elif isinstance(node, Readout):
+            service = self.flow.services[node.service]
+            self._number(gather, service)
+            self._prompts(gather, ["readout_repeat"])
+            self._number(gather, service)
+            self._prompts(gather, ["readout_options"])
+        # No key at all: Twilio falls through to here, and the silence is handled like a key.
+        response.redirect(url, method="POST")
+        return str(response)
+
+    def _fallback(self) -> str:
+        """Build the answer for any fault: put through to the platform, and read its number."""
+        platform = self.flow.platform
+        response = VoiceResponse()
+        self._prompts(response, ["fallback"])
+        self._dial(response, platform, action=None)
+        for _ in range(2):
+            self._prompts(response, ["fallback_number"])
+            self._number(response, platform)
+        return str(response)
+
+
+def _hangup() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)
