@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
 
 from .directory import parse_directory
 from .errors import FlowError, Problem
@@ -35,13 +36,13 @@ def load_flow(data_dir: Path, prompts_dir: Path) -> Flow:
     raw_directory = _read(data_dir / DIRECTORY_FILE, directory_label, problems)
     raw_prompts = _read(prompts_dir / PROMPTS_FILE, prompts_label, problems)
     raw_flow = _read(data_dir / FLOW_FILE, flow_label, problems)
-    unreadable = bool(problems)  # what a broken file would add is noise
-    services = parse_directory(raw_directory or {"services": {}}, directory_label, problems)
-    prompts, mentions = parse_prompts(raw_prompts or {"prompts": {}}, prompts_label, services, problems)
-    entry, operator, nodes = parse_nodes(raw_flow or {"nodes": {}}, flow_label, problems)
-    if not unreadable:
-        problems += validate(entry, operator, nodes, services, prompts, flow_label, prompts_label)
+    if problems:  # an unreadable file: what the others would add is noise
+        raise FlowError(problems)
+    services = parse_directory(raw_directory, directory_label, problems)
+    prompts, mentions = parse_prompts(raw_prompts, prompts_label, services, problems)
+    entry, operator, nodes = parse_nodes(raw_flow, flow_label, problems)
+    problems += validate(entry, operator, nodes, services, prompts, flow_label, prompts_label)
     if problems:
         raise FlowError(problems)
-    return Flow(entry=entry, operator=operator, nodes=nodes, services=services, prompts=prompts,
+    return Flow(entry=entry, operator=operator, nodes=MappingProxyType(nodes), services=services, prompts=prompts,
                 mentions=mentions, edges=edges(nodes, operator))

@@ -32,6 +32,8 @@ def parse_prompts(raw: Any, file: str, services: Mapping[str, Service],
         if not isinstance(template, str) or not template.strip():
             problems.append(Problem(file, where, f"expected a sentence, got {template!r}"))
             continue
+        # A faulty prompt is reported, yet kept, so nodes using it are not reported too.
+        texts[str(key)] = " ".join(template.split())
         if _DIGIT.search(template):
             problems.append(Problem(file, where, "digits are not read well by the speech engine: "
                                     "write a number as {service_id} (a service of "
@@ -42,9 +44,9 @@ def parse_prompts(raw: Any, file: str, services: Mapping[str, Service],
         except ValueError as exc:
             problems.append(Problem(file, where, f"bad braces: {exc}"))
             continue
-        missing = [f for f in fields if f not in services or not services[f].words]
-        if missing:
-            problems.append(Problem(file, where, f"unknown service(s) {', '.join(map(repr, missing))} "
+        unknown = [f for f in fields if f not in services]
+        if unknown:
+            problems.append(Problem(file, where, f"unknown service(s) {', '.join(map(repr, unknown))} "
                                     f"in {{...}}; known: {', '.join(sorted(services))}"))
             continue
         if fields:

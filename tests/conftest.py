@@ -1,0 +1,66 @@
+"""Fixtures: app -> client -> caller, and a copy of the data to break."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ivr import create_app
+from ivr.config import ROOT
+from ivr.loader import load_flow
+
+from .caller import Caller
+
+CALLER_NUMBER = "+33612345678"  # a recognisable fake caller; must never leak anywhere
+
+
+@pytest.fixture(scope="session")
+def flow():
+    return load_flow(ROOT / "data", ROOT / "prompts")
+
+
+@pytest.fixture
+def app():
+    return create_app(dev=True)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def caller(client):
+    return Caller(client, caller_number=CALLER_NUMBER)
+
+
+class DataCopy:
+    """A copy of data/ and prompts/ in a temporary folder, edited as YAML."""
+
+    def __init__(self, root: Path) -> None:
+        self.data = root / "data"
+        self.prompts = root / "prompts"
+        shutil.copytree(ROOT / "data", self.data)
+        shutil.copytree(ROOT / "prompts", self.prompts, ignore=shutil.ignore_patterns("audio", "recordings"))
+
+    def path(self, name: str) -> Path:
+        return {"flow": self.data / "flow.yaml", "directory": self.data / "directory.yaml",
+                "prompts": self.prompts / "fr.yaml"}[name]
+
+    def edit(self, name: str, change) -> None:
+        """Load one file, let `change` mutate the parsed YAML, write it back."""
+        path = self.path(name)
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        change(doc)
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    def load(self):
+        return load_flow(self.data, self.prompts)
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    return DataCopy(tmp_path)
