@@ -57,7 +57,8 @@ def back(flow: Flow, pos: Position) -> Step:
 
 
 def _miss(flow: Flow, pos: Position, notice: str, max_tries: int) -> Step:
-    if pos.tries + 1 >= max_tries:
+    # Silence at the first menu is the "stay on the line" the caller was promised.
+    if pos.tries + 1 >= max_tries or (pos.node == flow.entry and notice == "silence_reprompt"):
         return go(pos, flow.operator)
     return Step(replace(pos, tries=pos.tries + 1), notice=notice)
 

@@ -26,11 +26,12 @@ class Settings:
     proxy_hops: int = 0  # how many proxies in front set X-Forwarded-Proto/-Host
     voice: str = "Polly.Lea-Neural"
     max_tries: int = 2  # wrong keys or silences in a menu before the psychologists
-    gather_timeout: int = 5  # seconds of silence before a menu counts as unanswered
+    gather_timeout: int = 3  # seconds of silence after a menu before it counts as unanswered
     dial_timeout: int = 30  # seconds the platform rings before the caller hears its number
     platform_number: str | None = None  # dial this instead of the platform (a staging phone)
     caller_id: str | None = None  # number shown to the platform (your Twilio number), for anonymity
     simulator: bool = False  # serve the browser keypad (on in development)
+    audio_base_url: str | None = None  # serve the prompts' audio files from here (a CDN) instead
 
     ENV = {
         "data_dir": "IVR_DATA_DIR",
@@ -46,6 +47,7 @@ class Settings:
         "platform_number": "IVR_PLATFORM_NUMBER",
         "caller_id": "IVR_CALLER_ID",
         "simulator": "IVR_SIMULATOR",
+        "audio_base_url": "IVR_AUDIO_BASE_URL",
     }
 
     @classmethod
@@ -74,6 +76,8 @@ class Settings:
                 object.__setattr__(self, name, e164(value, self.ENV[name]))
         if self.public_url is not None and not self.public_url.startswith(("https://", "http://")):
             raise ConfigError(f"IVR_PUBLIC_URL must start with https://, got {self.public_url!r}")
+        if self.audio_base_url is not None and not self.audio_base_url.startswith(("https://", "http://")):
+            raise ConfigError(f"IVR_AUDIO_BASE_URL must start with https://, got {self.audio_base_url!r}")
         return self
 
 

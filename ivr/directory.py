@@ -52,8 +52,9 @@ class Service:
 
     @property
     def spoken(self) -> str:
-        """Say the number as one phrase, groups separated by commas."""
-        return ", ".join(self.words)
+        """Say the number as one phrase: commas (short pauses) between groups of a long number,
+        none in a short one ("trente et un quatorze")."""
+        return (", " if len(self.words) > 2 else " ").join(self.words)
 
 
 def _parse_number(written: str, where: str, file: str, problems: list[Problem]) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
@@ -21,9 +22,12 @@ RING_TONE = "fr"
 class Renderer:
     """Turn steps into TwiML documents; every document is built once, then reused."""
 
-    def __init__(self, flow: Flow, settings: Settings) -> None:
+    def __init__(self, flow: Flow, settings: Settings, audio: Mapping[str, str] | None = None,
+                 numbers: Mapping[str, str] | None = None) -> None:
         self.flow = flow
         self.settings = settings
+        self.audio = audio or {}  # prompt key -> URL of its recording, played instead of said
+        self.numbers = numbers or {}  # service id -> URL of its number assembled from clips
         self.ssml = settings.voice.startswith(("Polly.", "Google."))
         self.render = lru_cache(maxsize=4096)(self._render)
         self.hangup = _hangup()
@@ -35,11 +39,16 @@ class Renderer:
 
     def _prompts(self, parent, keys) -> None:
         for key in keys:
-            self._say(parent, self.flow.prompts[key])
+            if key in self.audio:
+                parent.play(self.audio[key])
+            else:
+                self._say(parent, self.flow.prompts[key])
 
     def _number(self, parent, service: Service) -> None:
         """Say a number in French words, group by group, a little slower."""
-        if self.ssml:
+        if service.id in self.numbers:
+            parent.play(self.numbers[service.id])
+        elif self.ssml:
             say = parent.say(voice=self.settings.voice, language=LANGUAGE)
             say.prosody(service.spoken, rate=NUMBER_RATE)
         else:
@@ -60,9 +69,25 @@ class Renderer:
         dial.number(self._dial_number(service))
 
     def option_text(self, option) -> str:
-        """Say one menu choice: "<label>, tapez <key>."."""
+        """Say one menu choice: "<label> : tapez <key>."."""
         p = self.flow.prompts
-        return f"{p[option.say]}, {p['press']} {p[KEY_PROMPTS[option.key]]}."
+        return f"{p[option.say]} : {p['press']} {p[KEY_PROMPTS[option.key]]}."
+
+    def _option(self, parent, option) -> None:
+        """Offer one menu choice, playing whichever of its parts are recorded."""
+        label, key = option.say, KEY_PROMPTS[option.key]
+        if not {label, "press", key} & self.audio.keys():
+            self._say(parent, self.option_text(option))
+            return
+        p = self.flow.prompts
+        if label in self.audio:
+            self._prompts(parent, [label])
+        else:
+            self._say(parent, f"{p[label]},")
+        if {"press", key} <= self.audio.keys():
+            self._prompts(parent, ["press", key])
+        else:
+            self._say(parent, f"{p['press']} {p[key]}.")
 
     # -- documents --------------------------------------------------------------------------
     def _render(self, step: Step) -> str:
@@ -84,7 +109,7 @@ class Renderer:
         self._prompts(gather, node.say)
         if isinstance(node, Menu):
             for option in node.options:
-                self._say(gather, self.option_text(option))
+                self._option(gather, option)
         elif isinstance(node, Readout):
             service = self.flow.services[node.service]
             self._number(gather, service)

@@ -47,8 +47,7 @@ def test_every_route_reaches_its_outcome(caller, node_id):
     (("1", "5"), "zéro six, zéro huit, vingt-huit, vingt-cinq, quatre-vingt-neuf", None),
     (("1", "2", "14"), "zéro deux, trente et un, quatre-vingt-six, trente-huit, vingt-huit", None),
     (("1", "4", "1", "14"), "zéro deux, trente et un, quatre-vingt-six, trente-huit, vingt-huit", None),
-    (("2",), None, PLATFORM),  # infirmier, sage-femme... -> the platform
-    (("3",), None, PLATFORM),  # pharmacien -> the platform
+    (("2",), None, PLATFORM),  # infirmier, sage-femme, pharmacien... -> the platform
     (("0",), None, PLATFORM),
 ])
 def test_seed_routes(caller, keys, number_words, dialled):
@@ -58,12 +57,16 @@ def test_seed_routes(caller, keys, number_words, dialled):
         assert doc.text.count(number_words) == 2
 
 
-def test_greeting_says_emergency_numbers_before_any_menu(caller):
+def test_greeting_then_emergency_numbers_then_stay_on_the_line_then_the_menu(caller):
     doc = caller.answer()
-    before_keypad = [" ".join(s.itertext()) for s in doc.root.findall("Say")]
-    assert any("quinze" in s and "cent douze" in s for s in before_keypad)
-    assert any("trente et un, quatorze" in s for s in before_keypad)
-    assert "restez en ligne" in " ".join(doc.says()[len(before_keypad):])
+    says = doc.says()
+    assert [" ".join(s.itertext()) for s in doc.root.findall("Say")] == [FLOW.prompts["greeting"]], \
+        "only the greeting cannot be cut by a key"
+    emergency = next(i for i, s in enumerate(says) if "quinze" in s)
+    assert "cent douze" in says[emergency] and "trente et un quatorze" in says[emergency]
+    stay = next(i for i, s in enumerate(says) if "restez en ligne" in s)
+    first_option = next(i for i, s in enumerate(says) if "tapez un" in s)
+    assert 0 < emergency < stay < first_option
 
 
 def test_unknown_department_offers_the_platform(caller):
@@ -72,12 +75,19 @@ def test_unknown_department_offers_the_platform(caller):
     assert caller.press("0").dialled == PLATFORM
 
 
-def test_silence_reprompts_once_then_puts_through(caller):
+def test_silence_at_the_first_menu_puts_through_at_once(caller):
     caller.answer()
     doc = caller.silence()
-    assert doc.node == FLOW.entry
+    assert doc.dialled == PLATFORM
+    assert doc.says() == [FLOW.prompts["connecting"]]
+
+
+def test_silence_in_a_later_menu_reprompts_once_then_puts_through(caller):
+    caller.keys("1")
+    doc = caller.silence()
+    assert doc.node == "doctor_needs"
     assert FLOW.prompts["silence_reprompt"] in doc.text
-    assert FLOW.prompts["greeting"] not in doc.text, "the greeting is said once"
+    assert FLOW.prompts["need_question"] in doc.text
     assert caller.silence().dialled == PLATFORM
 
 
@@ -181,12 +191,11 @@ def test_platform_number_can_point_at_a_staging_phone():
 def _all_documents(caller_factory):
     """Yield every document of every route, plus silences and misses."""
     for node_id in sorted(PATHS):
-        caller = caller_factory()
-        doc = caller.keys(*PATHS[node_id])
+        doc = caller_factory().keys(*PATHS[node_id])
         yield doc
         if doc.gather is not None:
-            yield caller.silence()
-            yield caller.press("9")
+            yield caller_factory().keys(*PATHS[node_id], "")
+            yield caller_factory().keys(*PATHS[node_id], "9")
 
 
 def test_every_say_is_french_and_never_digits(client):

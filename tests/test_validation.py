@@ -43,7 +43,7 @@ BROKEN = [
      ["operator", "transfer node"]),
     ("bad entry", "flow", lambda d: d.update(entry="start"),
      ["entry", "unknown node 'start'"]),
-    ("failure node is a transfer", "flow", lambda d: d["nodes"]["psychologist"].update(on_failure="pharmacist"),
+    ("failure node is a transfer", "flow", lambda d: d["nodes"]["psychologist"].update(on_failure="other_professions"),
      ["nodes.psychologist.on_failure", "menu or read-out"]),
     ("département of one digit", "flow", lambda d: d["nodes"]["cdo_lookup"]["services"].update({"7": "cdo_14"}),
      ["nodes.cdo_lookup.services.7", "two digits"]),
@@ -114,10 +114,11 @@ def test_duplicate_yaml_keys_are_refused(data_copy):
 def test_yaml_keeps_keys_and_words_as_typed(data_copy):
     """`1`, `yes`, `on` and `0800` stay text: no integer key, no boolean, no octal."""
     path = data_copy.path("flow")
-    text = path.read_text(encoding="utf-8").replace('{key: "3", say: opt_pharmacist', "{key: 3, say: opt_pharmacist")
+    text = path.read_text(encoding="utf-8").replace('{key: "2", say: opt_other', "{key: 2, say: opt_other")
+    assert "{key: 2, say" in text
     path.write_text(text, encoding="utf-8")
     flow = data_copy.load()
-    assert flow.nodes["welcome"].option("3").target == "pharmacist"
+    assert flow.nodes["welcome"].option("2").target == "other_professions"
     from ivr.yamlio import load_yaml
     path.write_text("a: yes\nb: on\nc: 0800\nd: 14\ne: true\n", encoding="utf-8")
     assert load_yaml(path) == {"a": "yes", "b": "on", "c": "0800", "d": "14", "e": True}
