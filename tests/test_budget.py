@@ -63,7 +63,8 @@ def test_budget_counts_each_sentence_and_the_silence(budget, line):
 
 def test_a_wordy_greeting_breaks_the_budget(data_copy):
     data_copy.edit("prompts", lambda d: d["prompts"].update(
-        greeting=d["prompts"]["greeting"] + " Nous sommes là pour vous, quelle que soit votre difficulté."))
+        greeting=d["prompts"]["greeting"] + " Des psychologues vous écoutent, jour et nuit, en toute"
+                 " confidentialité, quelle que soit votre difficulté."))
     app = create_app({"data_dir": data_copy.data, "prompts_dir": data_copy.prompts}, dev=True)
     line = app.extensions["ivr"]
     assert Budget(line.flow, line.renderer).zero_caller().seconds > ZERO_BUDGET
