@@ -1,0 +1,102 @@
+// The keypad page: each step posts what the caller does, with the state the server last gave.
+"use strict";
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const status = $("status"), transcript = $("transcript"), entry = $("entry");
+  const keys = document.querySelectorAll("#keypad button");
+  let state = null, waiting = null, typed = "", busy = false;
+
+  function say(text) {
+    if (!$("speak").checked || !("speechSynthesis" in window)) return;
+    const utterance = new SpeechSynthesisUtterance(text);
+    utterance.lang = "fr-FR";
+    window.speechSynthesis.speak(utterance);
+  }
+
+  function show(event) {
+    const item = document.createElement("li");
+    item.className = event.kind;
+    const at = document.createElement("span");
+    at.className = "at";
+    at.textContent = event.at.toFixed(1) + " s";
+    const verb = document.createElement("span");
+    verb.className = "verb";
+    verb.textContent = event.label;
+    item.append(at, verb, document.createTextNode(event.text));
+    transcript.append(item);
+    item.scrollIntoView({ block: "nearest" });
+    if (event.kind === "say") say(event.text);
+  }
+
+  function render() {
+    const inCall = waiting !== null;
+    $("call").disabled = inCall || busy;
+    $("hangup").disabled = !inCall || busy;
+    const gathering = inCall && waiting.kind === "gather" && !busy;
+    keys.forEach((b) => { b.disabled = !gathering; });
+    $("silence").disabled = !gathering;
+    $("transfer").hidden = !(inCall && waiting.kind === "dial");
+    entry.textContent = typed ? "Keys: " + typed : "";
+    if (!inCall) return;
+    status.textContent = waiting.kind === "dial"
+      ? "Ringing " + waiting.numbers.join(", ") + ": choose how the transfer ends."
+      : "The menu waits for " + (waiting.numDigits ? waiting.numDigits + " key(s)" : "keys")
+        + " (" + waiting.timeout + " s of silence, then it times out).";
+  }
+
+  async function step(body) {
+    busy = true;
+    render();
+    try {
+      const response = await fetch("/simulator/step", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ ...body, state }),
+      });
+      const answer = await response.json();
+      if (!response.ok) throw new Error(answer.error || response.statusText);
+      answer.events.forEach(show);
+      state = answer.state;
+      waiting = answer.waiting;
+      if (answer.error) status.textContent = "The call failed: " + answer.error;
+      else if (answer.ended) status.textContent = "Call ended (" + answer.ended + ").";
+    } catch (error) {
+      state = null; waiting = null;
+      status.textContent = "The simulator failed: " + error.message;
+    } finally {
+      busy = false;
+      typed = "";
+      render();
+    }
+  }
+
+  function press(key) {
+    if (!waiting || waiting.kind !== "gather" || busy) return;
+    if ("speechSynthesis" in window) window.speechSynthesis.cancel(); // a key cuts the prompt, as on a phone
+    const finish = waiting.finishOnKey;
+    if (finish && key === finish) { step({ action: "keys", keys: typed + key }); return; }
+    typed += key;
+    render();
+    if (!waiting.numDigits || typed.length >= waiting.numDigits) step({ action: "keys", keys: typed });
+  }
+
+  $("call").addEventListener("click", () => {
+    transcript.replaceChildren();
+    state = null;
+    status.textContent = "Calling…";
+    step({ action: "start" });
+  });
+  $("hangup").addEventListener("click", () => {
+    if ("speechSynthesis" in window) window.speechSynthesis.cancel();
+    step({ action: "hangup" });
+  });
+  // Silence: the menu times out; keys typed so far are sent, as Twilio does on a timeout.
+  $("silence").addEventListener("click", () => step(typed ? { action: "keys", keys: typed } : { action: "silence" }));
+  keys.forEach((b) => b.addEventListener("click", () => press(b.dataset.key)));
+  document.querySelectorAll("#transfer button").forEach((b) =>
+    b.addEventListener("click", () => step({ action: "dial", status: b.dataset.status })));
+  document.addEventListener("keydown", (event) => {
+    if (event.target instanceof HTMLInputElement || event.ctrlKey || event.metaKey || event.altKey) return;
+    if ("0123456789*#".includes(event.key) && event.key.length === 1) { event.preventDefault(); press(event.key); }
+  });
+  render();
+})();
