@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ivr import create_app
 
-from .caller import Caller, Doc
+from .caller import Doc
 from .twiml_vocabulary import problems
 
 APP = create_app(dev=True)
@@ -82,7 +82,7 @@ _CACHE: dict[str, str] = {}
 
 def _reachable_gather_urls() -> dict[str, str]:
     if not _CACHE:
-        for state, doc in explore().items():
+        for doc in explore().values():
             if doc.gather is not None:
                 _CACHE.setdefault(doc.node, doc.gather.get("action"))
     return _CACHE
