@@ -12,6 +12,7 @@ from .config import Settings
 from .errors import ConfigError, FlowError
 from .flow import SYNTHETIC_SEP
 from .loader import load_flow
+from .prompts_cli import prompts
 from .report import number_uses, unused_services
 
 
@@ -78,3 +79,6 @@ def serve(host: str, port: int) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Voice webhook: http://{host}:{port}/voice  (fallback: /voice/fallback)")
     app.run(host=host, port=port)
+
+
+main.add_command(prompts)

@@ -7,22 +7,26 @@ from dataclasses import dataclass
 from .config import Settings
 from .flow import Flow
 from .loader import load_flow
+from .recordings import Audio, audio_base, load_audio
 from .security import SignatureCheck
 from .twiml import Renderer
 
 
 @dataclass(frozen=True)
 class Line:
-    """The validated flow, the settings, the renderer and the signature check."""
+    """The validated flow, the settings, the renderer, the signature check and the recorded prompts."""
 
     flow: Flow
     settings: Settings
     renderer: Renderer
     signature_check: SignatureCheck | None
+    audio: Audio = Audio()  # recorded prompts, checked once here: a file gone later is not noticed
 
     @classmethod
     def build(cls, settings: Settings) -> Line:
         """Load and validate the flow; raise FlowError when it is broken."""
         flow = load_flow(settings.data_dir, settings.prompts_dir)
         check = SignatureCheck(settings.auth_token, settings.public_url) if settings.auth_token else None
-        return cls(flow=flow, settings=settings, renderer=Renderer(flow, settings), signature_check=check)
+        audio = load_audio(flow, settings.prompts_dir, audio_base(settings))
+        return cls(flow=flow, settings=settings, renderer=Renderer(flow, settings, audio.urls, audio.numbers),
+                   signature_check=check, audio=audio)

@@ -80,14 +80,15 @@ class Renderer:
             self._say(parent, self.option_text(option))
             return
         p = self.flow.prompts
+        text, key_text = self.option_text(option), f"{p['press']} {p[key]}."
         if label in self.audio:
             self._prompts(parent, [label])
-        else:
-            self._say(parent, f"{p[label]},")
+        else:  # the label with its punctuation, as option_text writes it
+            self._say(parent, text.removesuffix(key_text).rstrip())
         if {"press", key} <= self.audio.keys():
             self._prompts(parent, ["press", key])
         else:
-            self._say(parent, f"{p['press']} {p[key]}.")
+            self._say(parent, key_text)
 
     # -- documents --------------------------------------------------------------------------
     def _render(self, step: Step) -> str:

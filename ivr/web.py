@@ -7,7 +7,7 @@ import traceback
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
-from . import call
+from . import call, recordings
 from .position import parse_position
 from .twiml import Renderer
 
@@ -100,6 +100,7 @@ def register(app: Flask) -> None:
     """Attach the webhooks and the health check to an app."""
     app.register_blueprint(bp)
     app.register_blueprint(health)
+    app.register_blueprint(recordings.bp)
 
 
 __all__ = ["register", "Renderer"]
