@@ -40,4 +40,8 @@ def create_app(test_config: dict[str, Any] | None = None, dev: bool | None = Non
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=settings.proxy_hops, x_host=settings.proxy_hops,
                                 x_port=settings.proxy_hops, x_prefix=settings.proxy_hops)
     register(app)
+    if dev or settings.simulator:
+        from .keypad import keypad  # the browser keypad: in development, or when IVR_SIMULATOR=1
+
+        app.register_blueprint(keypad)
     return app

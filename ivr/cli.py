@@ -82,3 +82,8 @@ def serve(host: str, port: int) -> None:
 
 
 main.add_command(prompts)
+
+from .sim_cli import call_command, routes_command  # noqa: E402 (commands defined in their own module)
+
+main.add_command(call_command)
+main.add_command(routes_command)
