@@ -87,3 +87,7 @@ from .sim_cli import call_command, routes_command  # noqa: E402 (commands define
 
 main.add_command(call_command)
 main.add_command(routes_command)
+
+from .budget_cli import budget  # noqa: E402
+
+main.add_command(budget)

@@ -68,3 +68,14 @@ def test_a_wordy_greeting_breaks_the_budget(data_copy):
     app = create_app({"data_dir": data_copy.data, "prompts_dir": data_copy.prompts}, dev=True)
     line = app.extensions["ivr"]
     assert Budget(line.flow, line.renderer).zero_caller().seconds > ZERO_BUDGET
+
+
+def test_budget_command_prints_the_figures():
+    from click.testing import CliRunner
+
+    from ivr.cli import main
+    result = CliRunner().invoke(main, ["budget"])
+    assert result.exit_code == 0, result.output
+    assert "(a) presses nothing" in result.output and "-> 0 800 800 854" in result.output
+    social = next(line for line in result.output.splitlines() if "social_help" in line)
+    assert "keys 1 3" in social and "09 80 80 03 07" in social
