@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import call
@@ -22,13 +23,18 @@ class Heard:
     number: bool  # a number read slowly
 
 
-def heard(document: str) -> list[Heard]:
-    """List the sentences of a TwiML document in the order they are said."""
+def heard(document: str, played: Mapping[str, tuple[float, bool]] | None = None) -> list[Heard]:
+    """List what a TwiML document says or plays, in order; `played` gives each audio URL's
+    seconds and whether it is a number."""
     out = []
-    for say in ET.fromstring(document).iter("Say"):
-        slow = say.find("prosody") is not None
-        text = " ".join("".join(say.itertext()).split())
-        out.append(Heard(text, speech_seconds(text, _RATE if slow else 1.0), slow))
+    for verb in ET.fromstring(document).iter():
+        if verb.tag == "Say":
+            slow = verb.find("prosody") is not None
+            text = " ".join("".join(verb.itertext()).split())
+            out.append(Heard(text, speech_seconds(text, _RATE if slow else 1.0), slow))
+        elif verb.tag == "Play":
+            seconds, number = (played or {}).get((verb.text or "").strip(), (0.0, False))
+            out.append(Heard((verb.text or "").strip(), seconds, number))
     return out
 
 
@@ -45,15 +51,20 @@ class Route:
 class Budget:
     """Walk the rendered flow and add up listening and waiting time."""
 
-    def __init__(self, flow: Flow, renderer: Renderer) -> None:
+    def __init__(self, flow: Flow, renderer: Renderer, audio=None) -> None:
         self.flow, self.renderer = flow, renderer
+        # Recorded prompts count for their real length (from the audio manifest).
+        self.played: dict[str, tuple[float, bool]] = {}
+        if audio is not None:
+            self.played.update({url: (audio.seconds[key], False) for key, url in audio.urls.items()})
+            self.played.update({url: (audio.number_seconds[sid], True) for sid, url in audio.numbers.items()})
         self.timeout = renderer.settings.gather_timeout
         self.max_tries = renderer.settings.max_tries
 
     def _until(self, step: call.Step, stop: str | None) -> float:
         """Seconds of a document, up to and including the sentence `stop` (all when None)."""
         total = 0.0
-        for sentence in heard(self.renderer.render(step)):
+        for sentence in heard(self.renderer.render(step), self.played):
             total += sentence.seconds
             if stop is not None and sentence.text == stop:
                 return total
@@ -63,7 +74,7 @@ class Budget:
 
     def _before_number(self, step: call.Step) -> float:
         total = 0.0
-        for sentence in heard(self.renderer.render(step)):
+        for sentence in heard(self.renderer.render(step), self.played):
             if sentence.number:
                 return total
             total += sentence.seconds
@@ -72,7 +83,10 @@ class Budget:
     def _intro(self, step: call.Step) -> float:
         """Seconds said before the keypad prompt starts (keys cannot cut them)."""
         document = ET.fromstring(self.renderer.render(step))
-        return sum(speech_seconds(" ".join("".join(s.itertext()).split())) for s in document.findall("Say"))
+        gather = document.find("Gather")
+        before = ET.Element("Response")
+        before.extend(document[: list(document).index(gather)] if gather is not None else list(document))
+        return sum(h.seconds for h in heard(ET.tostring(before, encoding="unicode"), self.played))
 
     def silent_caller(self) -> Route:
         """(a) A caller who presses nothing until a psychologist is dialled."""
@@ -107,7 +121,8 @@ class Budget:
                                 self.flow.services[node.service].number))
             return
         if isinstance(node, Transfer):
-            routes.append(Route(node.id, keys, total + self._until(step, None), self.flow.services[node.service].number))
+            number = self.flow.services[node.service].number
+            routes.append(Route(node.id, keys, total + self._until(step, None), number))
             return
         moves: list[tuple[str, float]] = []
         if isinstance(node, Menu):

@@ -13,7 +13,7 @@ def budget() -> None:
     from . import create_app
 
     line = create_app(dev=True).extensions["ivr"]
-    b = Budget(line.flow, line.renderer)
+    b = Budget(line.flow, line.renderer, line.audio)
     click.echo("Time to a human (speech at 15 characters a second, numbers at 90 %, "
                f"{line.settings.gather_timeout} s of silence per unanswered menu):")
     rows = [("(a) presses nothing", b.silent_caller()), ("(b) presses 0 at once", b.zero_caller())]

@@ -19,7 +19,7 @@ def line():
 
 @pytest.fixture(scope="module")
 def budget(line):
-    return Budget(line.flow, line.renderer)
+    return Budget(line.flow, line.renderer, line.audio)
 
 
 def _explain(line) -> str:
@@ -79,3 +79,17 @@ def test_budget_command_prints_the_figures():
     assert "(a) presses nothing" in result.output and "-> 0 800 800 854" in result.output
     social = next(line for line in result.output.splitlines() if "social_help" in line)
     assert "keys 1 3" in social and "09 80 80 03 07" in social
+
+
+def test_recorded_prompts_count_for_their_real_length(line):
+    """A played greeting counts for the seconds of its file, not for its text."""
+    from types import SimpleNamespace
+
+    from ivr.twiml import Renderer
+    url = "https://cdn.example.org/greeting-0123abcd.wav"
+    renderer = Renderer(line.flow, line.settings, audio={"greeting": url})
+    audio = SimpleNamespace(urls={"greeting": url}, seconds={"greeting": 9.5}, numbers={}, number_seconds={})
+    played = Budget(line.flow, renderer, audio).zero_caller().seconds
+    said = Budget(line.flow, line.renderer).zero_caller().seconds
+    greeting = speech_seconds(line.flow.prompts["greeting"])
+    assert played == pytest.approx(said - greeting + 9.5)
