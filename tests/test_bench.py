@@ -1,0 +1,87 @@
+"""The benchmark's own helpers: its signatures, its floor, its server command, its synthetic flows."""
+
+from __future__ import annotations
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from bench import floor_app, servers, synthetic_flow
+from bench.signing import HEADER, TOKEN, signature, signed_post
+from ivr import create_app
+from ivr.flow import SYNTHETIC_SEP
+from ivr.loader import load_flow
+
+PARAMS = {"CallSid": "CAbench", "From": "anonymous", "Digits": "1"}
+
+
+@pytest.fixture()
+def signed_app():
+    return create_app({"auth_token": TOKEN}, dev=False)
+
+
+def test_bench_signature_is_accepted_by_the_app(signed_app):
+    body, headers = signed_post("http://localhost/voice", PARAMS)
+    response = signed_app.test_client().post("/voice", data=body, headers=headers)
+    assert response.status_code == 200
+    assert b"<Gather" in response.data
+
+
+def test_bench_signature_covers_the_query_string(signed_app):
+    url = "http://localhost/voice/key?n=welcome"
+    body, headers = signed_post(url, PARAMS)
+    assert signed_app.test_client().post("/voice/key?n=welcome", data=body, headers=headers).status_code == 200
+    moved = signed_app.test_client().post("/voice/key?n=welcome&r=1", data=body, headers=headers)
+    assert moved.status_code == 403
+
+
+def test_signature_with_another_token_is_refused(signed_app):
+    headers = {HEADER: signature("http://localhost/voice", PARAMS, token="another")}
+    assert signed_app.test_client().post("/voice", data=PARAMS, headers=headers).status_code == 403
+
+
+def test_signature_matches_twilio_library():
+    url = "https://example.org/voice/key?n=welcome&t=a.b"
+    params = {"CallSid": "CA1", "Digits": "14", "AccountSid": "AC1", "SpeechResult": "é à ç"}
+    assert signature(url, params, token="12345") == RequestValidator("12345").compute_signature(url, params)
+
+
+def test_floor_answers_any_post_with_its_document():
+    response = floor_app.app.test_client().post("/voice/key?n=x", data={"Digits": "1"})
+    assert response.status_code == 200
+    assert response.data == floor_app.DOCUMENT
+
+
+def test_floor_command_changes_only_the_app():
+    web = "gunicorn 'ivr.wsgi:create_app()' --preload --workers ${WEB_CONCURRENCY:-2} --bind 0.0.0.0:${PORT:-8000}"
+    assert servers.floor_command(web) == ("gunicorn bench.floor_app:app --preload --workers ${WEB_CONCURRENCY:-2} "
+                                          "--bind 0.0.0.0:${PORT:-8000}")
+
+
+def test_procfile_web_command_runs_gunicorn():
+    assert servers.procfile_web().startswith("gunicorn ")
+
+
+def test_synthetic_flow_is_valid_and_ten_times_bigger(tmp_path):
+    default = load_flow(synthetic_flow.ROOT / "data", synthetic_flow.ROOT / "prompts")
+    written = synthetic_flow.generate(tmp_path, 10)
+    flow = load_flow(tmp_path / "data", tmp_path / "prompts")
+    assert written == 10 * len([n for n in default.nodes if SYNTHETIC_SEP not in n])
+    assert len(flow.nodes) == len(default.nodes) + written * 9 // 10
+
+
+def test_one_hmac_sketch_accepts_what_twilio_signs_and_refuses_a_forgery():
+    from flask import Flask, request
+
+    from bench.profile import OneHmacCheck
+
+    check = OneHmacCheck(TOKEN)
+    app = Flask(__name__)
+    body, headers = signed_post("http://localhost/voice/key?n=welcome", PARAMS)
+    with app.test_request_context("/voice/key?n=welcome", method="POST", data=body, headers=headers):
+        assert check(request) is True
+    with_port = signature("http://localhost:80/voice/key?n=welcome", PARAMS)
+    with app.test_request_context("/voice/key?n=welcome", method="POST", data=body, headers={
+            "Content-Type": headers["Content-Type"], HEADER: with_port}):
+        assert check(request) is True
+    with app.test_request_context("/voice/key?n=welcome&r=1", method="POST", data=body, headers=headers):
+        assert check(request) is False
