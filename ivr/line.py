@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .answers import Answers
 from .config import Settings
 from .flow import Flow
 from .loader import load_flow
@@ -20,6 +21,7 @@ class Line:
     settings: Settings
     renderer: Renderer
     signature_check: SignatureCheck | None
+    answers: Answers
     audio: Audio = Audio()  # recorded prompts, checked once here: a file gone later is not noticed
 
     @classmethod
@@ -28,5 +30,6 @@ class Line:
         flow = load_flow(settings.data_dir, settings.prompts_dir)
         check = SignatureCheck(settings.auth_token, settings.public_url) if settings.auth_token else None
         audio = load_audio(flow, settings.prompts_dir, audio_base(settings))
-        return cls(flow=flow, settings=settings, renderer=Renderer(flow, settings, audio.urls, audio.numbers),
-                   signature_check=check, audio=audio)
+        renderer = Renderer(flow, settings, audio.urls, audio.numbers)
+        return cls(flow=flow, settings=settings, renderer=renderer, signature_check=check,
+                   answers=Answers(flow, renderer, settings.max_tries), audio=audio)

@@ -63,11 +63,11 @@ def test_complete_calls_leave_no_trace_in_logs_or_files(caplog, tmp_path, monkey
 
 
 def test_an_exception_carrying_the_number_is_not_logged(app, caplog, monkeypatch):
-    def broken(step):
+    def broken(query, digits):
         raise RuntimeError(f"From={NUMBER}")
-    monkeypatch.setattr(app.extensions["ivr"].renderer, "render", broken)
+    monkeypatch.setattr(app.extensions["ivr"].answers, "key", broken)
     with caplog.at_level(logging.DEBUG):
-        response = app.test_client().post("/voice", data={"From": NUMBER, "CallSid": "CA1"})
+        response = app.test_client().post("/voice/key?n=welcome", data={"From": NUMBER, "CallSid": "CA1"})
     assert response.status_code == 200
     assert "RuntimeError" in caplog.text
     assert _leaks(caplog.text) == []

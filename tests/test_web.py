@@ -58,8 +58,7 @@ def test_a_whole_signed_call(signed_app):
     ({"X-Twilio-Signature": sign("http://localhost/voice/key?n=welcome", FORM)}, "other URL"),
 ])
 def test_unsigned_or_forged_request_is_refused(signed_app, headers, why, monkeypatch):
-    line = signed_app.extensions["ivr"]
-    monkeypatch.setattr(line.renderer, "render", lambda step: pytest.fail("rendered a refused request"))
+    monkeypatch.setattr("ivr.web._answer", lambda answer: pytest.fail("answered a refused request"))
     response = signed_app.test_client().post("/voice", data=FORM, headers=headers)
     assert response.status_code == 403, why
     assert len(response.get_data()) < 300 and b"<Response" not in response.get_data()
@@ -142,10 +141,10 @@ def test_fallback_url_puts_through_and_reads_the_number(client):
 
 
 def test_any_exception_becomes_the_safe_answer(app, monkeypatch):
-    def broken(step):
+    def broken(query, digits):
         raise RuntimeError("boom")
-    monkeypatch.setattr(app.extensions["ivr"].renderer, "render", broken)
-    response = app.test_client().post("/voice", data=FORM)
+    monkeypatch.setattr(app.extensions["ivr"].answers, "key", broken)
+    response = app.test_client().post("/voice/key?n=welcome", data={**FORM, "Digits": "1"})
     assert _is_fallback(response)
 
 
@@ -176,3 +175,38 @@ def test_unknown_dial_status_reads_the_number(client):
 def test_get_is_not_a_webhook_method(client):
     """POST only: a GET would put the caller's number in the URL, hence in access logs."""
     assert client.get("/voice?From=%2B33612345678").status_code == 405
+
+
+# -- computed once --------------------------------------------------------------------------
+
+def test_signature_fast_path_agrees_with_twilio():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from ivr.security import SignatureCheck
+
+    check = SignatureCheck(TOKEN)
+    names = st.sampled_from(["CallSid", "Digits", "From", "To", "x", "é", ""])
+
+    @settings(max_examples=200, deadline=None)
+    @given(url=st.text(max_size=80), params=st.lists(st.tuples(names, st.text(max_size=30)), max_size=8))
+    def agree(url, params):
+        from werkzeug.datastructures import MultiDict
+        expected = RequestValidator(TOKEN).compute_signature(url, MultiDict(params))
+        assert check._sign(url, params).decode() == expected
+
+    agree()
+
+
+def test_each_distinct_answer_is_computed_once(app, monkeypatch):
+    client = app.test_client()
+    first = client.post("/voice/key?n=welcome", data={**FORM, "Digits": "1"}).get_data()
+    monkeypatch.setattr("ivr.call.press", lambda *a: pytest.fail("computed again"))
+    again = client.post("/voice/key?n=welcome", data={**FORM, "Digits": "1", "CallSid": "CA" + "9" * 32})
+    assert again.get_data() == first
+    assert b"n=doctor_needs" in first
+
+
+def test_an_oversized_body_is_read_no_further(client):
+    response = client.post("/voice/key?n=welcome", data={"Digits": "1", "Pad": "x" * 200_000})
+    assert response.status_code == 200 and b"n=doctor_needs" in response.get_data()
