@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import io
 import sys
 import timeit
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
+
+from werkzeug.datastructures import MultiDict
 
 from .signing import TOKEN, signed_post
 
@@ -47,33 +46,6 @@ def _us(fn, number: int) -> float:
     return min(timeit.repeat(fn, number=number, repeat=5)) / number * 1e6
 
 
-class OneHmacCheck:
-    """A sketch of a cheaper signature check: one HMAC for the URL as received, compared in constant time;
-    the other spelling of the port only when that fails (Twilio's validator always computes both)."""
-
-    def __init__(self, token: str, public_url: str | None = None) -> None:
-        self.token = token.encode()
-        self.public_url = public_url
-
-    def _sign(self, url: str, form) -> str:
-        data = url + "".join(k + v for k in sorted(form) for v in sorted(form.getlist(k)))
-        return base64.b64encode(hmac.new(self.token, data.encode(), hashlib.sha1).digest()).decode()
-
-    def __call__(self, request) -> bool:
-        from ivr.security import SIGNATURE_HEADER, signed_url
-
-        signature = request.headers.get(SIGNATURE_HEADER, "")
-        if not signature:
-            return False
-        url = signed_url(request, self.public_url)
-        if hmac.compare_digest(self._sign(url, request.form), signature):
-            return True
-        parts = urlsplit(url)
-        default = 443 if parts.scheme == "https" else 80
-        netloc = parts.hostname if parts.port else f"{parts.hostname}:{default}"
-        return hmac.compare_digest(self._sign(parts._replace(netloc=netloc).geturl(), request.form), signature)
-
-
 def parts(path: str, params: dict[str, str], number: int = 2000) -> dict[str, float]:
     """Return microseconds per request: the whole app, the floor, and each part of the app alone."""
     from flask import request
@@ -90,30 +62,26 @@ def parts(path: str, params: dict[str, str], number: int = 2000) -> dict[str, fl
            "floor (whole request)": _us(lambda: call_wsgi(floor_app.app.wsgi_app, env), number)}
     ctx_env = {**env, "wsgi.input": io.BytesIO(env["_body"])}
     with app.request_context(ctx_env):
-        form = request.form.copy()
-        out["form parsing"] = _us(lambda: app.request_class({**env, "wsgi.input": io.BytesIO(env["_body"])}).form,
-                                  number)
-        out["signature check"] = _us(lambda: line.signature_check(request), number)
+        body = env["_body"]
+        out["form parsing (parse_qsl of the body)"] = _us(
+            lambda: parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True), number)
+        params = parse_qsl(body.decode())
+        out["signature check"] = _us(lambda: line.signature_check(request.environ, params), number)
         url = f"http://{HOST}{path}"
         sig = env["HTTP_X_TWILIO_SIGNATURE"]
-        out["  of which RequestValidator.validate"] = _us(lambda: line.signature_check.validator.validate(
-            url, form, sig), number)
+        form = MultiDict(params)
+        out["  Twilio's RequestValidator.validate, for comparison"] = _us(
+            lambda: line.signature_check.validator.validate(url, form, sig), number)
+        query, digits = env["QUERY_STRING"], form.get("Digits", "")
         if request.path == "/voice":
-            out["call move"] = _us(lambda: call.start(line.flow), number)
             step = call.start(line.flow)
         else:
-            pos = parse_position(request.args, line.flow, line.settings.max_tries)
-            out["position parsing"] = _us(lambda: parse_position(request.args, line.flow, line.settings.max_tries),
-                                          number)
-            digits = form.get("Digits", "")
-            out["call move"] = _us(lambda: call.press(line.flow, pos, digits, line.settings.max_tries), number)
-            step = call.press(line.flow, pos, digits, line.settings.max_tries)
-        line.renderer.render(step)
-        out["render (cached)"] = _us(lambda: line.renderer.render(step), number)
-        out["render (first time)"] = _us(lambda: line.renderer._render(step), max(1, number // 10))
-    # What if: the same app with the one-HMAC check (the Line is frozen: set the field as its build does).
-    object.__setattr__(line, "signature_check", OneHmacCheck(TOKEN, line.settings.public_url))
-    out["app, with a one-HMAC signature check (sketch)"] = _us(lambda: call_wsgi(app.wsgi_app, env), number)
+            out["answer (cached)"] = _us(lambda: line.answers.key(query, digits), number)
+            out["answer (first time: position, move, render)"] = _us(
+                lambda: line.answers._key(query, digits), max(1, number // 10))
+            step = call.press(line.flow, parse_position(dict(parse_qsl(query)), line.flow, line.settings.max_tries),
+                              digits, line.settings.max_tries)
+        out["render alone (first time)"] = _us(lambda: line.renderer._render(step), max(1, number // 10))
     return out
 
 

@@ -5,19 +5,28 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Mapping
 
-from flask import Request
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
+_SIGNATURE_KEY = "HTTP_X_TWILIO_SIGNATURE"  # the header, in a WSGI environ
 
 
-def signed_url(request: Request, public_url: str | None) -> str:
-    """Rebuild the URL Twilio requested, as it signed it (public_url replaces scheme and host)."""
-    base = public_url.rstrip("/") if public_url else f"{request.scheme}://{request.host}"
-    query = request.query_string.decode("latin-1")
-    return f"{base}{request.root_path}{request.path}" + (f"?{query}" if query else "")
+def signed_url(environ: Mapping, public_url: str | None) -> str:
+    """Rebuild the URL Twilio requested, as it signed it (public_url replaces scheme and host).
+
+    Read from the WSGI environ, after ProxyFix has applied X-Forwarded-Proto/-Host/-Prefix.
+    """
+    if public_url:
+        base = public_url.rstrip("/")
+    else:
+        host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+        base = f"{environ['wsgi.url_scheme']}://{host}"
+    query = environ.get("QUERY_STRING", "")
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    return f"{base}{path}?{query}" if query else f"{base}{path}"
 
 
 class SignatureCheck:
@@ -25,23 +34,24 @@ class SignatureCheck:
 
     def __init__(self, token: str, public_url: str | None = None) -> None:
         self.validator = RequestValidator(token)
-        self.key = token.encode()
+        self.mac = hmac.new(token.encode(), digestmod=hashlib.sha1)  # keyed once, copied per request
         self.public_url = public_url
 
-    def __call__(self, request: Request, params: list[tuple[str, str]]) -> bool:
-        """Tell whether the request, with its form `params`, carries a valid signature."""
-        signature = request.headers.get(SIGNATURE_HEADER, "")
+    def __call__(self, environ: Mapping, params: list[tuple[str, str]]) -> bool:
+        """Tell whether a request (its WSGI environ and form `params`) carries a valid signature."""
+        signature = environ.get(_SIGNATURE_KEY, "")
         if not signature:
             return False
-        url = signed_url(request, self.public_url)
+        url = signed_url(environ, self.public_url)
         # Twilio nearly always signs the URL exactly as received: one HMAC, compared in constant
         # time. Only when it differs does the validator's full check (with and without the port,
         # twice the work) decide.
-        if hmac.compare_digest(self._sign(url, params), signature.encode()):
+        if hmac.compare_digest(self._sign(url, params), signature.encode("latin-1", "replace")):
             return True
         return self.validator.validate(url, MultiDict(params), signature)
 
     def _sign(self, url: str, params: list[tuple[str, str]]) -> bytes:
         """Compute Twilio's signature: the URL, then each name and value in order, HMAC-SHA1, base64."""
-        data = url + "".join(name + value for name, value in sorted(set(params)))
-        return base64.b64encode(hmac.new(self.key, data.encode(), hashlib.sha1).digest())
+        mac = self.mac.copy()
+        mac.update((url + "".join(name + value for name, value in sorted(set(params)))).encode())
+        return base64.b64encode(mac.digest())

@@ -58,7 +58,7 @@ def test_a_whole_signed_call(signed_app):
     ({"X-Twilio-Signature": sign("http://localhost/voice/key?n=welcome", FORM)}, "other URL"),
 ])
 def test_unsigned_or_forged_request_is_refused(signed_app, headers, why, monkeypatch):
-    monkeypatch.setattr("ivr.web._answer", lambda answer: pytest.fail("answered a refused request"))
+    monkeypatch.setattr("ivr.web._answer", lambda *a: pytest.fail("answered a refused request"))
     response = signed_app.test_client().post("/voice", data=FORM, headers=headers)
     assert response.status_code == 403, why
     assert len(response.get_data()) < 300 and b"<Response" not in response.get_data()
@@ -100,6 +100,13 @@ def test_configured_public_url_replaces_scheme_and_host():
     forged = client.post("/voice/key?n=welcome&t=", data=FORM, base_url="http://10.0.0.7:8000",
                          headers={"X-Twilio-Signature": sign("http://10.0.0.7:8000/voice/key?n=welcome&t=", FORM)})
     assert forged.status_code == 403
+
+
+def test_fallback_answers_even_when_signatures_fail(signed_app):
+    """A misconfigured proxy breaks every signature: the fallback must still put callers through."""
+    response = signed_app.test_client().post("/voice/fallback", data={**FORM, "ErrorCode": "11200"},
+                                             headers={"X-Twilio-Signature": "Zm9yZ2Vk"})
+    assert _is_fallback(response)
 
 
 def test_health_needs_no_signature(signed_app):
