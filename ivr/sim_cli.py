@@ -138,6 +138,12 @@ def routes_command(fmt, output, every, depth, url, token, data_dir, prompts_dir)
         click.echo(table, nl=False)
     click.echo(f"{len(found.states)} states, {len(found.requested)} distinct requests, "
                f"{len(found.endings)} endings tried.")
+    if not url:  # the flow on disk: its time-to-human budget too
+        from . import create_app
+        from .budget_cli import budget_lines
+
+        overrides = {k: v for k, v in (("data_dir", data_dir), ("prompts_dir", prompts_dir)) if v}
+        click.echo("\n".join(budget_lines(create_app(overrides, dev=True).extensions["ivr"])))
     if problems:
         click.echo(f"{len(problems)} problem(s):", err=True)
         for problem in problems:

@@ -137,3 +137,11 @@ def test_routes_command_exits_non_zero_on_a_dead_end(runner, monkeypatch):
     result = runner.invoke(main, ["routes"])
     assert result.exit_code == 1
     assert "(none): the call ends (end of document) without a transfer or a number" in result.output
+
+
+def test_routes_prints_the_time_to_a_human(runner):
+    result = runner.invoke(main, ["routes"])
+    assert result.exit_code == 0, result.output
+    assert "Time to a human" in result.output
+    silent = next(line for line in result.output.splitlines() if "(a) presses nothing" in line)
+    assert f"-> {FLOW.platform.number}" in silent
