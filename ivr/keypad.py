@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, send_from_directory
 
-from .sim_transport import flask_transport
+from .sim_transport import flask_audio_length, flask_transport
 from .twiml_player import DIAL_STATUSES, Call, CallError
 
 keypad = Blueprint("keypad", __name__, static_folder="static/keypad", static_url_path="/simulator/static")
@@ -27,7 +27,8 @@ def page():
 def _transport():
     line = current_app.extensions["ivr"]
     base = (line.settings.public_url or request.host_url).rstrip("/")
-    return base, flask_transport(current_app._get_current_object(), line.settings.auth_token)
+    app = current_app._get_current_object()
+    return base, flask_transport(app, line.settings.auth_token), flask_audio_length(app)
 
 
 @keypad.post("/simulator/step")
@@ -35,12 +36,12 @@ def step():
     """Do one thing as the caller (start, keys, silence, answer a transfer, hang up) and say what follows."""
     body = request.get_json(silent=True) or {}
     action = body.get("action")
-    base, transport = _transport()
+    base, transport, audio_length = _transport()
     try:
         if action == "start":
-            call = Call(transport, f"{base}/voice").start()
+            call = Call(transport, f"{base}/voice", audio_length=audio_length).start()
         else:
-            call = Call.resume(transport, body.get("state") or {})
+            call = Call.resume(transport, body.get("state") or {}, audio_length)
             seen = len(call.events)
             if action == "keys" and call.gather is not None and str(body.get("keys", "")).strip():
                 call.press("".join(str(body["keys"]).split()))

@@ -37,13 +37,17 @@ class Outcome:
 class NumberBook:
     """Recognise directory numbers in what the caller heard."""
 
-    def __init__(self, services: Mapping[str, Service]) -> None:
+    def __init__(self, services: Mapping[str, Service], played: Mapping[str, str] | None = None) -> None:
         self.spoken = {_norm(s.spoken): s.number for s in services.values() if s.words}
+        # Numbers assembled from recorded words, by file name (names are content-hashed).
+        self.played = {url.rsplit("/", 1)[-1]: services[sid].number for sid, url in (played or {}).items()}
         self.dialled = {s.dial: s.number for s in services.values() if s.dial}
         self.dialled.update({s.number.replace(" ", ""): s.number for s in services.values() if s.words})
 
     def read(self, event: Event) -> str | None:
-        """Return the number a <Say> reads, when it reads one and nothing else."""
+        """Return the number a <Say> reads (when it reads one and nothing else), or a <Play> plays."""
+        if event.kind == "play":
+            return self.played.get(event.text.rsplit("/", 1)[-1])
         return self.spoken.get(_norm(event.text)) if event.kind == "say" else None
 
     def dial(self, event: Event) -> str:

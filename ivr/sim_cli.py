@@ -12,7 +12,7 @@ import click
 from .errors import ConfigError, FlowError
 from .explorer import SILENCE, explore
 from .routes import NumberBook, as_csv, as_markdown, as_text, call_summary, report
-from .sim_transport import LOCAL_BASE, flask_transport, http_transport
+from .sim_transport import LOCAL_BASE, flask_audio_length, flask_transport, http_audio_length, http_transport
 from .twiml_player import ANONYMOUS, DIAL_STATUSES, Call, Event
 
 STYLES = {"say": "cyan", "play": "cyan", "pause": None, "gather": "yellow", "keys": "green", "silence": "green",
@@ -26,7 +26,8 @@ DIAL_ANSWERS = {"": "completed", "c": "completed", "b": "busy", "n": "no-answer"
 
 
 def _line(url: str | None, token: str | None, data_dir: Path | None, prompts_dir: Path | None):
-    """Return (entry URL, transport, number book): a running line at `url`, or the app in-process."""
+    """Return (entry URL, transport, number book, audio length): a running line at `url`, or the app
+    in-process."""
     from . import create_app
     from .config import Settings
     from .loader import load_flow
@@ -37,14 +38,16 @@ def _line(url: str | None, token: str | None, data_dir: Path | None, prompts_dir
             settings = Settings.from_env(**overrides)
             book = NumberBook(load_flow(settings.data_dir, settings.prompts_dir).services)
             entry = url if url.rstrip("/").endswith("/voice") else url.rstrip("/") + "/voice"
-            return entry, http_transport(token if token is not None else settings.auth_token), book
+            transport = http_transport(token if token is not None else settings.auth_token)
+            return entry, transport, book, http_audio_length()
         logging.getLogger("ivr").setLevel(logging.ERROR)  # the line's own log would drown the transcript
         app = create_app(overrides, dev=True)
     except (FlowError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
     line = app.extensions["ivr"]
     base = (line.settings.public_url or LOCAL_BASE).rstrip("/")
-    return f"{base}/voice", flask_transport(app, line.settings.auth_token), NumberBook(line.flow.services)
+    book = NumberBook(line.flow.services, played=line.audio.numbers)
+    return f"{base}/voice", flask_transport(app, line.settings.auth_token), book, flask_audio_length(app)
 
 
 def _show(event: Event) -> None:
@@ -78,8 +81,8 @@ def with_line_options(command):
 @with_line_options
 def call_command(keys, caller, url, token, data_dir, prompts_dir) -> None:
     """Call the line as Twilio would, and print what the caller hears."""
-    entry, transport, book = _line(url, token, data_dir, prompts_dir)
-    call = Call(transport, entry, caller=caller)
+    entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir)
+    call = Call(transport, entry, caller=caller, audio_length=audio_length)
     shown = 0
 
     def flush() -> None:
@@ -127,8 +130,8 @@ def call_command(keys, caller, url, token, data_dir, prompts_dir) -> None:
 @with_line_options
 def routes_command(fmt, output, every, depth, url, token, data_dir, prompts_dir) -> None:
     """Try every path of the line (every key, silence, transfer outcome); fail on a dead end."""
-    entry, transport, book = _line(url, token, data_dir, prompts_dir)
-    found = explore(lambda: Call(transport, entry), max_depth=depth)
+    entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir)
+    found = explore(lambda: Call(transport, entry, audio_length=audio_length), max_depth=depth)
     rows, problems = report(found, book, every=every)
     table = {"text": as_text, "markdown": as_markdown, "csv": as_csv}[fmt](rows)
     if output:

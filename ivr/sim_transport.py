@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+import wave
+from collections.abc import Callable, Mapping
+from functools import lru_cache
 from urllib.parse import urlencode, urlsplit
 
 from twilio.request_validator import RequestValidator
 
-from .twiml_player import Transport
+from .twiml_player import AudioLength, Transport
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 LOCAL_BASE = "http://localhost"
@@ -51,3 +54,46 @@ def flask_transport(app, token: str | None = None) -> Transport:
         return response.status_code, response.get_data(as_text=True)
 
     return send
+
+
+def wav_seconds(data: bytes) -> float | None:
+    """Return how long a WAV file plays; None when the data is not a WAV file."""
+    try:
+        with wave.open(io.BytesIO(data)) as wav:
+            return wav.getnframes() / wav.getframerate()
+    except (wave.Error, EOFError, ZeroDivisionError):
+        return None
+
+
+def _lengths(fetch: Callable[[str], bytes | None]) -> AudioLength:
+    @lru_cache(maxsize=256)
+    def length(url: str) -> float | None:
+        data = fetch(url)
+        return wav_seconds(data) if data else None
+
+    return length
+
+
+def http_audio_length(timeout: float = 15.0) -> AudioLength:
+    """Measure a <Play>'s file by downloading it (each URL once)."""
+
+    def fetch(url: str) -> bytes | None:
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (http only)
+                return response.read()
+        except (urllib.error.URLError, ValueError, OSError):
+            return None
+
+    return _lengths(fetch)
+
+
+def flask_audio_length(app) -> AudioLength:
+    """Measure a <Play>'s file served by the app itself (each URL once); others are unknown."""
+    client = app.test_client()
+
+    def fetch(url: str) -> bytes | None:
+        parts = urlsplit(url)
+        with client.get(parts.path or "/", query_string=parts.query) as response:
+            return response.get_data() if response.status_code == 200 else None
+
+    return _lengths(fetch)

@@ -12,6 +12,8 @@ from .timing import speech_seconds
 
 # (method, absolute url, form) -> (HTTP status, body)
 Transport = Callable[[str, str, Mapping[str, str]], tuple[int, str]]
+# absolute url of a <Play> -> seconds the file lasts, None when unknown
+AudioLength = Callable[[str], "float | None"]
 
 DIAL_STATUSES = ("completed", "busy", "no-answer", "failed")
 ANONYMOUS = "anonymous"  # what Twilio sends as From when the caller withholds their number
@@ -153,8 +155,9 @@ class Call:
     """One simulated call: request the webhooks, play what they answer, wait for the caller."""
 
     def __init__(self, transport: Transport, url: str, *, caller: str = ANONYMOUS, called: str = ANONYMOUS,
-                 max_requests: int = 200, max_unanswered: int = 20) -> None:
+                 max_requests: int = 200, max_unanswered: int = 20, audio_length: AudioLength | None = None) -> None:
         self.transport = transport
+        self.audio_length = audio_length
         self.entry_url = url
         self.sid = "CA" + secrets.token_hex(16)
         self.account = "AC" + "0" * 32
@@ -265,10 +268,11 @@ class Call:
                 "rest": [ET.tostring(v, encoding="unicode") for v in self.rest]}
 
     @classmethod
-    def resume(cls, transport: Transport, state: Mapping) -> Call:
+    def resume(cls, transport: Transport, state: Mapping, audio_length: AudioLength | None = None) -> Call:
         """Rebuild a call from `snapshot()`; raise CallError when the state is not one."""
         try:
-            call = cls(transport, str(state["entry"]), caller=str(state["caller"]), called=str(state["called"]))
+            call = cls(transport, str(state["entry"]), caller=str(state["caller"]), called=str(state["called"]),
+                       audio_length=audio_length)
             call.sid, call.doc_url, call.clock = str(state["sid"]), str(state["url"]), float(state["clock"])
             call.requested = ["(earlier)"] * min(int(state["requests"]), call.max_requests)
             call.waiting = ET.fromstring(str(state["waiting"]))
@@ -359,6 +363,9 @@ class Call:
         if verb.tag == "Say":
             self._log("say", say_text(verb), say_seconds(verb))
         elif verb.tag == "Play":
-            self._log("play", urljoin(self.doc_url, (verb.text or "").strip()))
+            url = urljoin(self.doc_url, (verb.text or "").strip())
+            loops = max(_attr_int(verb, "loop", 1) or 1, 1)  # loop="0" (for ever) is heard once here
+            seconds = self.audio_length(url) if self.audio_length else None
+            self._log("play", url, loops * (seconds or 0.0))
         else:
             self._log("pause", f"{_attr_int(verb, 'length', 1)} s", _attr_int(verb, "length", 1) or 0)

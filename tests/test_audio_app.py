@@ -216,3 +216,18 @@ def test_readme_documents_the_audio_setting_and_command():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "`IVR_AUDIO_BASE_URL`" in readme
     assert "ivr prompts build" in readme
+
+
+def test_the_simulated_caller_hears_recordings_for_their_length(recorded):
+    """`ivr call` and `ivr routes` time a played prompt by its file, fetched from the line."""
+    from ivr.sim_transport import flask_audio_length, flask_transport
+    from ivr.twiml_player import Call
+
+    app = app_for(recorded)
+    line = app.extensions["ivr"]
+    greeting = line.flow.nodes[line.flow.entry].intro[0]
+    seconds = durations(line)[greeting]
+    call = Call(flask_transport(app), "http://localhost/voice", audio_length=flask_audio_length(app)).start()
+    play = next(e for e in call.events if e.kind == "play")
+    assert play.seconds == pytest.approx(seconds) and 0.9 < seconds < 1.5
+    assert call.events[call.events.index(play) + 1].at == pytest.approx(seconds)

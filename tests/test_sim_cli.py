@@ -133,7 +133,7 @@ def test_routes_report_dead_ends_loops_and_errors(answers, problem):
 def test_routes_command_exits_non_zero_on_a_dead_end(runner, monkeypatch):
     app = broken_app({"": "<Response><Say>Hello.</Say></Response>"})
     monkeypatch.setattr("ivr.sim_cli._line", lambda *args: ("http://localhost/voice", flask_transport(app),
-                                                             NumberBook(FLOW.services)))
+                                                             NumberBook(FLOW.services), None))
     result = runner.invoke(main, ["routes"])
     assert result.exit_code == 1
     assert "(none): the call ends (end of document) without a transfer or a number" in result.output
@@ -145,3 +145,13 @@ def test_routes_prints_the_time_to_a_human(runner):
     assert "Time to a human" in result.output
     silent = next(line for line in result.output.splitlines() if "(a) presses nothing" in line)
     assert f"-> {FLOW.platform.number}" in silent
+
+
+def test_number_book_recognises_a_number_played_from_recorded_words():
+    from ivr.twiml_player import Event
+
+    url = "/audio/number-social_service-0123456789ab.wav"
+    book = NumberBook(FLOW.services, played={"social_service": url})
+    event = Event("play", f"http://localhost{url}", 3.0, 4.2, "http://localhost/voice/key")
+    assert book.read(event) == SOCIAL.number
+    assert book.read(Event("play", "http://localhost/audio/greeting-0123456789ab.wav", 0, 1, "")) is None

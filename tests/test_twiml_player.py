@@ -151,3 +151,29 @@ def test_a_waiting_call_can_be_carried_as_plain_data_and_resumed():
     assert kinds(resumed)[-2:] == [("say", "One."), ("end", "end of document")]
     with pytest.raises(CallError):
         Call.resume(line, {"entry": "x"})
+
+
+def test_play_lasts_as_long_as_its_file_and_loops():
+    lengths = {f"{BASE}/audio/a.wav": 2.5}
+    line = Pages({("POST", f"{BASE}/voice"): '<Play>/audio/a.wav</Play><Play loop="2">/audio/a.wav</Play>'
+                                               "<Play>/audio/unknown.mp3</Play><Say>Fin.</Say>"})
+    c = Call(line, f"{BASE}/voice", audio_length=lengths.get).start()
+    plays = [e for e in c.events if e.kind == "play"]
+    assert [(e.text, e.at, e.seconds) for e in plays] == [
+        (f"{BASE}/audio/a.wav", 0.0, 2.5), (f"{BASE}/audio/a.wav", 2.5, 5.0), (f"{BASE}/audio/unknown.mp3", 7.5, 0.0)]
+    assert next(e for e in c.events if e.kind == "say").at == 7.5
+
+
+def test_wav_seconds_reads_the_file_length():
+    import io
+    import wave
+
+    from ivr.sim_transport import wav_seconds
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+        wav.writeframes(b"\0\0" * 12000)
+    assert wav_seconds(buffer.getvalue()) == 1.5
+    assert wav_seconds(b"ID3 not a wav") is None

@@ -6,11 +6,30 @@
   const keys = document.querySelectorAll("#keypad button");
   let state = null, waiting = null, typed = "", busy = false;
 
-  function say(text) {
-    if (!$("speak").checked || !("speechSynthesis" in window)) return;
-    const utterance = new SpeechSynthesisUtterance(text);
-    utterance.lang = "fr-FR";
-    window.speechSynthesis.speak(utterance);
+  // What the caller hears, one after the other: speech for <Say>, the recording for <Play>.
+  let queue = Promise.resolve(), heard = 0, playing = null;
+  function hear(event) {
+    if (!$("speak").checked || !["say", "play"].includes(event.kind)) return;
+    const mine = heard;
+    queue = queue.then(() => new Promise((done) => {
+      if (mine !== heard) return done();
+      if (event.kind === "play") {
+        playing = new Audio(event.text);
+        playing.onended = playing.onerror = done;
+        playing.play().catch(done);
+      } else if ("speechSynthesis" in window) {
+        const utterance = new SpeechSynthesisUtterance(event.text);
+        utterance.lang = "fr-FR";
+        utterance.onend = utterance.onerror = done;
+        window.speechSynthesis.speak(utterance);
+      } else done();
+    }));
+  }
+  function hush() { // a key cuts the prompt, as on a phone
+    heard += 1;
+    queue = Promise.resolve();
+    if ("speechSynthesis" in window) window.speechSynthesis.cancel();
+    if (playing) playing.pause();
   }
 
   function show(event) {
@@ -25,7 +44,7 @@
     item.append(at, verb, document.createTextNode(event.text));
     transcript.append(item);
     item.scrollIntoView({ block: "nearest" });
-    if (event.kind === "say") say(event.text);
+    hear(event);
   }
 
   function render() {
@@ -71,7 +90,7 @@
 
   function press(key) {
     if (!waiting || waiting.kind !== "gather" || busy) return;
-    if ("speechSynthesis" in window) window.speechSynthesis.cancel(); // a key cuts the prompt, as on a phone
+    hush();
     const finish = waiting.finishOnKey;
     if (finish && key === finish) { step({ action: "keys", keys: typed + key }); return; }
     typed += key;
@@ -86,7 +105,7 @@
     step({ action: "start" });
   });
   $("hangup").addEventListener("click", () => {
-    if ("speechSynthesis" in window) window.speechSynthesis.cancel();
+    hush();
     step({ action: "hangup" });
   });
   // Silence: the menu times out; keys typed so far are sent, as Twilio does on a timeout.
