@@ -32,6 +32,7 @@ class Settings:
     caller_id: str | None = None  # number shown to the platform (your Twilio number), for anonymity
     simulator: bool = False  # serve the browser keypad (on in development)
     audio_base_url: str | None = None  # serve the prompts' audio files from here (a CDN) instead
+    log_level: str = "WARNING"  # INFO adds one line per webhook: CallSid and node, never a number
 
     ENV = {
         "data_dir": "IVR_DATA_DIR",
@@ -48,6 +49,7 @@ class Settings:
         "caller_id": "IVR_CALLER_ID",
         "simulator": "IVR_SIMULATOR",
         "audio_base_url": "IVR_AUDIO_BASE_URL",
+        "log_level": "IVR_LOG_LEVEL",
     }
 
     @classmethod
@@ -76,6 +78,8 @@ class Settings:
                 object.__setattr__(self, name, e164(value, self.ENV[name]))
         if self.public_url is not None and not self.public_url.startswith(("https://", "http://")):
             raise ConfigError(f"IVR_PUBLIC_URL must start with https://, got {self.public_url!r}")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError(f"IVR_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {self.log_level!r}")
         if self.audio_base_url is not None and not self.audio_base_url.startswith(("https://", "http://")):
             raise ConfigError(f"IVR_AUDIO_BASE_URL must start with https://, got {self.audio_base_url!r}")
         return self

@@ -77,7 +77,7 @@ def test_production_server_logs_no_caller_number(tmp_path):
     """Run the Procfile's gunicorn (access log on) and play signed calls over HTTP."""
     token = "a" * 32
     port = free_port()
-    proc = run_procfile({"TWILIO_AUTH_TOKEN": token, "TMPDIR": str(tmp_path)}, port)
+    proc = run_procfile({"TWILIO_AUTH_TOKEN": token, "TMPDIR": str(tmp_path), "IVR_LOG_LEVEL": "INFO"}, port)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -116,6 +116,7 @@ def test_production_server_logs_no_caller_number(tmp_path):
     logs = out + err
     assert "POST /voice/key 200" in logs, "the access log is on, without query strings"
     assert "POST /voice 403" in logs
+    assert "call CA22222222222222222222222222222222 at social_help" in logs, "operators see calls at INFO"
     assert _leaks(logs) == []
     for path in tmp_path.rglob("*"):
         if path.is_file():

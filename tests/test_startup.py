@@ -107,3 +107,10 @@ def test_check_reports_every_problem_and_fails(data_copy):
     assert "NOT valid: 2 problem(s)" in result.output
     assert "nodes.welcome.options[0].key" in result.output
     assert "nodes.welcome.options[0].target" in result.output
+
+
+def test_a_bad_log_level_is_named():
+    from ivr.config import Settings
+    from ivr.errors import ConfigError
+    with pytest.raises(ConfigError, match="IVR_LOG_LEVEL must be"):
+        Settings.from_env({"IVR_LOG_LEVEL": "chatty"})
