@@ -220,3 +220,13 @@ def test_every_keypad_prompt_is_followed_by_a_way_forward(client):
             assert doc.gather.get("finishOnKey") == "", "# is a key (back), not the end of input"
         else:
             assert doc.dialled == PLATFORM or doc.dial is not None
+
+
+def test_caller_id_hides_the_callers_number_from_the_platform():
+    from ivr import create_app
+
+    from .caller import Caller
+    default = Caller(create_app(dev=True).test_client()).keys("0").dial
+    assert default.get("callerId") is None
+    app = create_app({"caller_id": "09 70 00 00 00"}, dev=True)
+    assert Caller(app.test_client()).keys("0").dial.get("callerId") == "+33970000000"

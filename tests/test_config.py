@@ -1,0 +1,55 @@
+"""Settings come from the environment, each documented in the README with its default."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from ivr.config import ROOT, Settings
+from ivr.errors import ConfigError
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+TABLE = README[README.index("## Settings"):]
+TABLE = TABLE[: TABLE.index("\n## ")]
+
+
+@pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(Settings)])
+def test_every_setting_is_documented_with_its_default(field):
+    variable = Settings.ENV[field]
+    row = next((line for line in TABLE.splitlines() if f"`{variable}`" in line), None)
+    assert row is not None, f"{variable} is missing from the README's settings table"
+    default = getattr(Settings(), field)
+    if isinstance(default, bool):
+        shown = "1" if default else "0"
+    elif default is None or field in ("data_dir", "prompts_dir"):
+        return  # shown as "unset" or as a folder / a described default
+    else:
+        shown = str(default)
+    assert f"`{shown}`" in row, f"the README shows another default for {variable}: {row}"
+
+
+def test_defaults_apply_when_the_environment_is_empty():
+    settings = Settings.from_env({})
+    assert (settings.max_tries, settings.gather_timeout, settings.dial_timeout) == (2, 3, 30)
+    assert settings.voice == "Polly.Lea-Neural" and settings.auth_token is None
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"IVR_MAX_TRIES": "two"}, "IVR_MAX_TRIES must be a whole number"),
+    ({"IVR_MAX_TRIES": "9"}, "IVR_MAX_TRIES=9 is out of range"),
+    ({"IVR_DIAL_TIMEOUT": "1"}, "IVR_DIAL_TIMEOUT=1 is out of range"),
+    ({"IVR_ALLOW_UNSIGNED": "maybe"}, "IVR_ALLOW_UNSIGNED must be 1 or 0"),
+    ({"IVR_PLATFORM_NUMBER": "12"}, "IVR_PLATFORM_NUMBER is not a valid phone number"),
+    ({"IVR_CALLER_ID": "not a number"}, "IVR_CALLER_ID is not a valid phone number"),
+    ({"IVR_PUBLIC_URL": "line.example.org"}, "IVR_PUBLIC_URL must start with https://"),
+])
+def test_a_bad_setting_is_named(env, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Settings.from_env(env)
+
+
+def test_phone_settings_are_normalised():
+    settings = Settings.from_env({"IVR_PLATFORM_NUMBER": "06 11 22 33 44", "IVR_CALLER_ID": "+33 9 70 00 00 00"})
+    assert (settings.platform_number, settings.caller_id) == ("+33611223344", "+33970000000")
