@@ -1,4 +1,4 @@
-"""The webhooks Twilio calls: thin routes over the call moves and the TwiML renderer."""
+"""The webhooks Twilio calls: thin routes over the line's answers (ivr.answers)."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def safe_answer(exc: Exception):
                        for f in reversed(traceback.extract_tb(exc.__traceback__, limit=-3)))
     log.error("fault on %s: %s at %s; answered with the fallback", request.path,
               type(exc).__name__, where)
-    return _twiml(_line().renderer.fallback)
+    return _twiml(_line().answers.fallback.document)
 
 
 health = Blueprint("health", __name__)
