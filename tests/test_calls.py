@@ -64,7 +64,8 @@ def test_greeting_then_emergency_numbers_then_stay_on_the_line_then_the_menu(cal
         "only the greeting cannot be cut by a key"
     emergency = next(i for i, s in enumerate(says) if "quinze" in s)
     assert "cent douze" in says[emergency] and "trente et un quatorze" in says[emergency]
-    stay = next(i for i, s in enumerate(says) if "restez en ligne" in s)
+    assert "SMS au cent quatorze" in says[emergency], "callers who cannot speak"
+    stay = next(i for i, s in enumerate(says) if "restez en ligne" in s.lower())
     first_option = next(i for i, s in enumerate(says) if "tapez un" in s)
     assert 0 < emergency < stay < first_option
 

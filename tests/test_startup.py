@@ -97,7 +97,7 @@ def test_check_lists_numbers_with_sources():
     assert "TO CONFIRM" in line_3114 and "https://3114.fr" in line_3114
     line_platform = next(line for line in out.splitlines() if line.strip().startswith("0 800 800 854"))
     assert "[seed]" in line_platform
-    assert "3 number(s) come from outside the seed documents" in out
+    assert "4 number(s) come from outside the seed documents" in out
 
 
 def test_check_reports_every_problem_and_fails(data_copy):
