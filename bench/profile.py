@@ -9,6 +9,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from werkzeug.datastructures import MultiDict
 
+from ivr.form import parse_form
+
 from .signing import TOKEN, signed_post
 
 HOST = "127.0.0.1:8000"
@@ -63,8 +65,7 @@ def parts(path: str, params: dict[str, str], number: int = 2000) -> dict[str, fl
     ctx_env = {**env, "wsgi.input": io.BytesIO(env["_body"])}
     with app.request_context(ctx_env):
         body = env["_body"]
-        out["form parsing (parse_qsl of the body)"] = _us(
-            lambda: parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True), number)
+        out["form parsing"] = _us(lambda: parse_form(body.decode("utf-8", "replace")), number)
         params = parse_qsl(body.decode())
         out["signature check"] = _us(lambda: line.signature_check(request.environ, params), number)
         url = f"http://{HOST}{path}"
