@@ -6,7 +6,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivr.flow import OPERATOR_KEY, Department, Flow, Menu, Readout, Transfer
+from ivr.flow import OPERATOR_KEY, Department, Flow, Menu, Readout, Transfer, key_moves
 from ivr.loader import load_flow
 from ivr.position import Position
 
@@ -39,11 +39,7 @@ def routes(flow: Flow) -> dict[str, Route]:
     while todo:
         nid, trail, keys = todo.popleft()
         node = flow.nodes[nid]
-        moves: list[tuple[str, str]] = []
-        if isinstance(node, Menu):
-            moves = [(o.key, o.target) for o in node.options]
-        elif isinstance(node, Department):
-            moves = [(code, node.readout_id(code)) for code in node.services]
+        moves = list(key_moves(node))
         if isinstance(node, (Menu, Department, Readout)):
             moves.append((OPERATOR_KEY, flow.operator))
         for key, target in moves:

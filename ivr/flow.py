@@ -90,6 +90,15 @@ Node = Menu | Readout | Department | Transfer
 Interactive = (Menu, Readout, Department)  # nodes that take keys
 
 
+def key_moves(node: Node) -> tuple[tuple[str, str], ...]:
+    """List the keys a node offers besides 0, * and #, each with the node it leads to."""
+    if isinstance(node, Menu):
+        return tuple((o.key, o.target) for o in node.options)
+    if isinstance(node, Department):
+        return tuple((code, node.readout_id(code)) for code in node.services)
+    return ()
+
+
 @dataclass(frozen=True)
 class Flow:
     """The whole call flow, validated: nodes, directory and prompts."""

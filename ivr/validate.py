@@ -19,6 +19,7 @@ from .flow import (
     Node,
     Readout,
     Transfer,
+    key_moves,
 )
 
 
@@ -26,13 +27,11 @@ def edges(nodes: Mapping[str, Node], operator: str) -> frozenset[tuple[str, str]
     """List every move a caller can make forward: (from node, to node)."""
     out: set[tuple[str, str]] = set()
     for nid, node in nodes.items():
+        out.update((nid, target) for _, target in key_moves(node))
         if isinstance(node, Interactive):
             out.add((nid, operator))
-        if isinstance(node, Menu):
-            out.update((nid, o.target) for o in node.options)
-        elif isinstance(node, Department):
+        if isinstance(node, Department):
             out.add((nid, node.unknown))
-            out.update((nid, node.readout_id(code)) for code in node.services)
         elif isinstance(node, Transfer):
             out.add((nid, node.on_failure))
     return frozenset(out)

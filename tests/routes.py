@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from ivr.flow import Department, Flow, Menu
+from ivr.flow import Department, Flow, key_moves
 
 
 def key_paths(flow: Flow) -> dict[str, tuple[str, ...]]:
@@ -14,11 +14,9 @@ def key_paths(flow: Flow) -> dict[str, tuple[str, ...]]:
     while todo:
         nid = todo.popleft()
         node = flow.nodes[nid]
-        moves: list[tuple[str, str]] = []
-        if isinstance(node, Menu):
-            moves = [(o.key, o.target) for o in node.options]
-        elif isinstance(node, Department):
-            moves = [(code, node.readout_id(code)) for code in node.services] + [("99", node.unknown)]
+        moves = list(key_moves(node))
+        if isinstance(node, Department):
+            moves.append(("99", node.unknown))  # a département the directory does not have
         for key, target in moves:
             if target not in paths:
                 paths[target] = (*paths[nid], key)
