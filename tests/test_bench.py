@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from twilio.request_validator import RequestValidator
 
 from bench import floor_app, servers, synthetic_flow
 from bench.signing import HEADER, TOKEN, signature, signed_post
@@ -37,12 +36,6 @@ def test_bench_signature_covers_the_query_string(signed_app):
 def test_signature_with_another_token_is_refused(signed_app):
     headers = {HEADER: signature("http://localhost/voice", PARAMS, token="another")}
     assert signed_app.test_client().post("/voice", data=PARAMS, headers=headers).status_code == 403
-
-
-def test_signature_matches_twilio_library():
-    url = "https://example.org/voice/key?n=welcome&t=a.b"
-    params = {"CallSid": "CA1", "Digits": "14", "AccountSid": "AC1", "SpeechResult": "é à ç"}
-    assert signature(url, params, token="12345") == RequestValidator("12345").compute_signature(url, params)
 
 
 def test_floor_answers_any_post_with_its_document():
