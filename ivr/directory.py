@@ -13,7 +13,7 @@ from phonenumbers import shortnumberinfo
 
 from .errors import Problem
 from .fields import Fields
-from .speech import number_words
+from .speech import number_words, spoken_number
 
 REGION = "FR"
 _SEED = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
@@ -52,9 +52,8 @@ class Service:
 
     @property
     def spoken(self) -> str:
-        """Say the number as one phrase: commas (short pauses) between groups of a long number,
-        none in a short one ("trente et un quatorze")."""
-        return (", " if len(self.words) > 2 else " ").join(self.words)
+        """Say the number as one phrase, the French way."""
+        return spoken_number(self.number) if self.words else ""
 
 
 def _parse_number(written: str, where: str, file: str, problems: list[Problem]) -> str | None:

@@ -27,5 +27,7 @@ def number_words(written: str) -> tuple[str, ...]:
 
 
 def spoken_number(written: str) -> str:
-    """Say a number as one phrase, groups separated by commas (short pauses)."""
-    return ", ".join(number_words(written))
+    """Say a number as one phrase: commas (short pauses) between the groups of a long number,
+    none in a short one ("trente et un quatorze")."""
+    words = number_words(written)
+    return (", " if len(words) > 2 else " ").join(words)
