@@ -57,7 +57,8 @@ def test_budget_counts_each_sentence_and_the_silence(budget, line):
     """The silent caller's figure is the first menu, the wait, and the words before the ring."""
     document = line.renderer.render(call.start(line.flow))
     menu = sum(h.seconds for h in heard(document))
-    expected = menu + line.settings.gather_timeout + speech_seconds(line.flow.prompts["connecting"])
+    before_ring = sum(speech_seconds(line.flow.prompts[k]) for k in line.flow.nodes[line.flow.operator].intro)
+    expected = menu + line.settings.gather_timeout + before_ring
     assert budget.silent_caller().seconds == pytest.approx(expected)
 
 
