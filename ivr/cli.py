@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .config import Settings
+from .config import Settings, folder_overrides
 from .errors import ConfigError, FlowError
 from .flow import SYNTHETIC_SEP
 from .loader import load_flow
@@ -22,7 +22,7 @@ def main() -> None:
 
 
 def _settings(data_dir: Path | None, prompts_dir: Path | None) -> Settings:
-    overrides = {k: v for k, v in (("data_dir", data_dir), ("prompts_dir", prompts_dir)) if v}
+    overrides = folder_overrides(data_dir, prompts_dir)
     try:
         return Settings.from_env(**overrides)
     except ConfigError as exc:

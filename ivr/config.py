@@ -85,6 +85,11 @@ class Settings:
         return self
 
 
+def folder_overrides(data_dir: Path | None, prompts_dir: Path | None) -> dict[str, Path]:
+    """Return the data and prompts folders given on a command line, as Settings overrides."""
+    return {k: v for k, v in (("data_dir", data_dir), ("prompts_dir", prompts_dir)) if v}
+
+
 def e164(number: str, name: str) -> str:
     """Return a phone number in E.164; raise ConfigError naming the setting."""
     try:

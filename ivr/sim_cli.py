@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .config import folder_overrides
 from .errors import ConfigError, FlowError
 from .explorer import SILENCE, explore
 from .routes import NumberBook, as_csv, as_markdown, as_text, call_summary, report
@@ -32,7 +33,7 @@ def _line(url: str | None, token: str | None, data_dir: Path | None, prompts_dir
     from .config import Settings
     from .loader import load_flow
 
-    overrides = {k: v for k, v in (("data_dir", data_dir), ("prompts_dir", prompts_dir)) if v}
+    overrides = folder_overrides(data_dir, prompts_dir)
     try:
         if url:
             settings = Settings.from_env(**overrides)
@@ -145,7 +146,7 @@ def routes_command(fmt, output, every, depth, url, token, data_dir, prompts_dir)
         from . import create_app
         from .budget_cli import budget_lines
 
-        overrides = {k: v for k, v in (("data_dir", data_dir), ("prompts_dir", prompts_dir)) if v}
+        overrides = folder_overrides(data_dir, prompts_dir)
         click.echo("\n".join(budget_lines(create_app(overrides, dev=True).extensions["ivr"])))
     if problems:
         click.echo(f"{len(problems)} problem(s):", err=True)
