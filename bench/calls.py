@@ -28,7 +28,7 @@ class Script:
 def scripts(flow) -> list[Script]:
     """Return every kind of call of a flow: the shortest keys to each read-out and transfer (a transfer
     answered, and one nobody answers), a wrong key first, and a caller who presses nothing."""
-    from ivr.flow import Menu
+    from ivr.flow.model import Menu
 
     from .routes import first_readout, routes, transfer_failure
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from werkzeug.datastructures import MultiDict
 
-from ivr.form import parse_form
+from ivr.line.form import parse_form
 
 from .signing import TOKEN, signed_post
 
@@ -52,8 +52,9 @@ def parts(path: str, params: dict[str, str], number: int = 2000) -> dict[str, fl
     """Return microseconds per request: the whole app, the floor, and each part of the app alone."""
     from flask import request
 
-    from ivr import call, create_app
-    from ivr.position import parse_position
+    from ivr import create_app
+    from ivr.flow import moves as call
+    from ivr.flow.position import parse_position
 
     from . import floor_app
 

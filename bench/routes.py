@@ -6,9 +6,9 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivr.flow import OPERATOR_KEY, Department, Flow, Menu, Readout, Transfer, key_moves
-from ivr.loader import load_flow
-from ivr.position import Position
+from ivr.flow.loader import load_flow
+from ivr.flow.model import OPERATOR_KEY, Department, Flow, Menu, Readout, Transfer, key_moves
+from ivr.flow.position import Position
 
 ROOT = Path(__file__).resolve().parent.parent
 

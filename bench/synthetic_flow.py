@@ -24,7 +24,7 @@ FANOUT = 5
 
 def _pool(prompts: dict[str, str]) -> list[str]:
     """Return the flow's own sentences (not those the line says in every menu), in file order."""
-    from ivr.flow import SYSTEM_PROMPTS
+    from ivr.flow.model import SYSTEM_PROMPTS
 
     return [text for key, text in prompts.items() if key not in SYSTEM_PROMPTS]
 

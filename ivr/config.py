@@ -11,15 +11,13 @@ import phonenumbers
 
 from .errors import ConfigError
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the line; `ENV` maps each to its environment variable."""
 
-    data_dir: Path = ROOT / "data"
-    prompts_dir: Path = ROOT / "prompts"
+    data_dir: Path = Path("data")  # relative: found in the folder the line or command runs from
+    prompts_dir: Path = Path("prompts")
     auth_token: str | None = None  # TWILIO_AUTH_TOKEN: when set, every webhook must be signed
     allow_unsigned: bool = False  # IVR_ALLOW_UNSIGNED=1: production entry without a token (never live)
     public_url: str | None = None  # the https://host Twilio calls, when a proxy hides it
@@ -62,7 +60,11 @@ class Settings:
             raw = environ.get(name, "").strip()
             if raw:
                 values[f.name] = _convert(name, f.type, raw)
-        return replace(cls(**values), **overrides).checked()
+        settings = replace(cls(**values), **overrides)
+        # Resolved once, so a later change of working folder cannot move the line's data.
+        object.__setattr__(settings, "data_dir", Path(settings.data_dir).absolute())
+        object.__setattr__(settings, "prompts_dir", Path(settings.prompts_dir).absolute())
+        return settings.checked()
 
     def checked(self) -> Settings:
         """Check values that have a shape; return self."""

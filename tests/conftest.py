@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from ivr import create_app
-from ivr.config import ROOT
-from ivr.loader import load_flow
+from ivr.flow.loader import load_flow
+from tests.paths import ROOT
 
 from .caller import Caller
 

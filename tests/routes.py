@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from ivr.flow import Department, Flow, key_moves
+from ivr.flow.model import Department, Flow, key_moves
 
 
 def key_paths(flow: Flow) -> dict[str, tuple[str, ...]]:

@@ -7,8 +7,8 @@ import pytest
 from bench import floor_app, servers, synthetic_flow
 from bench.signing import HEADER, TOKEN, signature, signed_post
 from ivr import create_app
-from ivr.flow import SYNTHETIC_SEP
-from ivr.loader import load_flow
+from ivr.flow.loader import load_flow
+from ivr.flow.model import SYNTHETIC_SEP
 
 PARAMS = {"CallSid": "CAbench", "From": "anonymous", "Digits": "1"}
 
@@ -67,7 +67,7 @@ def test_bench_signatures_pass_the_apps_check_with_and_without_the_port():
 
     from flask import Flask, request
 
-    from ivr.security import SignatureCheck
+    from ivr.line.signature import SignatureCheck
 
     check = SignatureCheck(TOKEN)
     app = Flask(__name__)

@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from ivr.config import ROOT, Settings
+from ivr.config import Settings
 from ivr.errors import ConfigError
+from tests.paths import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 TABLE = README[README.index("## Settings"):]

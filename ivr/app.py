@@ -1,0 +1,47 @@
+"""The web app: the line's webhooks, and the browser keypad where it is allowed."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import Settings
+from .errors import ConfigError
+from .line.runtime import Line
+from .line.webhooks import register
+
+
+def create_app(test_config: dict[str, Any] | None = None, dev: bool | None = None):
+    """Build the Flask app: load and validate the flow once, then serve the webhooks.
+
+    `test_config` overrides settings by name (see ivr.config.Settings). `dev` says whether
+    this is local development; by default it is when started by `flask run`. Outside
+    development, a missing TWILIO_AUTH_TOKEN refuses to start unless IVR_ALLOW_UNSIGNED=1.
+    """
+    log = logging.getLogger("ivr")
+    if dev is None:
+        dev = os.environ.get("FLASK_RUN_FROM_CLI") == "true"
+    settings = Settings.from_env(**(test_config or {}))
+    if settings.auth_token is None:
+        if not (dev or settings.allow_unsigned):
+            raise ConfigError("TWILIO_AUTH_TOKEN is not set: webhooks would accept forged requests. "
+                              "Set it (Twilio console, Account info), or set IVR_ALLOW_UNSIGNED=1 "
+                              "for a test deployment that no real caller can reach.")
+        log.warning("TWILIO_AUTH_TOKEN is not set: requests are not checked for Twilio's signature "
+                    "(fine for local development, never for the live line)")
+    line = Line.build(settings)
+    app = Flask(__name__)
+    app.extensions["ivr"] = line
+    if settings.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=settings.proxy_hops, x_host=settings.proxy_hops,
+                                x_port=settings.proxy_hops, x_prefix=settings.proxy_hops)
+    register(app)
+    if dev or settings.simulator:
+        from .simulator.keypad import keypad  # the browser keypad: in development, or when IVR_SIMULATOR=1
+
+        app.register_blueprint(keypad)
+    return app

@@ -1,0 +1,154 @@
+"""`ivr call` and `ivr routes`: call the line as Twilio would, from a terminal."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..config import folder_overrides
+from ..errors import ConfigError, FlowError
+from ..simulator.explorer import SILENCE, explore
+from ..simulator.player import ANONYMOUS, DIAL_STATUSES, Call, Event
+from ..simulator.report import NumberBook, as_csv, as_markdown, as_text, call_summary, report
+from ..simulator.transport import LOCAL_BASE, flask_audio_length, flask_transport, http_audio_length, http_transport
+from .options import data_option, prompts_option
+
+STYLES = {"say": "cyan", "play": "cyan", "pause": None, "gather": "yellow", "keys": "green", "silence": "green",
+          "dial": "magenta", "dial-status": "green", "redirect": None, "hangup": "red", "end": "red",
+          "error": "red", "skipped": "red"}
+LABELS = {"say": "Say", "play": "Play", "pause": "Pause", "gather": "Gather", "keys": "You press", "silence":
+          "You wait", "dial": "Dial", "dial-status": "Transfer", "redirect": "Redirect", "hangup": "Hangup",
+          "end": "End", "error": "ERROR", "skipped": "Skipped"}
+DIAL_ANSWERS = {"": "completed", "c": "completed", "b": "busy", "n": "no-answer", "f": "failed",
+                **{s: s for s in DIAL_STATUSES}}
+
+
+def _line(url: str | None, token: str | None, data_dir: Path | None, prompts_dir: Path | None):
+    """Return (entry URL, transport, number book, audio length): a running line at `url`, or the app
+    in-process."""
+    from .. import create_app
+    from ..config import Settings
+    from ..flow.loader import load_flow
+
+    overrides = folder_overrides(data_dir, prompts_dir)
+    try:
+        if url:
+            settings = Settings.from_env(**overrides)
+            book = NumberBook(load_flow(settings.data_dir, settings.prompts_dir).services)
+            entry = url if url.rstrip("/").endswith("/voice") else url.rstrip("/") + "/voice"
+            transport = http_transport(token if token is not None else settings.auth_token)
+            return entry, transport, book, http_audio_length()
+        logging.getLogger("ivr").setLevel(logging.ERROR)  # the line's own log would drown the transcript
+        app = create_app(overrides, dev=True)
+    except (FlowError, ConfigError) as exc:
+        raise click.ClickException(str(exc)) from None
+    line = app.extensions["ivr"]
+    base = (line.settings.public_url or LOCAL_BASE).rstrip("/")
+    book = NumberBook(line.flow.services, played=line.audio.numbers)
+    return f"{base}/voice", flask_transport(app, line.settings.auth_token), book, flask_audio_length(app)
+
+
+def _show(event: Event) -> None:
+    label = click.style(f"{LABELS.get(event.kind, event.kind):>9}", fg=STYLES.get(event.kind), bold=True)
+    timing = click.style(f"{event.at:6.1f} s", dim=True)
+    click.echo(f"{timing} {label}  {event.text}")
+
+
+line_options = [
+    click.option("--url", help="A running line (e.g. http://127.0.0.1:5000); default: the app, in-process."),
+    click.option("--token", help="Sign requests with this auth token (default: TWILIO_AUTH_TOKEN)."),
+    data_option,
+    prompts_option,
+]
+
+
+def with_line_options(command):
+    """Add the options that choose the line to call."""
+    for option in reversed(line_options):
+        command = option(command)
+    return command
+
+
+@click.command("call")
+@click.option("--keys", help=f"Play the call non-interactively: keys per menu, separated by spaces; "
+              f"{SILENCE} = silence; {', '.join(DIAL_STATUSES)} = how a transfer ends (default completed). "
+              "The caller hangs up when the keys run out.")
+@click.option("--caller", default=ANONYMOUS, show_default=True, help="The From number sent to the line.")
+@with_line_options
+def call_command(keys, caller, url, token, data_dir, prompts_dir) -> None:
+    """Call the line as Twilio would, and print what the caller hears."""
+    entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir)
+    call = Call(transport, entry, caller=caller, audio_length=audio_length)
+    shown = 0
+
+    def flush() -> None:
+        nonlocal shown
+        for event in call.events[shown:]:
+            _show(event)
+        shown = len(call.events)
+
+    call.start()
+    tokens = keys.split() if keys is not None else None
+    while not call.over:
+        flush()
+        if tokens is not None:
+            if not tokens:
+                call.hang_up()
+            elif call.dial is not None and tokens[0] not in DIAL_STATUSES:
+                call.answer("completed")
+            else:
+                call.act(tokens.pop(0))
+            continue
+        if call.dial is not None:
+            answer = click.prompt("Transfer answered? [Enter] completed, b busy, n no-answer, f failed, h hang up",
+                                  default="", show_default=False).strip().lower()
+            if answer == "h":
+                call.hang_up()
+            elif answer in DIAL_ANSWERS:
+                call.answer(DIAL_ANSWERS[answer])
+        else:
+            answer = click.prompt("Keys? [Enter] silence, h hang up", default="", show_default=False).strip()
+            call.hang_up() if answer.lower() == "h" else call.act(answer.replace(" ", ""))
+    flush()
+    if tokens:
+        click.echo(f"Keys not used, the call was over: {' '.join(tokens)}", err=True)
+    click.echo(call_summary(call, book))
+    if call.error is not None:
+        sys.exit(1)
+
+
+@click.command("routes")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "csv"]), default="text",
+              show_default=True)
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the table to this file.")
+@click.option("--all", "every", is_flag=True, help="One row per state reaching a number, not per node.")
+@click.option("--depth", default=12, show_default=True, help="Give up on paths longer than this many inputs.")
+@with_line_options
+def routes_command(fmt, output, every, depth, url, token, data_dir, prompts_dir) -> None:
+    """Try every path of the line (every key, silence, transfer outcome); fail on a dead end."""
+    entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir)
+    found = explore(lambda: Call(transport, entry, audio_length=audio_length), max_depth=depth)
+    rows, problems = report(found, book, every=every)
+    table = {"text": as_text, "markdown": as_markdown, "csv": as_csv}[fmt](rows)
+    if output:
+        output.write_text(table, encoding="utf-8")
+        click.echo(f"Wrote {len(rows)} routes to {os.fspath(output)}")
+    else:
+        click.echo(table, nl=False)
+    click.echo(f"{len(found.states)} states, {len(found.requested)} distinct requests, "
+               f"{len(found.endings)} endings tried.")
+    if not url:  # the flow on disk: its time-to-human budget too
+        from .. import create_app
+        from .budget import budget_lines
+
+        overrides = folder_overrides(data_dir, prompts_dir)
+        click.echo("\n".join(budget_lines(create_app(overrides, dev=True).extensions["ivr"])))
+    if problems:
+        click.echo(f"{len(problems)} problem(s):", err=True)
+        for problem in problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(1)

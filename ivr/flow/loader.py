@@ -1,0 +1,54 @@
+"""Load the flow, directory and prompts from disk into one validated Flow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import MappingProxyType
+
+from ..errors import FlowError, Problem
+from .directory import parse_directory
+from .model import Flow, parse_nodes
+from .prompts import parse_prompts
+from .validate import edges, validate
+from .yamlfile import YamlFileError, load_yaml
+
+FLOW_FILE = "flow.yaml"
+DIRECTORY_FILE = "directory.yaml"
+PROMPTS_FILE = "fr.yaml"
+
+
+def _read(path: Path, label: str, problems: list[Problem]):
+    try:
+        return load_yaml(path)
+    except YamlFileError as exc:
+        problems.append(Problem(label, exc.problem.where, exc.problem.message))
+        return None
+
+
+def load_flow(data_dir: Path, prompts_dir: Path) -> Flow:
+    """Read and validate everything; raise FlowError listing every problem found."""
+    data_dir, prompts_dir = Path(data_dir), Path(prompts_dir)
+    flow_label = f"{data_dir.name}/{FLOW_FILE}"
+    directory_label = f"{data_dir.name}/{DIRECTORY_FILE}"
+    prompts_label = f"{prompts_dir.name}/{PROMPTS_FILE}"
+    problems: list[Problem] = []
+    for folder, setting in ((data_dir, "IVR_DATA_DIR"), (prompts_dir, "IVR_PROMPTS_DIR")):
+        if not folder.is_dir():
+            problems.append(Problem(f"{folder.name}/", "", f"no such folder: {folder}; run the command from "
+                                    f"the folder that holds {folder.name}/, or set {setting}"))
+    if problems:
+        raise FlowError(problems)
+
+    raw_directory = _read(data_dir / DIRECTORY_FILE, directory_label, problems)
+    raw_prompts = _read(prompts_dir / PROMPTS_FILE, prompts_label, problems)
+    raw_flow = _read(data_dir / FLOW_FILE, flow_label, problems)
+    if problems:  # an unreadable file: what the others would add is noise
+        raise FlowError(problems)
+    services = parse_directory(raw_directory, directory_label, problems)
+    prompts, mentions = parse_prompts(raw_prompts, prompts_label, services, problems)
+    entry, operator, nodes = parse_nodes(raw_flow, flow_label, problems)
+    problems += validate(entry, operator, nodes, services, prompts, flow_label, prompts_label)
+    if problems:
+        raise FlowError(problems)
+    return Flow(entry=entry, operator=operator, nodes=MappingProxyType(nodes), services=services, prompts=prompts,
+                mentions=mentions, edges=edges(nodes, operator))

@@ -1,0 +1,95 @@
+"""What happens next in a call: pure moves from a position and a key, no Flask, no TwiML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..errors import CallStateError
+from .model import (
+    BACK_KEY,
+    DEPARTMENT,
+    OPERATOR_KEY,
+    READOUT_REPEAT_KEY,
+    REPEAT_KEY,
+    Department,
+    Flow,
+    Interactive,
+    Menu,
+    Readout,
+    Transfer,
+)
+from .position import Position
+
+ANSWERED = frozenset({"completed", "answered"})
+
+
+@dataclass(frozen=True)
+class Step:
+    """What to play next: a node at a position (with its intro on arrival, after a notice)."""
+
+    position: Position
+    arrived: bool = False
+    notice: str | None = None  # prompt key said first: wrong_key, silence_reprompt
+
+
+HANGUP = None  # the only way a call ends: the psychologist's call is over
+
+
+def start(flow: Flow) -> Step:
+    """Answer a new call."""
+    return Step(Position(flow.entry), arrived=True)
+
+
+def go(pos: Position, target: str) -> Step:
+    """Move forward to a node; going back to a node already walked through cuts the trail."""
+    trail = (*pos.trail, pos.node)
+    if target in trail:
+        trail = trail[: trail.index(target)]
+    return Step(Position(target, trail), arrived=True)
+
+
+def back(flow: Flow, pos: Position) -> Step:
+    """Return to the last menu walked through; at the first menu, say it again."""
+    for i in range(len(pos.trail) - 1, -1, -1):
+        if isinstance(flow.nodes[pos.trail[i]], Interactive):
+            return Step(Position(pos.trail[i], pos.trail[:i]))
+    return Step(replace(pos, tries=0))
+
+
+def _miss(flow: Flow, pos: Position, notice: str, max_tries: int) -> Step:
+    # Silence at the first menu is the "stay on the line" the caller was promised.
+    if pos.tries + 1 >= max_tries or (pos.node == flow.entry and notice == "silence_reprompt"):
+        return go(pos, flow.operator)
+    return Step(replace(pos, tries=pos.tries + 1), notice=notice)
+
+
+def press(flow: Flow, pos: Position, digits: str, max_tries: int) -> Step:
+    """Answer the keys a caller pressed at a position ("" is silence)."""
+    node = flow.nodes[pos.node]
+    if isinstance(node, Transfer):
+        return Step(pos, arrived=True)  # nothing to press here: put them through
+    if digits == "":
+        return _miss(flow, pos, "silence_reprompt", max_tries)
+    if digits == OPERATOR_KEY:
+        return go(pos, flow.operator)
+    if digits == REPEAT_KEY:
+        return Step(replace(pos, tries=0))
+    if digits == BACK_KEY:
+        return back(flow, pos)
+    if isinstance(node, Menu) and (option := node.option(digits)):
+        return go(pos, option.target)
+    if isinstance(node, Readout) and digits == READOUT_REPEAT_KEY:
+        return Step(replace(pos, tries=0))
+    if isinstance(node, Department) and DEPARTMENT.match(digits):
+        return go(pos, node.readout_id(digits) if digits in node.services else node.unknown)
+    return _miss(flow, pos, "wrong_key", max_tries)
+
+
+def dialled(flow: Flow, pos: Position, status: str) -> Step | None:
+    """Answer the end of a transfer: hang up after a real call, otherwise the failure node."""
+    node = flow.nodes[pos.node]
+    if not isinstance(node, Transfer):
+        raise CallStateError("dial callback for a node that is not a transfer")
+    if status in ANSWERED:
+        return HANGUP
+    return go(pos, node.on_failure)

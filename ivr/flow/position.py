@@ -1,0 +1,54 @@
+"""Where a caller is in the flow, carried in callback URLs and checked when it comes back."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from ..errors import CallStateError
+from .model import Flow
+
+_TRAIL_SEP = "."
+_TRIES = re.compile(r"^\d$")
+
+
+@dataclass(frozen=True)
+class Position:
+    """A node, the nodes walked through to reach it, and the misses at it so far."""
+
+    node: str
+    trail: tuple[str, ...] = ()
+    tries: int = 0
+
+    def query(self) -> str:
+        """Encode the position as a URL query string."""
+        params = {"n": self.node}
+        if self.trail:
+            params["t"] = _TRAIL_SEP.join(self.trail)
+        if self.tries:
+            params["r"] = str(self.tries)
+        return urlencode(params)
+
+
+def parse_position(args: Mapping[str, str], flow: Flow, max_tries: int) -> Position:
+    """Decode a position from callback URL arguments; raise CallStateError unless it is one
+    a caller can really be at (known nodes, joined by real moves, from the entry)."""
+    node = args.get("n", "")
+    trail_text = args.get("t", "")
+    tries_text = args.get("r", "0")
+    if node not in flow.nodes:
+        raise CallStateError("unknown node in callback URL")
+    trail = tuple(trail_text.split(_TRAIL_SEP)) if trail_text else ()
+    if len(trail) > len(flow.nodes):
+        raise CallStateError("trail longer than the flow")
+    path = (*trail, node)
+    if path[0] != flow.entry:
+        raise CallStateError("trail does not start at the entry")
+    for a, b in zip(path, path[1:], strict=False):
+        if (a, b) not in flow.edges:
+            raise CallStateError("trail holds a move the flow does not have")
+    if not _TRIES.match(tries_text) or int(tries_text) >= max_tries:
+        raise CallStateError("retry counter out of range")
+    return Position(node=node, trail=trail, tries=int(tries_text))

@@ -1,0 +1,139 @@
+"""Validate the call flow as a whole graph; report every problem with file, node and key."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+
+from ..errors import Problem
+from .directory import Service
+from .model import (
+    KEY_PROMPTS,
+    MAX_OPTIONS,
+    RESERVED_KEYS,
+    SYNTHETIC_SEP,
+    SYSTEM_PROMPTS,
+    Department,
+    Interactive,
+    Menu,
+    Node,
+    Readout,
+    Transfer,
+    key_moves,
+)
+
+
+def edges(nodes: Mapping[str, Node], operator: str) -> frozenset[tuple[str, str]]:
+    """List every move a caller can make forward: (from node, to node)."""
+    out: set[tuple[str, str]] = set()
+    for nid, node in nodes.items():
+        out.update((nid, target) for _, target in key_moves(node))
+        if isinstance(node, Interactive):
+            out.add((nid, operator))
+        if isinstance(node, Department):
+            out.add((nid, node.unknown))
+        elif isinstance(node, Transfer):
+            out.add((nid, node.on_failure))
+    return frozenset(out)
+
+
+def _reach(start: Iterable[str], graph: Mapping[str, set[str]]) -> set[str]:
+    seen, todo = set(start), deque(start)
+    while todo:
+        for nxt in graph.get(todo.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def validate(entry: str, operator: str, nodes: Mapping[str, Node], services: Mapping[str, Service],
+             prompts: Mapping[str, str], flow_file: str, prompts_file: str) -> list[Problem]:
+    """Return every problem of the flow graph (an empty list when it is sound)."""
+    problems: list[Problem] = []
+
+    def report(where: str, message: str) -> None:
+        problems.append(Problem(flow_file, where, message))
+
+    known = ", ".join(sorted(n for n in nodes if SYNTHETIC_SEP not in n))
+
+    def need_node(where: str, target: str) -> None:
+        if target not in nodes:
+            report(where, f"unknown node {target!r}; known nodes: {known}")
+
+    def need_prompts(where: str, keys: Iterable[str]) -> None:
+        for key in keys:
+            if key not in prompts:
+                report(where, f"prompt {key!r} is not in {prompts_file}")
+
+    def need_service(where: str, sid: str, dial: bool = False) -> None:
+        if sid not in services:
+            report(where, f"unknown service {sid!r}; known services: {', '.join(sorted(services))}")
+        elif dial and services[sid].dial is None:
+            report(where, f"service {sid!r} ({services[sid].number}) cannot be dialled: "
+                   "a transfer needs a full ten-digit number")
+
+    if entry not in nodes:
+        report("entry", f"unknown node {entry!r}; known nodes: {known}")
+    if operator not in nodes or not isinstance(nodes[operator], Transfer):
+        report("operator", f"must name a transfer node (the psychologists), got {operator!r}")
+
+    for key in SYSTEM_PROMPTS:
+        if key not in prompts:
+            problems.append(Problem(prompts_file, f"prompts.{key}", "missing: the line says it in every call"))
+
+    for nid, node in nodes.items():
+        where = f"nodes.{nid.split(SYNTHETIC_SEP)[0]}"
+        need_prompts(f"{where}.intro", node.intro)
+        if isinstance(node, Menu):
+            need_prompts(f"{where}.say", node.say)
+            if len(node.options) > MAX_OPTIONS:
+                report(f"{where}.options", f"{len(node.options)} choices; at most {MAX_OPTIONS} per menu "
+                       "(group them or add a second menu)")
+            seen: set[str] = set()
+            for i, opt in enumerate(node.options):
+                ow = f"{where}.options[{i}]"
+                if opt.key in RESERVED_KEYS:
+                    report(f"{ow}.key", f"key {opt.key!r} is reserved in every menu "
+                           "(0 = psychologist, * = repeat, # = back)")
+                elif opt.key not in KEY_PROMPTS:
+                    report(f"{ow}.key", f"key must be one of 1-9 in quotes, got {opt.key!r}")
+                elif opt.key in seen:
+                    report(f"{ow}.key", f"key {opt.key!r} is used twice in this menu")
+                else:
+                    need_prompts(f"{ow}.key", [KEY_PROMPTS[opt.key]])
+                seen.add(opt.key)
+                need_prompts(f"{ow}.say", [opt.say])
+                need_node(f"{ow}.target", opt.target)
+        elif isinstance(node, Readout):
+            need_prompts(f"{where}.say", node.say)
+            sw = f"{where}.services.{nid.split(SYNTHETIC_SEP)[1]}" if SYNTHETIC_SEP in nid else f"{where}.service"
+            need_service(sw, node.service)
+        elif isinstance(node, Department):
+            need_prompts(f"{where}.say", node.say)
+            need_prompts(f"{where}.found_intro", node.found_intro)
+            need_node(f"{where}.unknown", node.unknown)
+        elif isinstance(node, Transfer):
+            need_service(f"{where}.service", node.service, dial=True)
+            need_node(f"{where}.on_failure", node.on_failure)
+            if node.on_failure in nodes and not isinstance(nodes[node.on_failure], Interactive):
+                report(f"{where}.on_failure", "must be a menu or read-out, so the caller is never "
+                       "put through again and again without a word")
+
+    if problems or entry not in nodes:
+        return problems  # the graph checks below need every name to resolve
+
+    graph: dict[str, set[str]] = {}
+    for a, b in edges(nodes, operator):
+        graph.setdefault(a, set()).add(b)
+    unreachable = sorted(n for n in set(nodes) - _reach([entry], graph) if SYNTHETIC_SEP not in n)
+    for nid in unreachable:
+        report(f"nodes.{nid}", f"unreachable: no path from the entry node {entry!r} leads here")
+
+    reverse: dict[str, set[str]] = {}
+    for a, b in edges(nodes, operator):
+        reverse.setdefault(b, set()).add(a)
+    ends = [n for n, node in nodes.items() if isinstance(node, (Transfer, Readout))]
+    for nid in sorted(set(nodes) - _reach(ends, reverse)):
+        report(f"nodes.{nid}", "a dead end: no path from here reaches a transfer or a number read out")
+    return problems

@@ -1,0 +1,1 @@
+"""What answers Twilio: the webhooks, their signatures, the caller's position, TwiML."""

@@ -1,0 +1,134 @@
+"""Time to a human: seconds a caller listens before the psychologists or a number."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..flow import moves as call
+from ..flow.model import Department, Flow, Menu, Readout, Transfer
+from ..flow.timing import speech_seconds
+from .twiml import NUMBER_RATE, Renderer
+
+_RATE = float(NUMBER_RATE.rstrip("%")) / 100
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One sentence the caller hears, and how long it lasts."""
+
+    text: str
+    seconds: float
+    number: bool  # a number read slowly
+
+
+def heard(document: str, played: Mapping[str, tuple[float, bool]] | None = None) -> list[Heard]:
+    """List what a TwiML document says or plays, in order; `played` gives each audio URL's
+    seconds and whether it is a number."""
+    out = []
+    for verb in ET.fromstring(document).iter():
+        if verb.tag == "Say":
+            slow = verb.find("prosody") is not None
+            text = " ".join("".join(verb.itertext()).split())
+            out.append(Heard(text, speech_seconds(text, _RATE if slow else 1.0), slow))
+        elif verb.tag == "Play":
+            seconds, number = (played or {}).get((verb.text or "").strip(), (0.0, False))
+            out.append(Heard((verb.text or "").strip(), seconds, number))
+    return out
+
+
+@dataclass(frozen=True)
+class Route:
+    """A way through the flow and the seconds it costs before its outcome."""
+
+    name: str
+    keys: tuple[str, ...]
+    seconds: float
+    outcome: str
+
+
+class Budget:
+    """Walk the rendered flow and add up listening and waiting time."""
+
+    def __init__(self, flow: Flow, renderer: Renderer, audio=None) -> None:
+        self.flow, self.renderer = flow, renderer
+        # Recorded prompts count for their real length (from the audio manifest).
+        self.played: dict[str, tuple[float, bool]] = {}
+        if audio is not None:
+            self.played.update({url: (audio.seconds[key], False) for key, url in audio.urls.items()})
+            self.played.update({url: (audio.number_seconds[sid], True) for sid, url in audio.numbers.items()})
+        self.timeout = renderer.settings.gather_timeout
+        self.max_tries = renderer.settings.max_tries
+
+    def _until(self, step: call.Step, stop: str | None) -> float:
+        """Seconds of a document, up to and including the sentence `stop` (all when None)."""
+        total = 0.0
+        for sentence in heard(self.renderer.render(step), self.played):
+            total += sentence.seconds
+            if stop is not None and sentence.text == stop:
+                return total
+        if stop is not None:
+            raise ValueError(f"{stop!r} is not said at {step.position.node}")
+        return total
+
+    def _before_number(self, step: call.Step) -> float:
+        total = 0.0
+        for sentence in heard(self.renderer.render(step), self.played):
+            if sentence.number:
+                return total
+            total += sentence.seconds
+        return total
+
+    def _intro(self, step: call.Step) -> float:
+        """Seconds said before the keypad prompt starts (keys cannot cut them)."""
+        document = ET.fromstring(self.renderer.render(step))
+        gather = document.find("Gather")
+        before = ET.Element("Response")
+        before.extend(document[: list(document).index(gather)] if gather is not None else list(document))
+        return sum(h.seconds for h in heard(ET.tostring(before, encoding="unicode"), self.played))
+
+    def silent_caller(self) -> Route:
+        """(a) A caller who presses nothing until a psychologist is dialled."""
+        step, total, keys = call.start(self.flow), 0.0, []
+        while not isinstance(self.flow.nodes[step.position.node], Transfer):
+            total += self._until(step, None) + self.timeout
+            keys.append("")
+            step = call.press(self.flow, step.position, "", self.max_tries)
+        total += self._until(step, None)
+        return Route("silence", tuple(keys), total, self.flow.nodes[step.position.node].service)
+
+    def zero_caller(self) -> Route:
+        """(b) A caller who presses 0 as soon as keys are taken (the greeting cannot be cut)."""
+        first = call.start(self.flow)
+        step = call.press(self.flow, first.position, "0", self.max_tries)
+        return Route("0 at once", ("0",), self._intro(first) + self._until(step, None),
+                     self.flow.nodes[step.position.node].service)
+
+    def numbers(self) -> list[Route]:
+        """(c) Each number read: a caller who listens to each menu until their choice."""
+        routes: list[Route] = []
+        self._walk(call.start(self.flow), (), 0.0, routes, set())
+        return routes
+
+    def _walk(self, step: call.Step, keys: tuple[str, ...], total: float, routes: list[Route], seen: set) -> None:
+        node = self.flow.nodes[step.position.node]
+        if node.id in seen:
+            return
+        seen = seen | {node.id}
+        if isinstance(node, Readout):
+            routes.append(Route(node.id, keys, total + self._before_number(step),
+                                self.flow.services[node.service].number))
+            return
+        if isinstance(node, Transfer):
+            number = self.flow.services[node.service].number
+            routes.append(Route(node.id, keys, total + self._until(step, None), number))
+            return
+        moves: list[tuple[str, float]] = []
+        if isinstance(node, Menu):
+            moves = [(o.key, self._until(step, self.renderer.option_text(o))) for o in node.options]
+        elif isinstance(node, Department):
+            moves = [(code, self._until(step, None) + 1.0) for code in node.services]  # ~1 s to type two digits
+        for key, seconds in moves:
+            nxt = call.press(self.flow, step.position, key, self.max_tries)
+            self._walk(nxt, (*keys, key), total + seconds, routes, seen)

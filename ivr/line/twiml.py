@@ -1,0 +1,139 @@
+"""Render TwiML from the flow: pure functions of (flow, settings, step), no Flask."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+
+from ..config import Settings
+from ..flow.directory import Service
+from ..flow.model import KEY_PROMPTS, Department, Flow, Menu, Readout, Transfer
+from ..flow.moves import Step
+
+LANGUAGE = "fr-FR"
+KEY_URL = "/voice/key"
+DIAL_URL = "/voice/dial"
+NUMBER_RATE = "90%"  # numbers are read a little slower than speech
+RING_TONE = "fr"
+
+
+class Renderer:
+    """Turn steps into TwiML documents; every document is built once, then reused."""
+
+    def __init__(self, flow: Flow, settings: Settings, audio: Mapping[str, str] | None = None,
+                 numbers: Mapping[str, str] | None = None) -> None:
+        self.flow = flow
+        self.settings = settings
+        self.audio = audio or {}  # prompt key -> URL of its recording, played instead of said
+        self.numbers = numbers or {}  # service id -> URL of its number assembled from clips
+        self.ssml = settings.voice.startswith(("Polly.", "Google."))
+        self.render = lru_cache(maxsize=4096)(self._render)
+        self.hangup = _hangup()
+        self.fallback = self._fallback()
+
+    # -- building blocks ------------------------------------------------------------------
+    def _say(self, parent, text: str) -> None:
+        parent.say(text, voice=self.settings.voice, language=LANGUAGE)
+
+    def _prompts(self, parent, keys) -> None:
+        for key in keys:
+            if key in self.audio:
+                parent.play(self.audio[key])
+            else:
+                self._say(parent, self.flow.prompts[key])
+
+    def _number(self, parent, service: Service) -> None:
+        """Say a number in French words, group by group, a little slower."""
+        if service.id in self.numbers:
+            parent.play(self.numbers[service.id])
+        elif self.ssml:
+            say = parent.say(voice=self.settings.voice, language=LANGUAGE)
+            say.prosody(service.spoken, rate=NUMBER_RATE)
+        else:
+            self._say(parent, service.spoken)
+
+    def _dial_number(self, service: Service) -> str:
+        if service.id == self.flow.platform.id and self.settings.platform_number:
+            return self.settings.platform_number
+        return service.dial
+
+    def _dial(self, parent, service: Service, action: str | None) -> None:
+        kwargs = dict(timeout=self.settings.dial_timeout, answer_on_bridge=True, ring_tone=RING_TONE)
+        if action:
+            kwargs.update(action=action, method="POST")
+        if self.settings.caller_id:
+            kwargs["caller_id"] = self.settings.caller_id
+        dial: Dial = parent.dial(**kwargs)
+        dial.number(self._dial_number(service))
+
+    def option_text(self, option) -> str:
+        """Say one menu choice: "<label> : tapez <key>."."""
+        p = self.flow.prompts
+        return f"{p[option.say]} : {p['press']} {p[KEY_PROMPTS[option.key]]}."
+
+    def _option(self, parent, option) -> None:
+        """Offer one menu choice, playing whichever of its parts are recorded."""
+        label, key = option.say, KEY_PROMPTS[option.key]
+        if not {label, "press", key} & self.audio.keys():
+            self._say(parent, self.option_text(option))
+            return
+        p = self.flow.prompts
+        text, key_text = self.option_text(option), f"{p['press']} {p[key]}."
+        if label in self.audio:
+            self._prompts(parent, [label])
+        else:  # the label with its punctuation, as option_text writes it
+            self._say(parent, text.removesuffix(key_text).rstrip())
+        if {"press", key} <= self.audio.keys():
+            self._prompts(parent, ["press", key])
+        else:
+            self._say(parent, key_text)
+
+    # -- documents --------------------------------------------------------------------------
+    def _render(self, step: Step) -> str:
+        node = self.flow.nodes[step.position.node]
+        response = VoiceResponse()
+        if step.arrived:
+            self._prompts(response, node.intro)
+        if isinstance(node, Transfer):
+            self._dial(response, self.flow.services[node.service],
+                       f"{DIAL_URL}?{step.position.query()}")
+            return str(response)
+        url = f"{KEY_URL}?{step.position.query()}"
+        gather: Gather = response.gather(
+            action=url, method="POST", timeout=self.settings.gather_timeout, finish_on_key="",
+            num_digits=2 if isinstance(node, Department) else 1,
+        )
+        if step.notice:
+            self._prompts(gather, [step.notice])
+        self._prompts(gather, node.say)
+        if isinstance(node, Menu):
+            for option in node.options:
+                self._option(gather, option)
+        elif isinstance(node, Readout):
+            service = self.flow.services[node.service]
+            self._number(gather, service)
+            self._prompts(gather, ["readout_repeat"])
+            self._number(gather, service)
+            self._prompts(gather, ["readout_options"])
+        # No key at all: Twilio falls through to here, and the silence is handled like a key.
+        response.redirect(url, method="POST")
+        return str(response)
+
+    def _fallback(self) -> str:
+        """Build the answer for any fault: put through to the platform, and read its number."""
+        platform = self.flow.platform
+        response = VoiceResponse()
+        self._prompts(response, ["fallback"])
+        self._dial(response, platform, action=None)
+        for _ in range(2):
+            self._prompts(response, ["fallback_number"])
+            self._number(response, platform)
+        return str(response)
+
+
+def _hangup() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)

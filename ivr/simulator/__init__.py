@@ -1,0 +1,1 @@
+"""A simulated caller that plays the line's TwiML with Twilio's semantics, and what it reports."""

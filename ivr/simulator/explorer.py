@@ -1,0 +1,93 @@
+"""Walk every path of a line through the simulated caller: every key, silence, transfer outcome."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import product
+
+from .player import DIAL_STATUSES, Call, Gather
+
+SILENCE = "_"
+KEYS = "0123456789*#"
+DIGITS = "0123456789"
+
+
+def choices(gather: Gather) -> list[str]:
+    """List what a caller can do at a <Gather>: silence, every key, and every two-digit entry when
+    it takes two or more digits (a longer entry is tried as the same key repeated)."""
+    options = [SILENCE, *KEYS]
+    if gather.num_digits == 2:
+        options += ["".join(pair) for pair in product(DIGITS, repeat=2)]
+    elif gather.num_digits and gather.num_digits > 2:
+        options += [key * gather.num_digits for key in KEYS]
+    if gather.finish_on_key:
+        options = [o if o == SILENCE or len(o) >= (gather.num_digits or 99) else o + gather.finish_on_key
+                   for o in options]
+    return list(dict.fromkeys(options))
+
+
+@dataclass
+class Stop:
+    """Where a path stops: a state the caller waits in, or the end of the call."""
+
+    inputs: tuple[str, ...]
+    call: Call
+
+
+@dataclass
+class Exploration:
+    """Every state reached, how, and what could go wrong."""
+
+    states: dict[tuple[str, ...], Stop] = field(default_factory=dict)  # waiting states, first reached
+    edges: dict[tuple[str, ...], set[tuple[str, ...] | str]] = field(default_factory=dict)
+    endings: list[Stop] = field(default_factory=list)  # calls that ended (normally or not)
+    problems: list[str] = field(default_factory=list)
+    requested: set[str] = field(default_factory=set)  # every "METHOD url" requested
+
+    def trapped(self) -> list[Stop]:
+        """List the states from which the call can never end nor reach a transfer."""
+        good = {k for k, stop in self.states.items() if stop.call.dial is not None}
+        good |= {k for k, targets in self.edges.items() if "end" in targets}
+        changed = True
+        while changed:
+            changed = False
+            for k, targets in self.edges.items():
+                if k not in good and targets & good:
+                    good.add(k)
+                    changed = True
+        return [stop for k, stop in self.states.items() if k not in good]
+
+
+def explore(start: Callable[[], Call], max_depth: int = 12) -> Exploration:
+    """Try everything a caller can do, breadth first, until every state has been seen."""
+    found = Exploration()
+    queue: deque[tuple[Call, tuple[str, ...], tuple[str, ...] | None]] = deque([(start().start(), (), None)])
+    while queue:
+        call, inputs, parent = queue.popleft()
+        found.requested.update(call.requested)
+        if call.over:
+            found.endings.append(Stop(inputs, call))
+            if call.error is not None:
+                found.problems.append(f"{' '.join(inputs) or '(no key)'}: {call.error}")
+            if parent is not None:
+                found.edges[parent].add("end" if call.error is None else "error")
+            continue
+        key = call.key()
+        if parent is not None:
+            found.edges[parent].add(key)
+        if key in found.states:
+            continue
+        found.states[key] = Stop(inputs, call)
+        found.edges[key] = set()
+        if len(inputs) >= max_depth:
+            found.problems.append(f"{' '.join(inputs)}: still going after {max_depth} inputs")
+            continue
+        options = list(DIAL_STATUSES) if call.dial is not None else choices(call.gather)
+        for option in options:
+            queue.append((call.fork().act(option), (*inputs, option), key))
+    for stop in found.trapped():
+        found.problems.append(f"{' '.join(stop.inputs)}: a loop without end (no path from here "
+                              "ends the call or reaches a transfer)")
+    return found

@@ -1,0 +1,71 @@
+"""The browser keypad: try the line from a page, through the same simulated caller as `ivr call`.
+
+The page holds the call: each step sends back the state the last answer gave, so the server
+keeps nothing between requests. Requests only ever go into this app (its test client), never
+out to the network, signed with the line's token when it has one.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, send_from_directory
+
+from .player import DIAL_STATUSES, Call, CallError
+from .transport import flask_audio_length, flask_transport
+
+keypad = Blueprint("keypad", __name__, static_folder="static/keypad", static_url_path="/simulator/static")
+LABELS = {"say": "Say", "play": "Play", "pause": "Pause", "gather": "Gather", "keys": "Keys", "silence": "Silence",
+          "dial": "Dial", "dial-status": "Transfer", "redirect": "Redirect", "hangup": "Hangup", "end": "End",
+          "error": "Error", "skipped": "Skipped"}
+
+
+@keypad.get("/simulator")
+def page():
+    """Serve the keypad page."""
+    return send_from_directory(keypad.static_folder, "keypad.html")
+
+
+def _transport():
+    line = current_app.extensions["ivr"]
+    base = (line.settings.public_url or request.host_url).rstrip("/")
+    app = current_app._get_current_object()
+    return base, flask_transport(app, line.settings.auth_token), flask_audio_length(app)
+
+
+@keypad.post("/simulator/step")
+def step():
+    """Do one thing as the caller (start, keys, silence, answer a transfer, hang up) and say what follows."""
+    body = request.get_json(silent=True) or {}
+    action = body.get("action")
+    base, transport, audio_length = _transport()
+    try:
+        if action == "start":
+            call = Call(transport, f"{base}/voice", audio_length=audio_length).start()
+        else:
+            call = Call.resume(transport, body.get("state") or {}, audio_length)
+            seen = len(call.events)
+            if action == "keys" and call.gather is not None and str(body.get("keys", "")).strip():
+                call.press("".join(str(body["keys"]).split()))
+            elif action == "silence" and call.gather is not None:
+                call.silence()
+            elif action == "dial" and call.dial is not None and body.get("status") in DIAL_STATUSES:
+                call.answer(body["status"])
+            elif action == "hangup":
+                call.hang_up()
+            else:
+                return jsonify(error="this action does not fit what the call is waiting for"), 400
+    except CallError as exc:
+        return jsonify(error=str(exc)), 400
+    new = call.events if action == "start" else call.events[seen:]
+    gather, dial = call.gather, call.dial
+    waiting = None
+    if gather is not None:
+        waiting = {"kind": "gather", "numDigits": gather.num_digits, "finishOnKey": gather.finish_on_key,
+                   "timeout": gather.timeout}
+    elif dial is not None:
+        waiting = {"kind": "dial", "numbers": list(dial.numbers), "timeout": dial.timeout}
+    return jsonify(
+        events=[{"kind": e.kind, "label": LABELS.get(e.kind, e.kind), "text": e.text, "at": round(e.at, 1),
+                 "seconds": round(e.seconds, 1)} for e in new],
+        waiting=waiting, ended=call.ended, error=str(call.error) if call.error else None,
+        state=call.snapshot() if waiting else None,
+    )

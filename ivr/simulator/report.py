@@ -1,0 +1,189 @@
+"""The route report: what each path of a simulated call leads to, in the directory's own words.
+
+The simulator only knows TwiML; this module puts names on what it heard. A number is "read"
+when a <Say> speaks one directory number and nothing else (prompts that mention a number inside
+a sentence, like the emergency notice, are not outcomes). A number is "dialled" when a <Dial>
+calls it. The time to an outcome is the estimated listening time from the answer of the call
+to the start of the <Dial>, or to the end of the first reading of the number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+from ..flow.directory import Service
+from .explorer import SILENCE, Exploration
+from .player import Call, Event
+
+CALLER_ACTS = ("keys", "silence", "dial-status")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A number the caller is put through to, or hears."""
+
+    kind: str  # "dial" or "read"
+    number: str  # as written in data/directory.yaml when known
+    seconds: float  # estimated listening time before it
+
+    def __str__(self) -> str:
+        return f"{'transfer to' if self.kind == 'dial' else 'reads'} {self.number}"
+
+
+class NumberBook:
+    """Recognise directory numbers in what the caller heard."""
+
+    def __init__(self, services: Mapping[str, Service], played: Mapping[str, str] | None = None) -> None:
+        self.spoken = {_norm(s.spoken): s.number for s in services.values() if s.words}
+        # Numbers assembled from recorded words, by file name (names are content-hashed).
+        self.played = {url.rsplit("/", 1)[-1]: services[sid].number for sid, url in (played or {}).items()}
+        self.dialled = {s.dial: s.number for s in services.values() if s.dial}
+        self.dialled.update({s.number.replace(" ", ""): s.number for s in services.values() if s.words})
+
+    def read(self, event: Event) -> str | None:
+        """Return the number a <Say> reads (when it reads one and nothing else), or a <Play> plays."""
+        if event.kind == "play":
+            return self.played.get(event.text.rsplit("/", 1)[-1])
+        return self.spoken.get(_norm(event.text)) if event.kind == "say" else None
+
+    def dial(self, event: Event) -> str:
+        """Return the number a <Dial> calls, as written in the directory when it is there."""
+        raw = event.text.split(",")[0].split(" ", 1)[-1].strip()
+        return self.dialled.get(raw, raw)
+
+    def outcomes(self, events: Iterable[Event]) -> list[Outcome]:
+        """List every transfer and every first reading of a number after each caller action."""
+        found, read_since_act = [], set()
+        for event in events:
+            if event.kind in CALLER_ACTS:
+                read_since_act = set()
+            elif event.kind == "dial":
+                found.append(Outcome("dial", self.dial(event), event.at))
+            elif (number := self.read(event)) and number not in read_since_act:
+                read_since_act.add(number)
+                found.append(Outcome("read", number, event.end))
+        return found
+
+    def last(self, events: list[Event]) -> Outcome | None:
+        """Return the outcome since the caller's last action: where this path has led."""
+        acts = [i for i, e in enumerate(events) if e.kind in CALLER_ACTS]
+        tail = self.outcomes(events[acts[-1] + 1 if acts else 0:])
+        return tail[0] if tail else None
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace(",", " ").replace(".", " ").split()).lower()
+
+
+def heard_since_last_act(events: list[Event]) -> list[str]:
+    """Return the texts said or played since the caller's last action."""
+    acts = [i for i, e in enumerate(events) if e.kind in CALLER_ACTS]
+    return [e.text for e in events[acts[-1] + 1 if acts else 0:] if e.kind in ("say", "play")]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the route report."""
+
+    keys: str
+    place: str  # the flow node, from the callback URL's `n=`
+    outcome: Outcome
+    heard: str
+
+
+def keys_of(inputs: Iterable[str]) -> str:
+    """Write the caller's inputs as `ivr call --keys` takes them."""
+    return " ".join(inputs) or "(none)"
+
+
+def place(call: Call) -> str:
+    """Name the node a waiting call is at, from the `n=` of its callback URL."""
+    waiting = call.gather or call.dial
+    url = getattr(waiting, "action", None) or call.doc_url
+    return parse_qs(urlsplit(url).query).get("n", [url])[0]
+
+
+def report(found: Exploration, book: NumberBook, every: bool = False) -> tuple[list[Row], list[str]]:
+    """Build the rows and the problems: the shortest path to each (node, outcome), and the path of a
+    caller who never presses a key; with `every`, each state that reaches a number."""
+    rows, seen, problems = [], set(), list(found.problems)
+    for stop in found.states.values():
+        outcome = book.last(stop.call.events)
+        where = place(stop.call)
+        silent = all(i == SILENCE for i in stop.inputs)
+        if outcome is None or not (every or silent or (where, str(outcome)) not in seen):
+            continue
+        seen.add((where, str(outcome)))
+        rows.append(Row(keys_of(stop.inputs), where, outcome, " / ".join(heard_since_last_act(stop.call.events))))
+    for stop in found.endings:
+        call = stop.call
+        if call.error is not None:
+            continue
+        acts = [e for e in call.events if e.kind in CALLER_ACTS]
+        after_transfer = bool(acts) and acts[-1].kind == "dial-status" and acts[-1].text == "completed"
+        if not after_transfer and book.last(call.events) is None and call.ended != "caller hung up":
+            problems.append(f"{keys_of(stop.inputs)}: the call ends ({call.ended}) without a transfer "
+                            "or a number")
+    return rows, problems
+
+
+def call_summary(call: Call, book: NumberBook) -> str:
+    """Say how long the caller listened before reaching a human or hearing a number."""
+    events = call.events
+    answered = [i for i, e in enumerate(events)
+                if e.kind == "dial-status" and e.text == "completed"]
+    outcomes = book.outcomes(events)
+    reads = [o for o in outcomes if o.kind == "read"]
+    dials = [o for o in outcomes if o.kind == "dial"]
+    parts = []
+    if answered:
+        dial_events = [e for e in events[: answered[0]] if e.kind == "dial"]
+        parts.append(f"{dial_events[-1].at:.0f} s before being put through to {book.dial(dial_events[-1])} "
+                     "(a human answered)")
+    elif dials:
+        parts.append(f"{dials[0].seconds:.0f} s before the transfer to {dials[0].number} started ringing")
+    if reads:
+        parts.append(f"{reads[0].seconds:.0f} s before hearing {reads[0].number} (end of its first reading)")
+    if not parts:
+        return "No transfer and no number heard in this call."
+    return "Time listening: " + "; ".join(parts) + "."
+
+
+COLUMNS = ("keys", "node", "outcome", "seconds", "heard")
+
+
+def _cells(row: Row) -> tuple[str, ...]:
+    return row.keys, row.place, str(row.outcome), f"{row.outcome.seconds:.0f}", row.heard
+
+
+def as_markdown(rows: list[Row]) -> str:
+    """Write the rows as a Markdown table."""
+    lines = ["| keys | node | outcome | seconds | heard since the last key |", "| --- | --- | --- | ---: | --- |"]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def as_csv(rows: list[Row]) -> str:
+    """Write the rows as CSV."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(_cells(r) for r in rows)
+    return out.getvalue()
+
+
+def as_text(rows: list[Row], width: int = 60) -> str:
+    """Write the rows as an aligned plain-text table, the heard texts cut to `width`."""
+    keys_w = max([len(r.keys) for r in rows] + [4])
+    node_w = max([len(r.place) for r in rows] + [4])
+    out_w = max([len(str(r.outcome)) for r in rows] + [7])
+    lines = [f"{'keys':<{keys_w}}  {'node':<{node_w}}  {'outcome':<{out_w}}  {'s':>4}  heard"]
+    for r in rows:
+        heard = r.heard if len(r.heard) <= width else r.heard[: width - 1] + "…"
+        lines.append(f"{r.keys:<{keys_w}}  {r.place:<{node_w}}  {str(r.outcome):<{out_w}}  "
+                     f"{r.outcome.seconds:>4.0f}  {heard}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,157 @@
+"""`ivr call` and `ivr routes` drive the app as Twilio would, and fail on a dead end."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from ivr import create_app
+from ivr.cli import main
+from ivr.config import Settings
+from ivr.flow.loader import load_flow
+from ivr.simulator.explorer import explore
+from ivr.simulator.player import Call
+from ivr.simulator.report import NumberBook, report
+from ivr.simulator.transport import flask_transport
+
+FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)
+SOCIAL = FLOW.services["social_service"]
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_call_with_keys_reads_the_social_number_and_ends_normally(runner):
+    result = runner.invoke(main, ["call", "--keys", "1 3"])
+    assert result.exit_code == 0, result.output
+    assert SOCIAL.spoken == "zéro neuf, quatre-vingts, quatre-vingts, zéro trois, zéro sept"
+    assert result.output.count(SOCIAL.spoken) == 2
+    assert "caller hung up" in result.output
+    assert re.search(rf"Time listening: \d+ s before hearing {SOCIAL.number} ", result.output)
+    assert "\x1b[" not in result.output  # no colours when not a terminal
+
+
+def test_call_answers_a_transfer_as_busy_then_hears_the_platform_number(runner):
+    keys = next(o.key for o in FLOW.nodes[FLOW.entry].options if o.target == "other_professions")
+    result = runner.invoke(main, ["call", "--keys", f"{keys} busy"])
+    assert result.exit_code == 0, result.output
+    assert f"Dial  Number {FLOW.platform.dial}" in result.output
+    assert "Transfer  busy" in result.output
+    assert FLOW.platform.spoken in result.output
+
+
+def test_call_put_through_ends_with_the_hangup_after_the_transfer(runner):
+    result = runner.invoke(main, ["call", "--keys", "0 completed"])
+    assert result.exit_code == 0, result.output
+    assert "End  hangup" in result.output
+    assert re.search(rf"\d+ s before being put through to {FLOW.platform.number} ", result.output)
+
+
+def test_call_interactive_reads_keys_from_the_terminal(runner):
+    result = runner.invoke(main, ["call"], input="1\n3\nh\n")
+    assert result.exit_code == 0, result.output
+    assert SOCIAL.spoken in result.output and "caller hung up" in result.output
+
+
+def test_call_signs_requests_when_the_line_has_a_token(runner, monkeypatch):
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "secret-for-tests")
+    result = runner.invoke(main, ["call", "--keys", "1 3"])
+    assert result.exit_code == 0, result.output
+    assert SOCIAL.spoken in result.output
+
+
+def _explore(app: Flask):
+    transport = flask_transport(app)
+    return explore(lambda: Call(transport, "http://localhost/voice"))
+
+
+def test_routes_visit_every_node_of_the_flow():
+    found = _explore(create_app(dev=True))
+    nodes = {parse_qs(urlsplit(r.split(" ", 1)[1]).query).get("n", [None])[0] for r in found.requested}
+    assert nodes - {None} == set(FLOW.nodes)
+    assert found.problems == []
+
+
+def test_routes_table_lists_every_number_said_or_dialled(runner, tmp_path):
+    out = tmp_path / "routes.csv"
+    result = runner.invoke(main, ["routes", "--format", "csv", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    outcomes = {(r["node"], r["outcome"]) for r in rows}
+    assert ("social_help", f"reads {SOCIAL.number}") in outcomes
+    assert ("cdo_lookup-14", f"reads {FLOW.services['cdo_14'].number}") in outcomes
+    assert ("long_term_care", f"reads {FLOW.services['mots'].number}") in outcomes
+    assert ("transfer_failed", f"reads {FLOW.platform.number}") in outcomes
+    assert ("psychologist", f"transfer to {FLOW.platform.number}") in outcomes
+    silent = [r for r in rows if set(r["keys"].split()) == {"_"}]
+    assert [r["outcome"] for r in silent] == [f"transfer to {FLOW.platform.number}"]
+    assert all(int(r["seconds"]) > 0 for r in rows)
+
+
+def test_routes_writes_markdown_to_a_file(runner, tmp_path):
+    out = tmp_path / "routes.md"
+    result = runner.invoke(main, ["routes", "--format", "markdown", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("| keys | node | outcome | seconds |")
+    assert f"| social_help | reads {SOCIAL.number} |" in text
+
+
+def broken_app(answers: dict[str, str]) -> Flask:
+    """Build a line that answers each path with a fixed TwiML body."""
+    app = Flask("broken")
+
+    @app.post("/voice", endpoint="voice")
+    @app.post("/voice/<path:rest>")
+    def answer(rest: str = ""):
+        return answers.get(rest, answers[""]), 200, {"Content-Type": "text/xml"}
+
+    return app
+
+
+@pytest.mark.parametrize(("answers", "problem"), [
+    ({"": "<Response><Say>Hello.</Say></Response>"}, "without a transfer or a number"),
+    ({"": '<Response><Gather action="/voice/menu"/></Response>', "menu": "<Response><Hangup/></Response>"},
+     "without a transfer or a number"),
+    ({"": '<Response><Gather action="/voice"/><Redirect>/voice</Redirect></Response>'}, "a loop without end"),
+    ({"": '<Response><Gather action="/voice/x"/></Response>', "x": "<Response><Say>oops</Response>"},
+     "invalid XML"),
+])
+def test_routes_report_dead_ends_loops_and_errors(answers, problem):
+    rows, problems = report(_explore(broken_app(answers)), NumberBook(FLOW.services))
+    assert problems and all(problem in p for p in problems[:1]), problems
+
+
+def test_routes_command_exits_non_zero_on_a_dead_end(runner, monkeypatch):
+    app = broken_app({"": "<Response><Say>Hello.</Say></Response>"})
+    monkeypatch.setattr("ivr.cli.calls._line", lambda *args: ("http://localhost/voice", flask_transport(app),
+                                                             NumberBook(FLOW.services), None))
+    result = runner.invoke(main, ["routes"])
+    assert result.exit_code == 1
+    assert "(none): the call ends (end of document) without a transfer or a number" in result.output
+
+
+def test_routes_prints_the_time_to_a_human(runner):
+    result = runner.invoke(main, ["routes"])
+    assert result.exit_code == 0, result.output
+    assert "Time to a human" in result.output
+    silent = next(line for line in result.output.splitlines() if "(a) presses nothing" in line)
+    assert f"-> {FLOW.platform.number}" in silent
+
+
+def test_number_book_recognises_a_number_played_from_recorded_words():
+    from ivr.simulator.player import Event
+
+    url = "/audio/number-social_service-0123456789ab.wav"
+    book = NumberBook(FLOW.services, played={"social_service": url})
+    event = Event("play", f"http://localhost{url}", 3.0, 4.2, "http://localhost/voice/key")
+    assert book.read(event) == SOCIAL.number
+    assert book.read(Event("play", "http://localhost/audio/greeting-0123456789ab.wav", 0, 1, "")) is None

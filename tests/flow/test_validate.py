@@ -1,0 +1,138 @@
+"""A broken flow refuses to load, with every problem named by file, node and key."""
+
+from __future__ import annotations
+
+import pytest
+
+from ivr.errors import FlowError
+
+
+def test_default_flow_is_valid(flow):
+    assert flow.entry == "welcome" and flow.operator == "psychologist"
+    assert flow.platform.dial == "+33800800854"
+
+
+def _option(doc, node, i):
+    return doc["nodes"][node]["options"][i]
+
+
+BROKEN = [
+    ("dangling target", "flow", lambda d: _option(d, "doctor_needs", 2).update(target="nowhere"),
+     ["data/flow.yaml", "nodes.doctor_needs.options[2].target", "unknown node 'nowhere'"]),
+    ("unreachable node", "flow", lambda d: d["nodes"].update(
+        orphan={"type": "readout", "service": "mots"}),
+     ["nodes.orphan", "unreachable"]),
+    ("six choices", "flow", lambda d: d["nodes"]["doctor_needs"]["options"].append(
+        {"key": "6", "say": "opt_social", "target": "social_help"}),
+     ["nodes.doctor_needs.options", "6 choices; at most 5"]),
+    ("reserved key", "flow", lambda d: _option(d, "welcome", 0).update(key="0"),
+     ["nodes.welcome.options[0].key", "reserved"]),
+    ("hash key", "flow", lambda d: _option(d, "welcome", 0).update(key="#"),
+     ["nodes.welcome.options[0].key", "reserved"]),
+    ("two-character key", "flow", lambda d: _option(d, "welcome", 0).update(key="12"),
+     ["nodes.welcome.options[0].key", "1-9"]),
+    ("same key twice", "flow", lambda d: _option(d, "welcome", 1).update(key="1"),
+     ["nodes.welcome.options[1].key", "used twice"]),
+    ("missing prompt", "flow", lambda d: d["nodes"]["welcome"]["say"].append("no_such_prompt"),
+     ["nodes.welcome.say", "'no_such_prompt'", "prompts/fr.yaml"]),
+    ("unknown key", "flow", lambda d: d["nodes"]["welcome"].update(timeout="5"),
+     ["nodes.welcome.timeout", "unknown key 'timeout'", "allowed keys: type, intro, say, options"]),
+    ("unknown type", "flow", lambda d: d["nodes"]["welcome"].update(type="menuu"),
+     ["nodes.welcome.type", "menu, readout, department, transfer"]),
+    ("operator not a transfer", "flow", lambda d: d.update(operator="social_help"),
+     ["operator", "transfer node"]),
+    ("bad entry", "flow", lambda d: d.update(entry="start"),
+     ["entry", "unknown node 'start'"]),
+    ("failure node is a transfer", "flow", lambda d: d["nodes"]["psychologist"].update(on_failure="other_professions"),
+     ["nodes.psychologist.on_failure", "menu or read-out"]),
+    ("département of one digit", "flow", lambda d: d["nodes"]["cdo_lookup"]["services"].update({"7": "cdo_14"}),
+     ["nodes.cdo_lookup.services.7", "two digits"]),
+    ("département service unknown", "flow", lambda d: d["nodes"]["cdo_lookup"]["services"].update({"75": "cdo_75"}),
+     ["nodes.cdo_lookup.services.75", "unknown service 'cdo_75'"]),
+    ("transfer to a short number", "flow", lambda d: d["nodes"]["psychologist"].update(service="samu"),
+     ["nodes.psychologist.service", "cannot be dialled"]),
+    ("invalid number", "directory", lambda d: d["services"]["mots"].update(number="06 08 28 25 8"),
+     ["data/directory.yaml", "services.mots.number", "neither a valid French number"]),
+    ("number in one block", "directory", lambda d: d["services"]["mots"].update(number="0608282589"),
+     ["services.mots.number", "groups of 1 to 3 digits"]),
+    ("invalid short number", "directory", lambda d: d["services"]["samu"].update(number="12 34"),
+     ["services.samu.number", "short number"]),
+    ("number without source", "directory", lambda d: d["services"]["mots"].pop("source"),
+     ["services.mots.source", "needs its source"]),
+    ("public source without date", "directory", lambda d: d["services"]["samu"]["source"].pop("date"),
+     ["services.samu.source", "date: YYYY-MM-DD"]),
+    ("digits in a prompt", "prompts", lambda d: d["prompts"].update(greeting="Appelez le 15."),
+     ["prompts/fr.yaml", "prompts.greeting", "digits"]),
+    ("unknown placeholder", "prompts", lambda d: d["prompts"].update(emergency="Appelez le {samu_}."),
+     ["prompts.emergency", "unknown service(s) 'samu_'"]),
+    ("system prompt removed", "prompts", lambda d: d["prompts"].pop("wrong_key"),
+     ["prompts.wrong_key", "missing"]),
+    ("unknown top-level key", "prompts", lambda d: d.update(promts={}),
+     ["promts", "allowed keys: prompts"]),
+]
+
+
+@pytest.mark.parametrize(("name", "file", "change", "expected"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_each_kind_of_broken_flow_is_refused_with_a_clear_message(data_copy, name, file, change, expected):
+    data_copy.edit(file, change)
+    with pytest.raises(FlowError) as info:
+        data_copy.load()
+    message = str(info.value)
+    for part in expected:
+        assert part in message, f"{part!r} not in {message}"
+
+
+def test_every_problem_is_reported_at_once(data_copy):
+    data_copy.edit("flow", lambda d: (_option(d, "welcome", 0).update(key="0"),
+                                      _option(d, "doctor_needs", 1).update(target="nowhere")))
+    data_copy.edit("prompts", lambda d: d["prompts"].update(greeting="Le 15."))
+    with pytest.raises(FlowError) as info:
+        data_copy.load()
+    wheres = [p.where for p in info.value.problems]
+    assert "nodes.welcome.options[0].key" in wheres
+    assert "nodes.doctor_needs.options[1].target" in wheres
+    assert "prompts.greeting" in wheres
+
+
+def test_malformed_yaml_names_file_and_line(data_copy):
+    path = data_copy.path("flow")
+    path.write_text(path.read_text(encoding="utf-8") + "\n  bad: [unclosed\n", encoding="utf-8")
+    with pytest.raises(FlowError) as info:
+        data_copy.load()
+    assert len(info.value.problems) == 1
+    problem = info.value.problems[0]
+    assert problem.file == "data/flow.yaml" and problem.where.startswith("line ")
+
+
+def test_duplicate_yaml_keys_are_refused(data_copy):
+    path = data_copy.path("prompts")
+    path.write_text(path.read_text(encoding="utf-8") + "  greeting: Bonjour.\n", encoding="utf-8")
+    with pytest.raises(FlowError, match="duplicate key 'greeting'"):
+        data_copy.load()
+
+
+def test_yaml_keeps_keys_and_words_as_typed(data_copy):
+    """`1`, `yes`, `on` and `0800` stay text: no integer key, no boolean, no octal."""
+    path = data_copy.path("flow")
+    text = path.read_text(encoding="utf-8").replace('{key: "2", say: opt_other', "{key: 2, say: opt_other")
+    assert "{key: 2, say" in text
+    path.write_text(text, encoding="utf-8")
+    flow = data_copy.load()
+    assert flow.nodes["welcome"].option("2").target == "other_professions"
+    from ivr.flow.yamlfile import load_yaml
+    path.write_text("a: yes\nb: on\nc: 0800\nd: 14\ne: true\n", encoding="utf-8")
+    assert load_yaml(path) == {"a": "yes", "b": "on", "c": "0800", "d": "14", "e": True}
+
+
+def test_missing_file_is_named(data_copy):
+    data_copy.path("directory").unlink()
+    with pytest.raises(FlowError, match=r"data/directory.yaml: cannot read the file"):
+        data_copy.load()
+
+
+def test_flow_is_frozen(flow):
+    import dataclasses
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        flow.nodes["welcome"].say = ()
+    with pytest.raises(TypeError):
+        flow.nodes["x"] = None

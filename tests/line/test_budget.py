@@ -1,0 +1,97 @@
+"""Time to a human is a budget: a wordy prompt change fails here, naming the prompt."""
+
+from __future__ import annotations
+
+import pytest
+
+from ivr import create_app
+from ivr.flow import moves as call
+from ivr.flow.timing import speech_seconds
+from ivr.line.budget import Budget, heard
+
+SILENT_BUDGET = 30.0  # (a) a caller who presses nothing
+ZERO_BUDGET = 12.0  # (b) a caller who presses 0 as soon as keys are taken, greeting included
+
+
+@pytest.fixture(scope="module")
+def line():
+    return create_app(dev=True).extensions["ivr"]
+
+
+@pytest.fixture(scope="module")
+def budget(line):
+    return Budget(line.flow, line.renderer, line.audio)
+
+
+def _explain(line) -> str:
+    by_text = {text: key for key, text in line.flow.prompts.items()}
+    document = line.renderer.render(call.start(line.flow))
+    return "\n".join(f"  {h.seconds:5.1f} s  {by_text.get(h.text, 'menu choice')}: {h.text}" for h in heard(document))
+
+
+def test_silent_caller_reaches_a_psychologist_within_budget(budget, line):
+    route = budget.silent_caller()
+    assert route.outcome == line.flow.platform.id
+    assert route.seconds <= SILENT_BUDGET, (
+        f"a silent caller waits {route.seconds:.1f} s for a psychologist (budget {SILENT_BUDGET:.0f} s); "
+        f"shorten these prompts of the first menu:\n{_explain(line)}")
+
+
+def test_zero_at_once_reaches_a_psychologist_within_budget(budget, line):
+    route = budget.zero_caller()
+    assert route.outcome == line.flow.platform.id
+    assert route.seconds <= ZERO_BUDGET, (
+        f"pressing 0 at once still costs {route.seconds:.1f} s (budget {ZERO_BUDGET:.0f} s): "
+        f"the greeting cannot be cut:\n{_explain(line)}")
+
+
+def test_every_number_has_a_figure(budget, line):
+    routes = {r.name: r for r in budget.numbers()}
+    assert routes["social_help"].keys == ("1", "3")
+    assert routes["social_help"].outcome == "09 80 80 03 07"
+    assert routes["long_term_care"].outcome == "06 08 28 25 89"
+    assert routes["cdo_lookup-14"].outcome == "02 31 86 38 28"
+    assert all(0 < r.seconds < 90 for r in routes.values())
+
+
+def test_budget_counts_each_sentence_and_the_silence(budget, line):
+    """The silent caller's figure is the first menu, the wait, and the words before the ring."""
+    document = line.renderer.render(call.start(line.flow))
+    menu = sum(h.seconds for h in heard(document))
+    before_ring = sum(speech_seconds(line.flow.prompts[k]) for k in line.flow.nodes[line.flow.operator].intro)
+    expected = menu + line.settings.gather_timeout + before_ring
+    assert budget.silent_caller().seconds == pytest.approx(expected)
+
+
+def test_a_wordy_greeting_breaks_the_budget(data_copy):
+    data_copy.edit("prompts", lambda d: d["prompts"].update(
+        greeting=d["prompts"]["greeting"] + " Des psychologues vous écoutent, jour et nuit, en toute"
+                 " confidentialité, quelle que soit votre difficulté."))
+    app = create_app({"data_dir": data_copy.data, "prompts_dir": data_copy.prompts}, dev=True)
+    line = app.extensions["ivr"]
+    assert Budget(line.flow, line.renderer).zero_caller().seconds > ZERO_BUDGET
+
+
+def test_budget_command_prints_the_figures():
+    from click.testing import CliRunner
+
+    from ivr.cli import main
+    result = CliRunner().invoke(main, ["budget"])
+    assert result.exit_code == 0, result.output
+    assert "(a) presses nothing" in result.output and "-> 0 800 800 854" in result.output
+    social = next(line for line in result.output.splitlines() if "social_help" in line)
+    assert "keys 1 3" in social and "09 80 80 03 07" in social
+
+
+def test_recorded_prompts_count_for_their_real_length(line):
+    """A played greeting counts for the seconds of its file, not for its text."""
+    from types import SimpleNamespace
+
+    from ivr.line.twiml import Renderer
+    url = "https://cdn.example.org/greeting-0123abcd.wav"
+    renderer = Renderer(line.flow, line.settings, audio={"greeting": url})
+    audio = SimpleNamespace(urls={"greeting": url}, seconds={"greeting": 9.5}, numbers={}, number_seconds={})
+    played = Budget(line.flow, renderer, audio).zero_caller().seconds
+    said = Budget(line.flow, line.renderer).zero_caller().seconds
+    greeting = speech_seconds(line.flow.prompts["greeting"])
+    assert played == pytest.approx(said - greeting + 9.5)

@@ -1,0 +1,43 @@
+"""Twilio's form fields are read as urllib would read them, only faster."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import parse_qsl, urlencode
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ivr.line.form import MAX_BODY, parse_form, read_form
+
+pieces = st.text(st.sampled_from("aZ09=&+%;é\u00a0 _-.~*#2BF"), max_size=60)
+
+
+@settings(max_examples=500, deadline=None)
+@given(body=pieces)
+def test_parse_form_agrees_with_parse_qsl_on_any_text(body):
+    assert parse_form(body) == parse_qsl(body, keep_blank_values=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(fields=st.lists(st.tuples(st.text(max_size=12), st.text(max_size=30)), max_size=10))
+def test_parse_form_reads_back_any_encoded_form(fields):
+    assert parse_form(urlencode(fields)) == parse_qsl(urlencode(fields), keep_blank_values=True)
+
+
+def _environ(body: bytes, content_type: str = "application/x-www-form-urlencoded", length: str | None = None):
+    return {"CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body)) if length is None else length,
+            "wsgi.input": io.BytesIO(body)}
+
+
+def test_read_form_reads_twilio_fields():
+    body = urlencode({"CallSid": "CA1", "Digits": "#", "From": "+33612345678"}).encode()
+    assert read_form(_environ(body)) == [("CallSid", "CA1"), ("Digits", "#"), ("From", "+33612345678")]
+
+
+def test_read_form_ignores_other_bodies_and_bounds_the_read():
+    assert read_form(_environ(b'{"Digits": "1"}', content_type="application/json")) == []
+    assert read_form(_environ(b"Digits=1", length="nonsense")) == [("Digits", "1")]
+    big = b"Digits=1&Pad=" + b"x" * (2 * MAX_BODY)
+    fields = read_form(_environ(big))
+    assert fields[0] == ("Digits", "1") and len(fields[1][1]) == MAX_BODY - len(b"Digits=1&Pad=")

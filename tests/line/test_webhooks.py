@@ -1,0 +1,219 @@
+"""The webhooks: signatures, proxies, the fallback, faults, forged positions, health."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from ivr import create_app
+from ivr.errors import ConfigError
+
+from ..caller import Caller
+
+TOKEN = "0123456789abcdef0123456789abcdef"
+FORM = {"CallSid": "CA" + "1" * 32, "From": "+33612345678", "To": "+33100000000"}
+PLATFORM = "+33800800854"
+
+
+def sign(url: str, form: dict, token: str = TOKEN) -> str:
+    return RequestValidator(token).compute_signature(url, form)
+
+
+@pytest.fixture
+def signed_app():
+    return create_app({"auth_token": TOKEN}, dev=False)
+
+
+def _is_fallback(response) -> bool:
+    root = ET.fromstring(response.get_data(as_text=True))
+    return response.status_code == 200 and root.find("Dial/Number").text == PLATFORM and \
+        root.find("Dial").get("action") is None
+
+
+# -- signatures -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/voice", "/voice/key?n=welcome", "/voice/key?n=doctor_needs&t=welcome&r=1",
+                                  "/voice/fallback"])
+def test_signed_request_is_accepted(signed_app, path):
+    url = f"http://localhost{path}"
+    response = signed_app.test_client().post(path, data=FORM, headers={"X-Twilio-Signature": sign(url, FORM)})
+    assert response.status_code == 200
+
+
+def test_a_whole_signed_call(signed_app):
+    caller = Caller(signed_app.test_client(),
+                    headers=lambda url, form: {"X-Twilio-Signature": sign(url, form)})
+    assert caller.keys("1", "3").node == "social_help"
+    caller.keys("0")
+    assert caller.dial_ends("busy").node == "transfer_failed"
+
+
+@pytest.mark.parametrize(("headers", "why"), [
+    ({}, "missing"),
+    ({"X-Twilio-Signature": "Zm9yZ2Vk"}, "forged"),
+    ({"X-Twilio-Signature": sign("http://localhost/voice", FORM, token="f" * 32)}, "wrong token"),
+    ({"X-Twilio-Signature": sign("http://localhost/voice", {**FORM, "Digits": "1"})}, "other body"),
+    ({"X-Twilio-Signature": sign("http://localhost/voice/key?n=welcome", FORM)}, "other URL"),
+])
+def test_unsigned_or_forged_request_is_refused(signed_app, headers, why, monkeypatch):
+    monkeypatch.setattr("ivr.line.webhooks._answer", lambda *a: pytest.fail("answered a refused request"))
+    response = signed_app.test_client().post("/voice", data=FORM, headers=headers)
+    assert response.status_code == 403, why
+    assert len(response.get_data()) < 300 and b"<Response" not in response.get_data()
+
+
+def test_behind_an_https_proxy_with_forwarded_headers():
+    public = "https://line.example.org/voice/key?n=welcome"
+    headers = {"X-Twilio-Signature": sign(public, FORM), "X-Forwarded-Proto": "https",
+               "X-Forwarded-Host": "line.example.org"}
+    behind = create_app({"auth_token": TOKEN, "proxy_hops": 1}, dev=False).test_client()
+    assert behind.post("/voice/key?n=welcome", data=FORM, headers=headers).status_code == 200
+    naive = create_app({"auth_token": TOKEN}, dev=False).test_client()
+    assert naive.post("/voice/key?n=welcome", data=FORM, headers=headers).status_code == 403, \
+        "without IVR_PROXY_HOPS the forwarded headers are not trusted"
+
+
+def test_behind_a_proxy_with_a_port():
+    public = "https://line.example.org:8443/voice"
+    headers = {"X-Twilio-Signature": sign(public, FORM), "X-Forwarded-Proto": "https",
+               "X-Forwarded-Host": "line.example.org:8443"}
+    behind = create_app({"auth_token": TOKEN, "proxy_hops": 1}, dev=False).test_client()
+    assert behind.post("/voice", data=FORM, headers=headers).status_code == 200
+
+
+def test_standard_port_signed_either_way():
+    """Twilio may sign https://host:443/...; the validator accepts both forms."""
+    headers = {"X-Twilio-Signature": sign("https://line.example.org:443/voice", FORM)}
+    app = create_app({"auth_token": TOKEN, "public_url": "https://line.example.org"}, dev=False)
+    assert app.test_client().post("/voice", data=FORM, headers=headers).status_code == 200
+
+
+def test_configured_public_url_replaces_scheme_and_host():
+    public = "https://line.example.org/voice/key?n=welcome&t="
+    app = create_app({"auth_token": TOKEN, "public_url": "https://line.example.org/"}, dev=False)
+    client = app.test_client()
+    ok = client.post("/voice/key?n=welcome&t=", data=FORM, headers={"X-Twilio-Signature": sign(public, FORM)},
+                     base_url="http://10.0.0.7:8000")
+    assert ok.status_code == 200
+    forged = client.post("/voice/key?n=welcome&t=", data=FORM, base_url="http://10.0.0.7:8000",
+                         headers={"X-Twilio-Signature": sign("http://10.0.0.7:8000/voice/key?n=welcome&t=", FORM)})
+    assert forged.status_code == 403
+
+
+def test_fallback_answers_even_when_signatures_fail(signed_app):
+    """A misconfigured proxy breaks every signature: the fallback must still put callers through."""
+    response = signed_app.test_client().post("/voice/fallback", data={**FORM, "ErrorCode": "11200"},
+                                             headers={"X-Twilio-Signature": "Zm9yZ2Vk"})
+    assert _is_fallback(response)
+
+
+def test_health_needs_no_signature(signed_app):
+    client = signed_app.test_client()
+    for path in ("/", "/healthz"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.get_json()["status"] == "ok"
+
+
+# -- start-up -------------------------------------------------------------------------------
+
+def test_production_refuses_to_start_without_a_token(monkeypatch):
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    monkeypatch.delenv("IVR_ALLOW_UNSIGNED", raising=False)
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
+    with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN is not set.*IVR_ALLOW_UNSIGNED=1"):
+        create_app()
+    monkeypatch.setenv("IVR_ALLOW_UNSIGNED", "1")
+    assert create_app().test_client().post("/voice", data=FORM).status_code == 200
+
+
+def test_flask_run_is_development(monkeypatch, caplog):
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")
+    with caplog.at_level("WARNING", logger="ivr"):
+        app = create_app()
+    assert app.test_client().post("/voice", data=FORM).status_code == 200
+    assert "TWILIO_AUTH_TOKEN is not set" in caplog.text
+
+
+# -- faults ---------------------------------------------------------------------------------
+
+def test_fallback_url_puts_through_and_reads_the_number(client):
+    response = client.post("/voice/fallback", data={**FORM, "ErrorCode": "11200",
+                                                    "ErrorUrl": "https://line.example.org/voice"})
+    assert _is_fallback(response)
+    text = response.get_data(as_text=True)
+    assert text.count("zéro, huit cents, huit cents, huit cent cinquante-quatre") == 2
+
+
+def test_any_exception_becomes_the_safe_answer(app, monkeypatch):
+    def broken(query, digits):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(app.extensions["ivr"].answers, "key", broken)
+    response = app.test_client().post("/voice/key?n=welcome", data={**FORM, "Digits": "1"})
+    assert _is_fallback(response)
+
+
+@pytest.mark.parametrize("query", [
+    "n=nowhere",                          # unknown node
+    "",                                   # no position at all
+    "n=social_help",                      # a node reached without its trail
+    "n=social_help&t=welcome",            # a move the flow does not have
+    "n=doctor_needs&t=pharmacist",        # a trail that does not start at the entry
+    "n=welcome&r=7",                      # retry counter out of range
+    "n=welcome&r=-1",
+    "n=welcome&r=99999999999999999999",
+    "n=welcome&t=" + ".welcome" * 500,    # huge trail
+])
+def test_forged_positions_get_the_safe_answer(client, query):
+    assert _is_fallback(client.post(f"/voice/key?{query}", data={**FORM, "Digits": "1"}))
+
+
+def test_dial_callback_for_a_menu_gets_the_safe_answer(client):
+    assert _is_fallback(client.post("/voice/dial?n=welcome", data={**FORM, "DialCallStatus": "completed"}))
+
+
+def test_unknown_dial_status_reads_the_number(client):
+    response = client.post("/voice/dial?n=psychologist&t=welcome", data={**FORM, "DialCallStatus": "weird"})
+    assert "n=transfer_failed" in response.get_data(as_text=True)
+
+
+def test_get_is_not_a_webhook_method(client):
+    """POST only: a GET would put the caller's number in the URL, hence in access logs."""
+    assert client.get("/voice?From=%2B33612345678").status_code == 405
+
+
+# -- computed once --------------------------------------------------------------------------
+
+def test_signature_fast_path_agrees_with_twilio():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from ivr.line.signature import SignatureCheck
+
+    check = SignatureCheck(TOKEN)
+    names = st.sampled_from(["CallSid", "Digits", "From", "To", "x", "é", ""])
+
+    @settings(max_examples=200, deadline=None)
+    @given(url=st.text(max_size=80), params=st.lists(st.tuples(names, st.text(max_size=30)), max_size=8))
+    def agree(url, params):
+        from werkzeug.datastructures import MultiDict
+        expected = RequestValidator(TOKEN).compute_signature(url, MultiDict(params))
+        assert check._sign(url, params).decode() == expected
+
+    agree()
+
+
+def test_each_distinct_answer_is_computed_once(app, monkeypatch):
+    client = app.test_client()
+    first = client.post("/voice/key?n=welcome", data={**FORM, "Digits": "1"}).get_data()
+    monkeypatch.setattr("ivr.flow.moves.press", lambda *a: pytest.fail("computed again"))
+    again = client.post("/voice/key?n=welcome", data={**FORM, "Digits": "1", "CallSid": "CA" + "9" * 32})
+    assert again.get_data() == first
+    assert b"n=doctor_needs" in first
+
+
+def test_an_oversized_body_is_read_no_further(client):
+    response = client.post("/voice/key?n=welcome", data={"Digits": "1", "Pad": "x" * 200_000})
+    assert response.status_code == 200 and b"n=doctor_needs" in response.get_data()

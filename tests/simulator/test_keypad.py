@@ -1,0 +1,57 @@
+"""The keypad page and its step endpoint: served in development only, holding no state."""
+
+from __future__ import annotations
+
+import pytest
+
+from ivr import create_app
+from ivr.config import Settings
+from ivr.flow.loader import load_flow
+
+FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)
+
+
+@pytest.fixture
+def client():
+    return create_app(dev=True).test_client()
+
+
+def test_page_is_served_in_development(client):
+    with client.get("/simulator") as page:
+        assert page.status_code == 200
+        assert b'aria-label="key star"' in page.data and b"keypad.js" in page.data
+    with client.get("/simulator/static/keypad.js") as script:
+        assert script.status_code == 200 and b"speechSynthesis" in script.data
+
+
+@pytest.mark.parametrize(("config", "status"), [({}, 404), ({"simulator": True}, 200)])
+def test_page_outside_development_only_when_enabled(config, status):
+    app = create_app({"auth_token": "x", **config}, dev=False)
+    with app.test_client().get("/simulator") as page:
+        assert page.status_code == status
+
+
+def test_steps_carry_the_call_in_the_state_sent_back(client):
+    start = client.post("/simulator/step", json={"action": "start"}).get_json()
+    assert start["waiting"]["kind"] == "gather" and start["events"][0]["at"] == 0
+    state = start["state"]
+    for key in "13":
+        answer = client.post("/simulator/step", json={"action": "keys", "keys": key, "state": state}).get_json()
+        state = answer["state"]
+    heard = [e["text"] for e in answer["events"] if e["kind"] == "say"]
+    assert heard.count(FLOW.services["social_service"].spoken) == 2
+    end = client.post("/simulator/step", json={"action": "hangup", "state": state}).get_json()
+    assert (end["ended"], end["state"], end["waiting"]) == ("caller hung up", None, None)
+
+
+def test_steps_signed_when_the_line_has_a_token():
+    client = create_app({"auth_token": "secret", "simulator": True}, dev=False).test_client()
+    start = client.post("/simulator/step", json={"action": "start"}).get_json()
+    assert start["error"] is None and start["waiting"]["kind"] == "gather"
+
+
+@pytest.mark.parametrize("body", [{"action": "keys", "keys": "1", "state": {"entry": "x"}},
+                                  {"action": "dance"}])
+def test_bad_steps_are_refused(client, body):
+    answer = client.post("/simulator/step", json=body)
+    assert answer.status_code == 400 and answer.get_json()["error"]

@@ -1,0 +1,116 @@
+"""The production entry, started exactly as the Procfile says, and `ivr check`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.cli import main
+from tests.paths import ROOT
+
+BIN = Path(sys.executable).parent
+
+
+def procfile_command() -> str:
+    line = (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()[0]
+    assert line.startswith("web: ")
+    return line.removeprefix("web: ")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_procfile(env_extra: dict, port: int):
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "PORT": str(port), "WEB_CONCURRENCY": "1",
+           **env_extra}
+    env.pop("FLASK_RUN_FROM_CLI", None)
+    return subprocess.Popen(["bash", "-c", f"exec {procfile_command()}"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"TWILIO_AUTH_TOKEN": "", "IVR_ALLOW_UNSIGNED": ""}, "TWILIO_AUTH_TOKEN is not set"),
+    ({"TWILIO_AUTH_TOKEN": "x", "IVR_MAX_TRIES": "lots"}, "IVR_MAX_TRIES must be a whole number"),
+    ({"TWILIO_AUTH_TOKEN": "x", "IVR_DATA_DIR": "BROKEN"},
+     "data/flow.yaml [nodes.doctor_needs.options[2].target]: unknown node 'nowhere'"),
+])
+def test_procfile_refuses_to_start_with_one_clear_message(tmp_path, env, expected):
+    if env.get("IVR_DATA_DIR") == "BROKEN":
+        data = tmp_path / "data"
+        data.mkdir()
+        for name in ("flow.yaml", "directory.yaml"):
+            (data / name).write_text((ROOT / "data" / name).read_text(encoding="utf-8"), encoding="utf-8")
+        flow = data / "flow.yaml"
+        flow.write_text(flow.read_text(encoding="utf-8").replace("target: social_help", "target: nowhere"),
+                        encoding="utf-8")
+        env = {**env, "IVR_DATA_DIR": str(data)}
+    proc = run_procfile(env, free_port())
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_procfile_serves_the_line(tmp_path):
+    port = free_port()
+    proc = run_procfile({"TWILIO_AUTH_TOKEN": "x"}, port)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read()
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/voice", data=b"CallSid=CA1", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(request, timeout=5)
+        info.value.close()
+        assert info.value.code == 403, "an unsigned request is refused"
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
+def test_check_lists_numbers_with_sources():
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "The call flow is valid" in out
+    assert "09 80 80 03 07" in out and "seed 003_d1ef49de34176248.txt" in out
+    assert 'said: "zéro neuf, quatre-vingts, quatre-vingts, zéro trois, zéro sept"' in out
+    line_3114 = next(line for line in out.splitlines() if line.strip().startswith("31 14"))
+    assert "TO CONFIRM" in line_3114 and "https://3114.fr" in line_3114
+    line_platform = next(line for line in out.splitlines() if line.strip().startswith("0 800 800 854"))
+    assert "[seed]" in line_platform
+    assert "4 number(s) come from outside the seed documents" in out
+
+
+def test_check_reports_every_problem_and_fails(data_copy):
+    data_copy.edit("flow", lambda d: d["nodes"]["welcome"]["options"][0].update(key="0", target="nowhere"))
+    result = CliRunner().invoke(main, ["check", "--data", str(data_copy.data), "--prompts", str(data_copy.prompts)])
+    assert result.exit_code == 1
+    assert "NOT valid: 2 problem(s)" in result.output
+    assert "nodes.welcome.options[0].key" in result.output
+    assert "nodes.welcome.options[0].target" in result.output
+
+
+def test_a_bad_log_level_is_named():
+    from ivr.config import Settings
+    from ivr.errors import ConfigError
+    with pytest.raises(ConfigError, match="IVR_LOG_LEVEL must be"):
+        Settings.from_env({"IVR_LOG_LEVEL": "chatty"})
