@@ -13,7 +13,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .signing import TOKEN
+from .signing import LINE_NUMBER, TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCFILE = ROOT / "Procfile"
@@ -138,7 +138,7 @@ class Server:
 
 def app_server(log: Path | None = None, data_dir: Path | None = None, prompts_dir: Path | None = None) -> Server:
     """Return the production server, as the Procfile starts it, signing required."""
-    env = {"TWILIO_AUTH_TOKEN": TOKEN}
+    env = {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_CALLER_ID": LINE_NUMBER}
     if data_dir:
         env["IVR_DATA_DIR"] = str(data_dir)
     if prompts_dir:

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from twilio.request_validator import RequestValidator
 
 TOKEN = "bench-token-not-a-secret"  # the servers under test are started with this token
+LINE_NUMBER = "+33970000000"  # their IVR_CALLER_ID: the line's own number, shown to the platform
 HEADER = "X-Twilio-Signature"
 
 

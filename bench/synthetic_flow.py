@@ -26,13 +26,14 @@ def _pool(prompts: dict[str, str]) -> list[str]:
     """Return the flow's own sentences (not those the line says in every menu), in file order."""
     from ivr.flow.model import SYSTEM_PROMPTS
 
-    return [text for key, text in prompts.items() if key not in SYSTEM_PROMPTS]
+    return [text for key, text in prompts.items() if key not in SYSTEM_PROMPTS and "{council}" not in text]
 
 
 def generate(out: Path, factor: int, data_dir: Path = ROOT / "data", prompts_dir: Path = ROOT / "prompts") -> int:
     """Write data/ and prompts/ under out, `factor` times the default node count; return the node count."""
     flow = yaml.safe_load((data_dir / "flow.yaml").read_text(encoding="utf-8"))
-    prompts = yaml.safe_load((prompts_dir / "fr.yaml").read_text(encoding="utf-8"))["prompts"]
+    prompts_file = yaml.safe_load((prompts_dir / "fr.yaml").read_text(encoding="utf-8"))
+    prompts = prompts_file["prompts"]
     services = list(yaml.safe_load((data_dir / "directory.yaml").read_text(encoding="utf-8"))["services"])
     nodes = flow["nodes"]
     base = len(nodes)
@@ -42,7 +43,7 @@ def generate(out: Path, factor: int, data_dir: Path = ROOT / "data", prompts_dir
     entry = nodes[flow["entry"]]
     used = {o["key"] for o in entry["options"]}
     hook = next(str(k) for k in range(1, 10) if str(k) not in used)
-    dialled = nodes[flow["operator"]]["service"]
+    dialled = nodes[flow["operator"]]["services"]
     if extra:
         entry["options"].append({"key": hook, "say": "syn_opt_0", "target": "syn_0"})
         prompts["syn_opt_0"] = pool[0]
@@ -61,14 +62,15 @@ def generate(out: Path, factor: int, data_dir: Path = ROOT / "data", prompts_dir
             nodes[nid] = {"type": "readout", "service": services[i % len(services)], "intro": [f"syn_intro_{i}"]}
         else:
             prompts[f"syn_intro_{i}"] = pool[i % len(pool)]
-            nodes[nid] = {"type": "transfer", "service": dialled, "intro": [f"syn_intro_{i}"],
+            nodes[nid] = {"type": "transfer", "services": dialled, "intro": [f"syn_intro_{i}"],
                           "on_failure": failure}
     (out / "data").mkdir(parents=True, exist_ok=True)
     (out / "prompts").mkdir(parents=True, exist_ok=True)
-    shutil.copy(data_dir / "directory.yaml", out / "data" / "directory.yaml")
+    for name in ("directory.yaml", "councils.yaml"):
+        shutil.copy(data_dir / name, out / "data" / name)
     dump = {"width": 1000, "allow_unicode": True, "sort_keys": False}
     (out / "data" / "flow.yaml").write_text(yaml.safe_dump(flow, **dump), encoding="utf-8")
-    (out / "prompts" / "fr.yaml").write_text(yaml.safe_dump({"prompts": prompts}, **dump), encoding="utf-8")
+    (out / "prompts" / "fr.yaml").write_text(yaml.safe_dump(prompts_file, **dump), encoding="utf-8")
     return len(nodes)
 
 

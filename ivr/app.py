@@ -20,7 +20,8 @@ def create_app(test_config: dict[str, Any] | None = None, dev: bool | None = Non
 
     `test_config` overrides settings by name (see ivr.config.Settings). `dev` says whether
     this is local development; by default it is when started by `flask run`. Outside
-    development, a missing TWILIO_AUTH_TOKEN refuses to start unless IVR_ALLOW_UNSIGNED=1.
+    development, a missing TWILIO_AUTH_TOKEN refuses to start unless IVR_ALLOW_UNSIGNED=1, and a missing
+    IVR_CALLER_ID unless IVR_PASS_CALLER_NUMBER=1.
     """
     log = logging.getLogger("ivr")
     if dev is None:
@@ -33,6 +34,11 @@ def create_app(test_config: dict[str, Any] | None = None, dev: bool | None = Non
                               "for a test deployment that no real caller can reach.")
         log.warning("TWILIO_AUTH_TOKEN is not set: requests are not checked for Twilio's signature "
                     "(fine for local development, never for the live line)")
+    if settings.caller_id is None and not (dev or settings.pass_caller_number):
+        raise ConfigError("IVR_CALLER_ID is not set: the listening platform would see each caller's own number, "
+                          "and the line promises anonymity. Set it to the line's own Twilio number, or set "
+                          "IVR_PASS_CALLER_NUMBER=1 if the platform may see callers' numbers (the greeting then "
+                          "does not say \"anonyme\").")
     line = Line.build(settings)
     app = Flask(__name__)
     app.extensions["ivr"] = line

@@ -23,14 +23,17 @@ class Settings:
     public_url: str | None = None  # the https://host Twilio calls, when a proxy hides it
     proxy_hops: int = 0  # how many proxies in front set X-Forwarded-Proto/-Host
     voice: str = "Polly.Lea-Neural"
-    max_tries: int = 2  # wrong keys or silences in a menu before the psychologists
+    max_tries: int = 2  # wrong keys in a menu before the caller is put through (silence puts through at once)
     gather_timeout: int = 3  # seconds of silence after a menu before it counts as unanswered
     dial_timeout: int = 30  # seconds the platform rings before the caller hears its number
     platform_number: str | None = None  # dial this instead of the platform (a staging phone)
-    caller_id: str | None = None  # number shown to the platform (your Twilio number), for anonymity
+    caller_id: str | None = None  # number shown to the platform (the line's own), so callers stay anonymous
     simulator: bool = False  # serve the browser keypad (on in development)
     audio_base_url: str | None = None  # serve the prompts' audio files from here (a CDN) instead
     log_level: str = "WARNING"  # INFO adds one line per webhook: CallSid and node, never a number
+    pass_caller_number: bool = False  # the platform may see callers' numbers: no IVR_CALLER_ID, no "anonyme"
+    free_number: bool = False  # the line's own number is free to call: the greeting says "gratuite"
+    number_max_age: int = 180  # days after which `ivr check` lists a number as "to check again"
 
     ENV = {
         "data_dir": "IVR_DATA_DIR",
@@ -48,6 +51,9 @@ class Settings:
         "simulator": "IVR_SIMULATOR",
         "audio_base_url": "IVR_AUDIO_BASE_URL",
         "log_level": "IVR_LOG_LEVEL",
+        "pass_caller_number": "IVR_PASS_CALLER_NUMBER",
+        "free_number": "IVR_FREE_NUMBER",
+        "number_max_age": "IVR_NUMBER_MAX_AGE",
     }
 
     @classmethod
@@ -69,7 +75,7 @@ class Settings:
     def checked(self) -> Settings:
         """Check values that have a shape; return self."""
         limits = {"max_tries": (1, 5), "gather_timeout": (1, 30), "dial_timeout": (5, 120),
-                  "proxy_hops": (0, 5)}
+                  "proxy_hops": (0, 5), "number_max_age": (1, 3650)}
         for name, (low, high) in limits.items():
             value = getattr(self, name)
             if not low <= value <= high:
@@ -84,7 +90,16 @@ class Settings:
             raise ConfigError(f"IVR_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {self.log_level!r}")
         if self.audio_base_url is not None and not self.audio_base_url.startswith(("https://", "http://")):
             raise ConfigError(f"IVR_AUDIO_BASE_URL must start with https://, got {self.audio_base_url!r}")
+        if self.pass_caller_number and self.caller_id is not None:
+            raise ConfigError("IVR_PASS_CALLER_NUMBER=1 and IVR_CALLER_ID are both set: choose one (with "
+                              "IVR_CALLER_ID the platform sees the line's number, and callers stay anonymous)")
         return self
+
+    @property
+    def facts(self) -> frozenset[str]:
+        """Name what the greeting may promise on this deployment (prompts/fr.yaml, `when`)."""
+        return frozenset(name for name, holds in (("anonymous", self.caller_id is not None),
+                                                  ("free", self.free_number)) if holds)
 
 
 def folder_overrides(data_dir: Path | None, prompts_dir: Path | None) -> dict[str, Path]:

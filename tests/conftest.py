@@ -48,7 +48,7 @@ class DataCopy:
 
     def path(self, name: str) -> Path:
         return {"flow": self.data / "flow.yaml", "directory": self.data / "directory.yaml",
-                "prompts": self.prompts / "fr.yaml"}[name]
+                "councils": self.data / "councils.yaml", "prompts": self.prompts / "fr.yaml"}[name]
 
     def edit(self, name: str, change) -> None:
         """Load one file, let `change` mutate the parsed YAML, write it back."""

@@ -5,3 +5,5 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+LINE_NUMBER = "+33970000000"  # the line's own number (IVR_CALLER_ID): what the platform sees

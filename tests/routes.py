@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from ivr.flow.model import Department, Flow, key_moves
+from ivr.flow.model import Flow, key_moves
 
 
 def key_paths(flow: Flow) -> dict[str, tuple[str, ...]]:
@@ -14,10 +14,7 @@ def key_paths(flow: Flow) -> dict[str, tuple[str, ...]]:
     while todo:
         nid = todo.popleft()
         node = flow.nodes[nid]
-        moves = list(key_moves(node))
-        if isinstance(node, Department):
-            moves.append(("99", node.unknown))  # a département the directory does not have
-        for key, target in moves:
+        for key, target in key_moves(node):
             if target not in paths:
                 paths[target] = (*paths[nid], key)
                 todo.append(target)

@@ -9,13 +9,14 @@ from bench.signing import HEADER, TOKEN, signature, signed_post
 from ivr import create_app
 from ivr.flow.loader import load_flow
 from ivr.flow.model import SYNTHETIC_SEP
+from tests.paths import LINE_NUMBER
 
 PARAMS = {"CallSid": "CAbench", "From": "anonymous", "Digits": "1"}
 
 
 @pytest.fixture()
 def signed_app():
-    return create_app({"auth_token": TOKEN}, dev=False)
+    return create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER}, dev=False)
 
 
 def test_bench_signature_is_accepted_by_the_app(signed_app):

@@ -70,7 +70,7 @@ def test_a_second_checkout_reads_and_writes_its_own_folders(tmp_path):
     flow is read, and `ivr prompts build` writes into that folder's prompts/audio/."""
     other = checkout_copy(tmp_path / "other")
     flow = other / "data" / "flow.yaml"
-    flow.write_text(flow.read_text(encoding="utf-8").replace("on_failure: transfer_failed",
+    flow.write_text(flow.read_text(encoding="utf-8").replace("on_failure: other_lines",
                                                               "on_failure: nowhere"), encoding="utf-8")
     broken = ivr(["check"], cwd=other)
     assert broken.returncode == 1

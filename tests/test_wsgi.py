@@ -8,13 +8,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
-from tests.paths import ROOT
+from tests.paths import LINE_NUMBER, ROOT
 
 BIN = Path(sys.executable).parent
 
@@ -33,7 +34,7 @@ def free_port() -> int:
 
 def run_procfile(env_extra: dict, port: int):
     env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "PORT": str(port), "WEB_CONCURRENCY": "1",
-           **env_extra}
+           "IVR_CALLER_ID": LINE_NUMBER, **env_extra}
     env.pop("FLASK_RUN_FROM_CLI", None)
     return subprocess.Popen(["bash", "-c", f"exec {procfile_command()}"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -42,6 +43,9 @@ def run_procfile(env_extra: dict, port: int):
 @pytest.mark.parametrize(("env", "expected"), [
     ({"TWILIO_AUTH_TOKEN": "", "IVR_ALLOW_UNSIGNED": ""}, "TWILIO_AUTH_TOKEN is not set"),
     ({"TWILIO_AUTH_TOKEN": "x", "IVR_MAX_TRIES": "lots"}, "IVR_MAX_TRIES must be a whole number"),
+    ({"TWILIO_AUTH_TOKEN": "x", "IVR_CALLER_ID": ""}, "IVR_CALLER_ID is not set: the listening platform would see"),
+    ({"TWILIO_AUTH_TOKEN": "x", "IVR_PLATFORM_NUMBER": "0800 800 854"},
+     "IVR_PLATFORM_NUMBER is 0800 800 854, superseded: the platform is now 0800 288 038"),
     ({"TWILIO_AUTH_TOKEN": "x", "IVR_DATA_DIR": "BROKEN"},
      "data/flow.yaml [nodes.doctor_needs.options[2].target]: unknown node 'nowhere'"),
 ])
@@ -49,7 +53,7 @@ def test_procfile_refuses_to_start_with_one_clear_message(tmp_path, env, expecte
     if env.get("IVR_DATA_DIR") == "BROKEN":
         data = tmp_path / "data"
         data.mkdir()
-        for name in ("flow.yaml", "directory.yaml"):
+        for name in ("flow.yaml", "directory.yaml", "councils.yaml"):
             (data / name).write_text((ROOT / "data" / name).read_text(encoding="utf-8"), encoding="utf-8")
         flow = data / "flow.yaml"
         flow.write_text(flow.read_text(encoding="utf-8").replace("target: social_help", "target: nowhere"),
@@ -86,18 +90,38 @@ def test_procfile_serves_the_line(tmp_path):
         proc.communicate(timeout=30)
 
 
-def test_check_lists_numbers_with_sources():
+@pytest.fixture
+def on_the_day_of_the_review(monkeypatch):
+    monkeypatch.setattr("ivr.cli.check.today_is", lambda: date(2026, 11, 24))
+
+
+def test_check_lists_numbers_with_sources_and_check_dates(on_the_day_of_the_review):
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 0, result.output
     out = result.output
+    lines = out.splitlines()
     assert "The call flow is valid" in out
     assert "09 80 80 03 07" in out and "seed 003_d1ef49de34176248.txt" in out
     assert 'said: "zéro neuf, quatre-vingts, quatre-vingts, zéro trois, zéro sept"' in out
-    line_3114 = next(line for line in out.splitlines() if line.strip().startswith("31 14"))
-    assert "TO CONFIRM" in line_3114 and "https://3114.fr" in line_3114
-    line_platform = next(line for line in out.splitlines() if line.strip().startswith("0 800 800 854"))
-    assert "[seed]" in line_platform
-    assert "4 number(s) come from outside the seed documents" in out
+    i = next(i for i, line in enumerate(lines) if line.strip().startswith("31 14"))
+    assert "TO CONFIRM" in lines[i] and "checked 2026-11-24" in lines[i] and "https://3114.fr" in lines[i + 1]
+    platform = next(line for line in lines if line.strip().startswith("0800 288 038"))
+    assert "[seed]" in platform and "checked 2026-11-24" in platform and "TO CHECK AGAIN" not in platform
+    social = next(line for line in lines if line.strip().startswith("09 80 80 03 07"))
+    assert "checked 2018 (TO CHECK AGAIN)" in social
+    assert "To check again (1), not checked for more than 180 days: 09 80 80 03 07 (social_service)" in out
+    superseded = next(line for line in lines if line.strip().startswith("0800 800 854"))
+    assert "2018-03 to 2019, replaced by 0800 288 038 (platform)" in superseded
+
+
+def test_check_strict_fails_while_a_number_is_due(on_the_day_of_the_review, monkeypatch):
+    assert CliRunner().invoke(main, ["check", "--strict"]).exit_code == 1
+    assert CliRunner().invoke(main, ["check", "--strict", "--max-age", "4000"]).exit_code == 0
+    monkeypatch.setenv("IVR_NUMBER_MAX_AGE", "3650")
+    assert CliRunner().invoke(main, ["check", "--strict"]).exit_code == 0
+    monkeypatch.setattr("ivr.cli.check.today_is", lambda: date(2027, 6, 1))
+    late = CliRunner().invoke(main, ["check", "--strict", "--max-age", "180"])
+    assert late.exit_code == 1 and "0800 288 038 (platform)" in late.output, "every number is due in time"
 
 
 def test_check_reports_every_problem_and_fails(data_copy):

@@ -88,7 +88,7 @@ def placeholder(text: str, workdir: Path):
 def number_clips(written: str) -> list[list[int]]:
     """Split each group of a number into the numbers whose clips say it: "0 800" -> [[0], [800]].
 
-    Mirrors ivr.speech.group_words: leading zeros one by one, then hundreds, then the rest
+    Mirrors ivr.flow.words.group_words: leading zeros one by one, then hundreds, then the rest
     ("854" -> [800, 54]); a hundreds clip is the hundred said alone ("huit cents").
     """
     groups = []

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .budget import budget
-from .calls import call_command, routes_command
-from .check import check
-from .prompts import prompts
-from .serve import serve
+from . import budget, calls, check, prompts, serve
 
 
 @click.group()
@@ -16,5 +12,5 @@ def main() -> None:
     """Voice menu of the helpline for health professionals in distress."""
 
 
-for command in (check, serve, call_command, routes_command, budget, prompts):
+for command in (check.check, serve.serve, calls.call_command, calls.routes_command, budget.budget, prompts.prompts):
     main.add_command(command)

@@ -1,4 +1,4 @@
-"""`ivr budget`: seconds before a psychologist or a number, per route."""
+"""`ivr budget`: seconds before the listening team is dialled or a number is read, per route."""
 
 from __future__ import annotations
 
@@ -8,23 +8,26 @@ from ..line.budget import Budget
 
 
 def budget_lines(line) -> list[str]:
-    """Describe the time to a human of a line: (a) silent, (b) 0 at once, (c) each number."""
+    """Describe the time to a human of a line: (a) silent, (b) 0 at once, (c) each number, (d) the
+    longest wait of a caller silent after any prompt, (e) a silent caller when nobody answers."""
     b = Budget(line.flow, line.renderer, line.audio)
     lines = [f"Time to a human, for a caller who presses each key as soon as its choice is said, until the "
              f"transfer or the first word of the number (speech at 15 characters a second, numbers at 90 %, "
              f"recordings at their length, {line.settings.gather_timeout} s of silence per unanswered menu):"]
     rows = [("(a) presses nothing", b.silent_caller()), ("(b) presses 0 at once", b.zero_caller())]
     rows += [(f"(c) {r.name}", r) for r in b.numbers()]
+    longest = b.longest_silence()
+    rows += [(f"(d) silent at {longest.name}", longest), ("(e) nobody answers", b.unanswered())]
     for label, route in rows:
-        keys = " ".join(k or "(silence)" for k in route.keys)
+        keys = " ".join(k or "_" for k in route.keys)
         outcome = line.flow.services[route.outcome].number if route.outcome in line.flow.services else route.outcome
-        lines.append(f"  {label:<26} keys {keys:<12} -> {outcome:<16} {route.seconds:5.1f} s")
+        lines.append(f"  {label:<32} keys {keys:<22} -> {outcome:<16} {route.seconds:5.1f} s")
     return lines
 
 
 @click.command("budget")
 def budget() -> None:
-    """Print the seconds a caller listens before a psychologist or each number."""
+    """Print the seconds a caller listens before the listening team or each number."""
     from .. import create_app
 
     click.echo("\n".join(budget_lines(create_app(dev=True).extensions["ivr"])))

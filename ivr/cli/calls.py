@@ -14,7 +14,14 @@ from ..errors import ConfigError, FlowError
 from ..simulator.explorer import SILENCE, explore
 from ..simulator.player import ANONYMOUS, DIAL_STATUSES, Call, Event
 from ..simulator.report import NumberBook, as_csv, as_markdown, as_text, call_summary, report
-from ..simulator.transport import LOCAL_BASE, flask_audio_length, flask_transport, http_audio_length, http_transport
+from ..simulator.transport import (
+    LOCAL_BASE,
+    flask_audio_length,
+    flask_transport,
+    http_audio_length,
+    http_transport,
+    remembering,
+)
 from .options import data_option, prompts_option
 
 STYLES = {"say": "cyan", "play": "cyan", "pause": None, "gather": "yellow", "keys": "green", "silence": "green",
@@ -131,6 +138,7 @@ def call_command(keys, caller, url, token, data_dir, prompts_dir) -> None:
 def routes_command(fmt, output, every, depth, url, token, data_dir, prompts_dir) -> None:
     """Try every path of the line (every key, silence, transfer outcome); fail on a dead end."""
     entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir)
+    transport = remembering(transport)
     found = explore(lambda: Call(transport, entry, audio_length=audio_length), max_depth=depth)
     rows, problems = report(found, book, every=every)
     table = {"text": as_text, "markdown": as_markdown, "csv": as_csv}[fmt](rows)

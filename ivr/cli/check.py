@@ -1,8 +1,10 @@
-"""`ivr check`: validate the flow, and list every number it can say or dial with its source."""
+"""`ivr check`: validate the flow, and list every number it can say or dial with its sources and
+the day it was last checked."""
 
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -14,14 +16,23 @@ from ..flow.usage import number_uses, unused_services
 from .options import data_option, prompts_option, settings_for
 
 
+def today_is() -> date:
+    """Return today's date (a function, so that tests can say which day it is)."""
+    return date.today()
+
+
 @click.command()
 @data_option
 @prompts_option
-def check(data_dir: Path | None, prompts_dir: Path | None) -> None:
-    """Validate the flow as a whole; list every number it can say or dial, with its source."""
+@click.option("--strict", is_flag=True, help="Exit 1 when a number is due to be checked again.")
+@click.option("--max-age", type=int, default=None,
+              help="Days after which a number is due to be checked again (default: IVR_NUMBER_MAX_AGE, 180).")
+def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age: int | None) -> None:
+    """Validate the flow as a whole; list every number it can say or dial, with its sources."""
     settings = settings_for(data_dir, prompts_dir)
+    max_age = settings.number_max_age if max_age is None else max_age
     try:
-        flow = load_flow(settings.data_dir, settings.prompts_dir)
+        flow = load_flow(settings.data_dir, settings.prompts_dir, settings.facts)
     except FlowError as exc:
         click.echo(f"The call flow is NOT valid: {len(exc.problems)} problem(s).", err=True)
         for problem in exc.problems:
@@ -30,15 +41,32 @@ def check(data_dir: Path | None, prompts_dir: Path | None) -> None:
     menus = len([n for n in flow.nodes if SYNTHETIC_SEP not in n])
     click.echo(f"The call flow is valid: {menus} nodes, {len(flow.services)} services.\n")
     click.echo("Numbers the line can say or dial:")
-    to_confirm = 0
-    for use in number_uses(flow):
-        status = "seed" if use.confirmed else "TO CONFIRM"
-        to_confirm += not use.confirmed
-        click.echo(f"  {use.number:<16} {use.service_id:<14} [{status}] {use.source}")
-        click.echo(f"  {'':<16} said: \"{use.spoken}\"")
+    today = today_is()
+    uses = number_uses(flow)
+    for use in uses:
+        s = use.service
+        status = "seed" if s.confirmed else "TO CONFIRM"
+        checked = f"checked {s.checked}" + (" (TO CHECK AGAIN)" if use.due(today, max_age) else "")
+        click.echo(f"  {s.number:<16} {s.id:<14} [{status}] {checked}")
+        click.echo(f"  {'':<16} source: {s.source}")
+        click.echo(f"  {'':<16} said: \"{s.spoken}\"")
         click.echo(f"  {'':<16} {'; '.join(use.used_by)}")
     for sid in unused_services(flow):
         click.echo(f"  (unused) {sid}: in data/directory.yaml but nothing says or dials it")
+    if flow.superseded:
+        click.echo("\nSuperseded numbers, never said nor dialled:")
+        for old in flow.superseded:
+            period = " to ".join(p for p in (old.since, old.until) if p)
+            click.echo(f"  {old.number:<16} {period}, replaced by {flow.services[old.successor].number} "
+                       f"({old.successor}); source: {'; '.join(map(str, old.sources))}")
+    to_confirm = [u for u in uses if not u.service.confirmed]
     if to_confirm:
-        click.echo(f"\n{to_confirm} number(s) come from outside the seed documents: "
+        click.echo(f"\n{len(to_confirm)} number(s) come from outside the seed documents: "
                    "confirm each against its source before going live.")
+    due = [u for u in uses if u.due(today, max_age)]
+    if due:
+        click.echo(f"\nTo check again ({len(due)}), not checked for more than {max_age} days: "
+                   f"{', '.join(f'{u.service.number} ({u.service.id})' for u in due)}. Call each one, then "
+                   "write the day in its `checked:` in data/directory.yaml.")
+        if strict:
+            sys.exit(1)

@@ -1,10 +1,12 @@
-"""The directory of services: every number the line can say or dial, with its source."""
+"""The directory of services: every number the line can say or dial, with its sources, the day it was
+last checked, and the numbers it replaced."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 from typing import Any
 
@@ -18,6 +20,8 @@ from .words import number_words, spoken_number
 REGION = "FR"
 _SEED = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PERIOD = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")  # 2018, 2018-04 or 2018-04-26
+_SPECIAL = re.compile(r"^08\d\d$")  # 0800, 0805...: said "zéro huit cents" as one group
 
 
 @dataclass(frozen=True)
@@ -48,20 +52,59 @@ class Service:
     dial: str | None  # E.164 for a full number; None for a short number (15, 3114)
     hours: str | None
     professions: tuple[str, ...]
-    source: Source
+    sources: tuple[Source, ...]
+    checked: str | None = None  # the day (or month, or year) someone last checked the number works
+    checked_on: date | None = None  # `checked` as a date: the first day of the period written
+
+    @property
+    def source(self) -> str:
+        """Say where the number comes from, every source in turn."""
+        return "; ".join(map(str, self.sources)) or "no source"
+
+    @property
+    def confirmed(self) -> bool:
+        """Tell whether the number comes from the seed documents."""
+        return any(s.confirmed for s in self.sources)
 
     @property
     def spoken(self) -> str:
         """Say the number as one phrase, the French way."""
         return spoken_number(self.number) if self.words else ""
 
+    def age(self, today: date) -> int | None:
+        """Return the days since the number was last checked (None when it never was)."""
+        return None if self.checked_on is None else (today - self.checked_on).days
+
+
+@dataclass(frozen=True)
+class Superseded:
+    """A number the line used to give, now replaced: kept as history, never said nor dialled."""
+
+    number: str
+    digits: str
+    successor: str  # the service that replaced it
+    since: str | None  # when it was in use, as written (2018, 2018-04, 2018-04-26)
+    until: str | None
+    sources: tuple[Source, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Every service of the line, and the numbers they replaced."""
+
+    services: Mapping[str, Service]
+    superseded: tuple[Superseded, ...] = ()
+
 
 def _parse_number(written: str, where: str, file: str, problems: list[Problem]) -> str | None:
     """Return the E.164 form of a full number, "" for a short number, None when invalid."""
     groups = written.split()
-    if not groups or not all(g.isdigit() and len(g) <= 3 for g in groups):
+    if not groups or not all(g.isdigit() and (len(g) <= 3 or (i == 0 and _SPECIAL.match(g)))
+                             for i, g in enumerate(groups)):
         problems.append(Problem(file, where, f"number {written!r} must be groups of 1 to 3 digits "
-                                "separated by spaces, as it is read aloud (e.g. \"09 80 80 03 07\")"))
+                                "separated by spaces, as it is read aloud (e.g. \"09 80 80 03 07\"; "
+                                "a number starting 08 may start with one group of four: \"0800 288 038\")"))
         return None
     digits = "".join(groups)
     parsed = phonenumbers.parse(digits, REGION)
@@ -77,34 +120,70 @@ def _parse_number(written: str, where: str, file: str, problems: list[Problem]) 
     return None
 
 
+def parse_period(text: str | None) -> date | None:
+    """Read 2018, 2018-04 or 2018-04-26 as the first day it names; None when it is none of these."""
+    match = _PERIOD.match(text or "")
+    if not match:
+        return None
+    year, month, day = (int(g) if g else 1 for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
 def _parse_source(raw: Any, where: str, file: str, problems: list[Problem]) -> Source:
-    fields = Fields(raw, file, f"{where}.source", problems, allowed=("seed", "url", "date"))
-    seed, url, date = (fields.text(key, required=False) for key in ("seed", "url", "date"))
+    fields = Fields(raw, file, where, problems, allowed=("seed", "url", "date"))
+    seed, url, day = (fields.text(key, required=False) for key in ("seed", "url", "date"))
     if seed is not None:
         if not _SEED.match(seed):
-            problems.append(Problem(file, f"{where}.source.seed",
+            problems.append(Problem(file, f"{where}.seed",
                                     f"{seed!r} is not a seed file name (like 003_d1ef49de34176248.txt)"))
         return Source(seed=seed)
-    if url is None or date is None or not url.startswith("https://") or not _DATE.match(date):
-        problems.append(Problem(file, f"{where}.source",
+    if url is None or day is None or not url.startswith("https://") or not _DATE.match(day):
+        problems.append(Problem(file, where,
                                 "give either `seed: <seed file>` or both `url: https://...` and "
                                 "`date: YYYY-MM-DD` (the day the page was consulted)"))
-    return Source(url=url, date=date)
+    return Source(url=url, date=day)
 
 
-def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Mapping[str, Service]:
-    """Build the services from the parsed directory file, appending every problem found."""
-    top = Fields(raw, file, "", problems, allowed=("services",))
+def _parse_sources(fields: Fields, where: str, file: str, problems: list[Problem]) -> tuple[Source, ...]:
+    """Read `source`: one mapping, or a list of them; every number needs at least one."""
+    raw = fields.get("source")
+    if raw is None:
+        problems.append(Problem(file, f"{where}.source", "every number needs its source"))
+        return ()
+    items = raw if isinstance(raw, list) else [raw]
+    return tuple(_parse_source(item, f"{where}.source" + (f"[{i}]" if isinstance(raw, list) else ""),
+                               file, problems) for i, item in enumerate(items))
+
+
+def _parse_checked(fields: Fields, where: str, file: str, problems: list[Problem]) -> tuple[str | None, date | None]:
+    checked = fields.text("checked", required=False)
+    if checked is None:
+        problems.append(Problem(file, f"{where}.checked", "give the day someone last checked the number "
+                                "works (checked: YYYY-MM-DD, or the year of the source when nobody has)"))
+        return None, None
+    day = parse_period(checked)
+    if day is None:
+        problems.append(Problem(file, f"{where}.checked", f"{checked!r} is not a date: write YYYY-MM-DD "
+                                "(or YYYY-MM, or YYYY when only the year is known)"))
+    return checked, day
+
+
+def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Directory:
+    """Build the services and the superseded numbers from the parsed directory file, appending every
+    problem found."""
+    top = Fields(raw, file, "", problems, allowed=("services", "superseded"))
     services: dict[str, Service] = {}
     for sid, entry in top.mapping("services").items():
         where = f"services.{sid}"
         fields = Fields(entry, file, where, problems,
-                        allowed=("name", "number", "hours", "professions", "source"))
+                        allowed=("name", "number", "hours", "professions", "source", "checked"))
         written = fields.text("number") or ""
         dial = _parse_number(written, f"{where}.number", file, problems) if written else None
-        source = _parse_source(fields.get("source"), where, file, problems) if "source" in fields else Source()
-        if "source" not in fields:
-            problems.append(Problem(file, f"{where}.source", "every number needs its source"))
+        sources = _parse_sources(fields, where, file, problems)
+        checked, checked_on = _parse_checked(fields, where, file, problems)
         services[sid] = Service(
             id=sid,
             name=fields.text("name") or sid,
@@ -113,6 +192,41 @@ def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Mapping[str
             dial=dial or None,
             hours=fields.text("hours", required=False),
             professions=fields.text_list("professions", required=False),
-            source=source,
+            sources=sources,
+            checked=checked,
+            checked_on=checked_on,
         )
-    return MappingProxyType(services)
+    superseded = []
+    for i, entry in enumerate(top.items("superseded")):
+        where = f"superseded[{i}]"
+        fields = Fields(entry, file, where, problems,
+                        allowed=("number", "successor", "from", "until", "source", "note"))
+        written = fields.text("number") or ""
+        if written and _parse_number(written, f"{where}.number", file, problems) is None:
+            continue
+        successor = fields.text("successor") or ""
+        if successor and successor not in services:
+            problems.append(Problem(file, f"{where}.successor", f"unknown service {successor!r}; "
+                                    f"known services: {', '.join(sorted(services))}"))
+        for key in ("from", "until"):
+            value = fields.text(key, required=False)
+            if value is not None and parse_period(value) is None:
+                problems.append(Problem(file, f"{where}.{key}", f"{value!r} is not a date: write YYYY-MM-DD, "
+                                        "YYYY-MM or YYYY"))
+        superseded.append(Superseded(number=written, digits="".join(written.split()), successor=successor,
+                                     since=fields.text("from", required=False),
+                                     until=fields.text("until", required=False),
+                                     sources=_parse_sources(fields, where, file, problems),
+                                     note=fields.text("note", required=False)))
+    old_digits = {old.digits for old in superseded}
+    for sid, service in services.items():
+        digits = "".join(service.number.split())
+        for old in superseded:
+            if digits and digits == old.digits:
+                new = services.get(old.successor)
+                successor = (f"{new.number} (service {old.successor})" if new and "".join(new.number.split())
+                             not in old_digits else f"the current number of service {old.successor}")
+                problems.append(Problem(file, f"services.{sid}.number", f"{service.number} is superseded"
+                                        f"{f' since {old.until}' if old.until else ''}: it was replaced by "
+                                        f"{successor}; the line must never say or dial it"))
+    return Directory(MappingProxyType(services), tuple(superseded))

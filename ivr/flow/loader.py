@@ -6,14 +6,16 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ..errors import FlowError, Problem
+from .councils import department_nodes, parse_councils
 from .directory import parse_directory
-from .model import Flow, parse_nodes
+from .model import Department, Flow, Transfer, parse_nodes
 from .prompts import parse_prompts
 from .validate import edges, validate
 from .yamlfile import YamlFileError, load_yaml
 
 FLOW_FILE = "flow.yaml"
 DIRECTORY_FILE = "directory.yaml"
+COUNCILS_FILE = "councils.yaml"
 PROMPTS_FILE = "fr.yaml"
 
 
@@ -25,11 +27,16 @@ def _read(path: Path, label: str, problems: list[Problem]):
         return None
 
 
-def load_flow(data_dir: Path, prompts_dir: Path) -> Flow:
-    """Read and validate everything; raise FlowError listing every problem found."""
+def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozenset()) -> Flow:
+    """Read and validate everything; raise FlowError listing every problem found.
+
+    `facts` are the conditions of prompts/fr.yaml's `when` section that hold for this deployment
+    ("anonymous", "free"): their phrases are said, the others are not.
+    """
     data_dir, prompts_dir = Path(data_dir), Path(prompts_dir)
     flow_label = f"{data_dir.name}/{FLOW_FILE}"
     directory_label = f"{data_dir.name}/{DIRECTORY_FILE}"
+    councils_label = f"{data_dir.name}/{COUNCILS_FILE}"
     prompts_label = f"{prompts_dir.name}/{PROMPTS_FILE}"
     problems: list[Problem] = []
     for folder, setting in ((data_dir, "IVR_DATA_DIR"), (prompts_dir, "IVR_PROMPTS_DIR")):
@@ -42,13 +49,29 @@ def load_flow(data_dir: Path, prompts_dir: Path) -> Flow:
     raw_directory = _read(data_dir / DIRECTORY_FILE, directory_label, problems)
     raw_prompts = _read(prompts_dir / PROMPTS_FILE, prompts_label, problems)
     raw_flow = _read(data_dir / FLOW_FILE, flow_label, problems)
+    has_councils = (data_dir / COUNCILS_FILE).exists()  # needed only by a département look-up
+    raw_councils = _read(data_dir / COUNCILS_FILE, councils_label, problems) if has_councils else None
     if problems:  # an unreadable file: what the others would add is noise
         raise FlowError(problems)
-    services = parse_directory(raw_directory, directory_label, problems)
-    prompts, mentions = parse_prompts(raw_prompts, prompts_label, services, problems)
+    directory = parse_directory(raw_directory, directory_label, problems)
+    services = directory.services
+    prompts, mentions = parse_prompts(raw_prompts, prompts_label, services, problems, facts)
+    councils = parse_councils(raw_councils, councils_label, services, problems) if has_councils else {}
     entry, operator, nodes = parse_nodes(raw_flow, flow_label, problems)
+    prompts = dict(prompts)
+    for dep in [n for n in nodes.values() if isinstance(n, Department)]:
+        if not councils:
+            problems.append(Problem(flow_label, f"nodes.{dep.id}", f"a département look-up needs the councils "
+                                    f"of {councils_label}"))
+        operator_node = nodes.get(operator)
+        full, grown, texts = department_nodes(dep, councils, operator_node if isinstance(operator_node, Transfer)
+                                              else None, prompts)
+        nodes[dep.id] = full
+        nodes.update(grown)
+        prompts.update(texts)
     problems += validate(entry, operator, nodes, services, prompts, flow_label, prompts_label)
     if problems:
         raise FlowError(problems)
-    return Flow(entry=entry, operator=operator, nodes=MappingProxyType(nodes), services=services, prompts=prompts,
-                mentions=mentions, edges=edges(nodes, operator))
+    return Flow(entry=entry, operator=operator, nodes=MappingProxyType(nodes), services=services,
+                prompts=MappingProxyType(prompts), mentions=mentions, edges=edges(nodes, operator),
+                superseded=directory.superseded)

@@ -5,26 +5,25 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 from ..errors import Problem
-from .directory import Service
+from .directory import Service, Superseded
 from .fields import Fields
 
-# Keys the line gives every menu: 0 = a psychologist, * = repeat, # = back.
+# Keys the line gives every menu: 0 = the listening team, * = repeat, # = back.
 OPERATOR_KEY, REPEAT_KEY, BACK_KEY = "0", "*", "#"
 RESERVED_KEYS = (OPERATOR_KEY, REPEAT_KEY, BACK_KEY)
 READOUT_REPEAT_KEY = "1"
 MAX_OPTIONS = 5
 KEY_PROMPTS = {**{d: f"press_{d}" for d in "0123456789"}, "*": "press_star", "#": "press_hash"}
 NODE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-DEPARTMENT = re.compile(r"^\d\d$")
-SYNTHETIC_SEP = "-"  # a département's read-out: "<node>-<code>", never written in YAML
+SYNTHETIC_SEP = "-"  # a département's own nodes: "<node>-<code>", never written in YAML
 
 # Prompts the line itself says, whatever the flow.
-SYSTEM_PROMPTS = ("press", *KEY_PROMPTS.values(), "wrong_key", "silence_reprompt",
-                  "readout_repeat", "readout_options", "fallback", "fallback_number")
+SYSTEM_PROMPTS = ("press", *KEY_PROMPTS.values(), "wrong_key", "readout_repeat", "readout_options",
+                  "transfer_retry", "fallback", "fallback_after", "missing_digit", "unknown_department",
+                  "department_last_digit")
 
 
 @dataclass(frozen=True)
@@ -52,36 +51,45 @@ class Menu:
 
 @dataclass(frozen=True)
 class Readout:
-    """Read a service's number, twice, the French way."""
+    """Read a service's number, twice, the French way; `after` is said after the second reading."""
 
     id: str
     service: str
     intro: tuple[str, ...] = ()
     say: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Department:
-    """Ask the two digits of the département; read the matching service or go to `unknown`."""
+    """Ask the digits of a département and go to the node of its council (data/councils.yaml).
+
+    `codes` maps what the caller types (`digits` keys) to a node: the council's number read out, a
+    transfer when the line has no number for it, or a further question ("20": which Corsica; "97":
+    the third digit of an overseas département). `found_intro` and `no_number_intro` are prompts
+    written with {council} (and {hours}), said for each council.
+    """
 
     id: str
     say: tuple[str, ...]
-    services: Mapping[str, str]
-    found_intro: tuple[str, ...]
-    unknown: str
+    codes: Mapping[str, str] = field(default_factory=dict)
+    digits: int = 2
+    found_intro: str | None = None
+    no_number_intro: str | None = None
     intro: tuple[str, ...] = ()
 
-    def readout_id(self, code: str) -> str:
-        """Name the read-out node of one département."""
+    def child_id(self, code: str) -> str:
+        """Name the node of one council, or of a further question."""
         return f"{self.id}{SYNTHETIC_SEP}{code}"
 
 
 @dataclass(frozen=True)
 class Transfer:
-    """Put the caller through to a service; `on_failure` when nobody answers."""
+    """Put the caller through: each service of `services` in turn (the same one twice is a retry),
+    then `on_failure` when nobody answered."""
 
     id: str
-    service: str
+    services: tuple[str, ...]
     on_failure: str
     intro: tuple[str, ...] = ()
 
@@ -95,7 +103,7 @@ def key_moves(node: Node) -> tuple[tuple[str, str], ...]:
     if isinstance(node, Menu):
         return tuple((o.key, o.target) for o in node.options)
     if isinstance(node, Department):
-        return tuple((code, node.readout_id(code)) for code in node.services)
+        return tuple(node.codes.items())
     return ()
 
 
@@ -110,18 +118,19 @@ class Flow:
     prompts: Mapping[str, str]
     mentions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # prompt -> services said
     edges: frozenset[tuple[str, str]] = field(default=frozenset())
+    superseded: tuple[Superseded, ...] = ()  # numbers the line used to give, never said nor dialled
 
     @property
     def platform(self) -> Service:
-        """Return the service the operator node dials (the psychologists)."""
-        return self.services[self.nodes[self.operator].service]
+        """Return the service the operator node dials first (the listening platform)."""
+        return self.services[self.nodes[self.operator].services[0]]
 
 
 _NODE_KEYS = {
     "menu": ("type", "intro", "say", "options"),
-    "readout": ("type", "intro", "say", "service"),
-    "department": ("type", "intro", "say", "services", "found_intro", "unknown"),
-    "transfer": ("type", "intro", "service", "on_failure"),
+    "readout": ("type", "intro", "say", "service", "after"),
+    "department": ("type", "intro", "say", "found_intro", "no_number_intro"),
+    "transfer": ("type", "intro", "services", "on_failure"),
 }
 
 
@@ -144,21 +153,11 @@ def _parse_node(nid: str, raw: Any, file: str, problems: list[Problem]) -> Node 
         return Menu(id=nid, intro=intro, say=f.text_list("say", required=False), options=tuple(options))
     if kind == "readout":
         return Readout(id=nid, service=f.text("service") or "", intro=intro,
-                       say=f.text_list("say", required=False))
+                       say=f.text_list("say", required=False), after=f.text_list("after", required=False))
     if kind == "department":
-        codes = {}
-        for code, sid in f.mapping("services").items():
-            if not isinstance(code, str) or not DEPARTMENT.match(code):
-                problems.append(Problem(file, f"{where}.services.{code}",
-                                        f"a département is two digits in quotes, like \"14\"; got {code!r}"))
-            elif not isinstance(sid, str):
-                problems.append(Problem(file, f"{where}.services.{code}", f"expected a service id, got {sid!r}"))
-            else:
-                codes[code] = sid
-        return Department(id=nid, intro=intro, say=f.text_list("say"), services=MappingProxyType(codes),
-                          found_intro=f.text_list("found_intro", required=False),
-                          unknown=f.text("unknown") or "")
-    return Transfer(id=nid, service=f.text("service") or "", on_failure=f.text("on_failure") or "",
+        return Department(id=nid, intro=intro, say=f.text_list("say"), found_intro=f.text("found_intro"),
+                          no_number_intro=f.text("no_number_intro"))
+    return Transfer(id=nid, services=f.text_list("services"), on_failure=f.text("on_failure") or "",
                     intro=intro)
 
 
@@ -174,8 +173,4 @@ def parse_nodes(raw: Any, file: str, problems: list[Problem]) -> tuple[str, str,
         node = _parse_node(nid, raw_node, file, problems)
         if node is not None:
             nodes[nid] = node
-    for dep in [n for n in nodes.values() if isinstance(n, Department)]:
-        for code, sid in dep.services.items():
-            rid = dep.readout_id(code)
-            nodes[rid] = Readout(id=rid, service=sid, intro=dep.found_intro)
     return top.text("entry") or "", top.text("operator") or "", nodes

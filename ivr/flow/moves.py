@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from ..errors import CallStateError
 from .model import (
     BACK_KEY,
-    DEPARTMENT,
     OPERATOR_KEY,
     READOUT_REPEAT_KEY,
     REPEAT_KEY,
@@ -29,10 +28,10 @@ class Step:
 
     position: Position
     arrived: bool = False
-    notice: str | None = None  # prompt key said first: wrong_key, silence_reprompt
+    notice: str | None = None  # prompt key said first: wrong_key, missing_digit, transfer_retry...
 
 
-HANGUP = None  # the only way a call ends: the psychologist's call is over
+HANGUP = None  # the only way a call ends: the call with the listening team is over
 
 
 def start(flow: Flow) -> Step:
@@ -57,8 +56,8 @@ def back(flow: Flow, pos: Position) -> Step:
 
 
 def _miss(flow: Flow, pos: Position, notice: str, max_tries: int) -> Step:
-    # Silence at the first menu is the "stay on the line" the caller was promised.
-    if pos.tries + 1 >= max_tries or (pos.node == flow.entry and notice == "silence_reprompt"):
+    """Say why, then ask again; after `max_tries` misses, put the caller through."""
+    if pos.tries + 1 >= max_tries:
         return go(pos, flow.operator)
     return Step(replace(pos, tries=pos.tries + 1), notice=notice)
 
@@ -69,7 +68,8 @@ def press(flow: Flow, pos: Position, digits: str, max_tries: int) -> Step:
     if isinstance(node, Transfer):
         return Step(pos, arrived=True)  # nothing to press here: put them through
     if digits == "":
-        return _miss(flow, pos, "silence_reprompt", max_tries)
+        # Every prompt promised it: staying on the line reaches someone, at once.
+        return go(pos, flow.operator)
     if digits == OPERATOR_KEY:
         return go(pos, flow.operator)
     if digits == REPEAT_KEY:
@@ -80,16 +80,22 @@ def press(flow: Flow, pos: Position, digits: str, max_tries: int) -> Step:
         return go(pos, option.target)
     if isinstance(node, Readout) and digits == READOUT_REPEAT_KEY:
         return Step(replace(pos, tries=0))
-    if isinstance(node, Department) and DEPARTMENT.match(digits):
-        return go(pos, node.readout_id(digits) if digits in node.services else node.unknown)
+    if isinstance(node, Department) and digits.isdigit():
+        if digits in node.codes:
+            return go(pos, node.codes[digits])
+        notice = "missing_digit" if len(digits) < node.digits else "unknown_department"
+        return _miss(flow, pos, notice, max_tries)
     return _miss(flow, pos, "wrong_key", max_tries)
 
 
 def dialled(flow: Flow, pos: Position, status: str) -> Step | None:
-    """Answer the end of a transfer: hang up after a real call, otherwise the failure node."""
+    """Answer the end of a transfer: hang up after a real call; otherwise dial the next service of
+    the transfer, after a word; when none is left, the failure node."""
     node = flow.nodes[pos.node]
     if not isinstance(node, Transfer):
         raise CallStateError("dial callback for a node that is not a transfer")
     if status in ANSWERED:
         return HANGUP
+    if pos.tries + 1 < len(node.services):
+        return Step(replace(pos, tries=pos.tries + 1), notice="transfer_retry")
     return go(pos, node.on_failure)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from ..errors import CallStateError
-from .model import Flow
+from .model import Flow, Transfer
 
 _TRAIL_SEP = "."
 _TRIES = re.compile(r"^\d$")
@@ -16,7 +16,8 @@ _TRIES = re.compile(r"^\d$")
 
 @dataclass(frozen=True)
 class Position:
-    """A node, the nodes walked through to reach it, and the misses at it so far."""
+    """A node, the nodes walked through to reach it, and the misses at it so far (at a transfer:
+    which of its services is being dialled)."""
 
     node: str
     trail: tuple[str, ...] = ()
@@ -49,6 +50,8 @@ def parse_position(args: Mapping[str, str], flow: Flow, max_tries: int) -> Posit
     for a, b in zip(path, path[1:], strict=False):
         if (a, b) not in flow.edges:
             raise CallStateError("trail holds a move the flow does not have")
-    if not _TRIES.match(tries_text) or int(tries_text) >= max_tries:
+    node_def = flow.nodes[node]
+    limit = len(node_def.services) if isinstance(node_def, Transfer) else max_tries
+    if not _TRIES.match(tries_text) or int(tries_text) >= limit:
         raise CallStateError("retry counter out of range")
     return Position(node=node, trail=trail, tries=int(tries_text))

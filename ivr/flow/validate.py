@@ -30,9 +30,7 @@ def edges(nodes: Mapping[str, Node], operator: str) -> frozenset[tuple[str, str]
         out.update((nid, target) for _, target in key_moves(node))
         if isinstance(node, Interactive):
             out.add((nid, operator))
-        if isinstance(node, Department):
-            out.add((nid, node.unknown))
-        elif isinstance(node, Transfer):
+        if isinstance(node, Transfer):
             out.add((nid, node.on_failure))
     return frozenset(out)
 
@@ -76,13 +74,14 @@ def validate(entry: str, operator: str, nodes: Mapping[str, Node], services: Map
     if entry not in nodes:
         report("entry", f"unknown node {entry!r}; known nodes: {known}")
     if operator not in nodes or not isinstance(nodes[operator], Transfer):
-        report("operator", f"must name a transfer node (the psychologists), got {operator!r}")
+        report("operator", f"must name a transfer node (the listening team), got {operator!r}")
 
     for key in SYSTEM_PROMPTS:
         if key not in prompts:
             problems.append(Problem(prompts_file, f"prompts.{key}", "missing: the line says it in every call"))
 
     for nid, node in nodes.items():
+        synthetic = SYNTHETIC_SEP in nid
         where = f"nodes.{nid.split(SYNTHETIC_SEP)[0]}"
         need_prompts(f"{where}.intro", node.intro)
         if isinstance(node, Menu):
@@ -95,7 +94,7 @@ def validate(entry: str, operator: str, nodes: Mapping[str, Node], services: Map
                 ow = f"{where}.options[{i}]"
                 if opt.key in RESERVED_KEYS:
                     report(f"{ow}.key", f"key {opt.key!r} is reserved in every menu "
-                           "(0 = psychologist, * = repeat, # = back)")
+                           "(0 = the listening team, * = repeat, # = back)")
                 elif opt.key not in KEY_PROMPTS:
                     report(f"{ow}.key", f"key must be one of 1-9 in quotes, got {opt.key!r}")
                 elif opt.key in seen:
@@ -107,14 +106,24 @@ def validate(entry: str, operator: str, nodes: Mapping[str, Node], services: Map
                 need_node(f"{ow}.target", opt.target)
         elif isinstance(node, Readout):
             need_prompts(f"{where}.say", node.say)
-            sw = f"{where}.services.{nid.split(SYNTHETIC_SEP)[1]}" if SYNTHETIC_SEP in nid else f"{where}.service"
-            need_service(sw, node.service)
+            need_prompts(f"{where}.after", node.after)
+            if not synthetic:
+                need_service(f"{where}.service", node.service)
         elif isinstance(node, Department):
             need_prompts(f"{where}.say", node.say)
-            need_prompts(f"{where}.found_intro", node.found_intro)
-            need_node(f"{where}.unknown", node.unknown)
+            if not synthetic:
+                for key in ("found_intro", "no_number_intro"):
+                    template = getattr(node, key)
+                    need_prompts(f"{where}.{key}", [template] if template else [])
+                    if template in prompts and "{council}" not in prompts[template]:
+                        problems.append(Problem(prompts_file, f"prompts.{template}", "say which council: "
+                                                "write {council} where its name goes (\"du Calvados\")"))
         elif isinstance(node, Transfer):
-            need_service(f"{where}.service", node.service, dial=True)
+            if not node.services:
+                report(f"{where}.services", "list the services to dial, in order (the same one twice to "
+                       "try it again)")
+            for i, sid in enumerate(node.services):
+                need_service(f"{where}.services[{i}]", sid, dial=True)
             need_node(f"{where}.on_failure", node.on_failure)
             if node.on_failure in nodes and not isinstance(nodes[node.on_failure], Interactive):
                 report(f"{where}.on_failure", "must be a menu or read-out, so the caller is never "

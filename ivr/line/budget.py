@@ -1,4 +1,4 @@
-"""Time to a human: seconds a caller listens before the psychologists or a number."""
+"""Time to a human: seconds a caller listens before the listening team is dialled, or a number."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..flow import moves as call
-from ..flow.model import Department, Flow, Menu, Readout, Transfer
-from ..flow.timing import speech_seconds
+from ..flow.model import Department, Flow, Interactive, Menu, Readout, Transfer
+from ..flow.position import Position
+from ..flow.timing import DIAL_TIMEOUT_EXTRA, speech_seconds
 from .twiml import NUMBER_RATE, Renderer
 
 _RATE = float(NUMBER_RATE.rstrip("%")) / 100
+KEYING_SECONDS = 0.5  # to type one digit of a département
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Budget:
             self.played.update({url: (audio.number_seconds[sid], True) for sid, url in audio.numbers.items()})
         self.timeout = renderer.settings.gather_timeout
         self.max_tries = renderer.settings.max_tries
+        self.ring = renderer.settings.dial_timeout + DIAL_TIMEOUT_EXTRA  # a transfer nobody answers
 
     def _until(self, step: call.Step, stop: str | None) -> float:
         """Seconds of a document, up to and including the sentence `stop` (all when None)."""
@@ -89,21 +92,51 @@ class Budget:
         return sum(h.seconds for h in heard(ET.tostring(before, encoding="unicode"), self.played))
 
     def silent_caller(self) -> Route:
-        """(a) A caller who presses nothing until a psychologist is dialled."""
+        """(a) A caller who presses nothing until the listening team is dialled."""
         step, total, keys = call.start(self.flow), 0.0, []
         while not isinstance(self.flow.nodes[step.position.node], Transfer):
             total += self._until(step, None) + self.timeout
             keys.append("")
             step = call.press(self.flow, step.position, "", self.max_tries)
         total += self._until(step, None)
-        return Route("silence", tuple(keys), total, self.flow.nodes[step.position.node].service)
+        return Route("silence", tuple(keys), total, self._service(step.position.node))
 
     def zero_caller(self) -> Route:
         """(b) A caller who presses 0 as soon as keys are taken (the greeting cannot be cut)."""
         first = call.start(self.flow)
         step = call.press(self.flow, first.position, "0", self.max_tries)
         return Route("0 at once", ("0",), self._intro(first) + self._until(step, None),
-                     self.flow.nodes[step.position.node].service)
+                     self._service(step.position.node))
+
+    def longest_silence(self) -> Route:
+        """(d) The longest a caller waits who stays silent after a prompt: from arriving at a node
+        (its whole prompt, then the menu's timeout) until the listening team is dialled."""
+        waits = []
+        for nid, node in self.flow.nodes.items():
+            if isinstance(node, Interactive):
+                step = call.Step(Position(nid), arrived=True)
+                after = call.press(self.flow, step.position, "", self.max_tries)
+                waits.append(Route(nid, ("",), self._until(step, None) + self.timeout + self._until(after, None),
+                                   self._service(after.position.node)))
+        return max(waits, key=lambda r: r.seconds)
+
+    def unanswered(self) -> Route:
+        """(e) A silent caller when the listening team never answers: every try rings out (Twilio adds 5 s
+        to each), until the first word of the other lines' number."""
+        route = self.silent_caller()
+        step, total = call.go(Position(self.flow.entry), self.flow.operator), route.seconds
+        keys = list(route.keys)
+        while isinstance(self.flow.nodes[step.position.node], Transfer):
+            total += self.ring
+            keys.append("no-answer")
+            step = call.dialled(self.flow, step.position, "no-answer")
+            node = self.flow.nodes[step.position.node]
+            total += self._until(step, None) if isinstance(node, Transfer) else self._before_number(step)
+        return Route("no answer", tuple(keys), total, self._service(step.position.node))
+
+    def _service(self, nid: str) -> str:
+        node = self.flow.nodes[nid]
+        return node.services[0] if isinstance(node, Transfer) else node.service
 
     def numbers(self) -> list[Route]:
         """(c) Each number read: a caller who listens to each menu until their choice."""
@@ -121,14 +154,17 @@ class Budget:
                                 self.flow.services[node.service].number))
             return
         if isinstance(node, Transfer):
-            number = self.flow.services[node.service].number
+            number = self.flow.services[node.services[0]].number
             routes.append(Route(node.id, keys, total + self._until(step, None), number))
             return
         moves: list[tuple[str, float]] = []
         if isinstance(node, Menu):
             moves = [(o.key, self._until(step, self.renderer.option_text(o))) for o in node.options]
         elif isinstance(node, Department):
-            moves = [(code, self._until(step, None) + 1.0) for code in node.services]  # ~1 s to type two digits
+            # A council's number, or a further question: a council without a number is put through
+            # like 0, and would only repeat the same figure a hundred times.
+            moves = [(code, self._until(step, None) + KEYING_SECONDS * len(code)) for code, target in node.codes.items()
+                     if not isinstance(self.flow.nodes[target], Transfer)]
         for key, seconds in moves:
             nxt = call.press(self.flow, step.position, key, self.max_tries)
             self._walk(nxt, (*keys, key), total + seconds, routes, seen)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import Settings
+from ..errors import ConfigError
 from ..flow.loader import load_flow
 from ..flow.model import Flow
 from ..flow.recordings import Audio, load_audio
@@ -28,7 +29,11 @@ class Line:
     @classmethod
     def build(cls, settings: Settings) -> Line:
         """Load and validate the flow; raise FlowError when it is broken."""
-        flow = load_flow(settings.data_dir, settings.prompts_dir)
+        flow = load_flow(settings.data_dir, settings.prompts_dir, settings.facts)
+        for old in flow.superseded:
+            if settings.platform_number and settings.platform_number == "+33" + old.digits[1:]:
+                raise ConfigError(f"IVR_PLATFORM_NUMBER is {old.number}, superseded: the platform is now "
+                                  f"{flow.services[old.successor].number}")
         check = SignatureCheck(settings.auth_token, settings.public_url) if settings.auth_token else None
         audio = load_audio(flow, settings.prompts_dir, audio_base(settings))
         renderer = Renderer(flow, settings, audio.urls, audio.numbers)

@@ -97,13 +97,15 @@ class Renderer:
         if step.arrived:
             self._prompts(response, node.intro)
         if isinstance(node, Transfer):
-            self._dial(response, self.flow.services[node.service],
+            if step.notice:
+                self._prompts(response, [step.notice])
+            self._dial(response, self.flow.services[node.services[step.position.tries]],
                        f"{DIAL_URL}?{step.position.query()}")
             return str(response)
         url = f"{KEY_URL}?{step.position.query()}"
         gather: Gather = response.gather(
             action=url, method="POST", timeout=self.settings.gather_timeout, finish_on_key="",
-            num_digits=2 if isinstance(node, Department) else 1,
+            num_digits=node.digits if isinstance(node, Department) else 1,
         )
         if step.notice:
             self._prompts(gather, [step.notice])
@@ -116,20 +118,22 @@ class Renderer:
             self._number(gather, service)
             self._prompts(gather, ["readout_repeat"])
             self._number(gather, service)
-            self._prompts(gather, ["readout_options"])
+            self._prompts(gather, [*node.after, "readout_options"])
         # No key at all: Twilio falls through to here, and the silence is handled like a key.
         response.redirect(url, method="POST")
         return str(response)
 
     def _fallback(self) -> str:
-        """Build the answer for any fault: put through to the platform, and read its number."""
+        """Build the answer for any fault: put through to the platform; then, whatever became of the
+        call (this document cannot tell), the other lines and the platform's number, twice."""
         platform = self.flow.platform
         response = VoiceResponse()
         self._prompts(response, ["fallback"])
         self._dial(response, platform, action=None)
-        for _ in range(2):
-            self._prompts(response, ["fallback_number"])
-            self._number(response, platform)
+        self._prompts(response, ["fallback_after"])
+        self._number(response, platform)
+        self._prompts(response, ["readout_repeat"])
+        self._number(response, platform)
         return str(response)
 
 

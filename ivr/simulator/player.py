@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
+from ..flow.timing import DIAL_TIMEOUT_EXTRA
 from .twiml import CallError, Dial, Gather, attr_int, dial_of, gather_of, parse_twiml, say_seconds, say_text
 
 # (method, absolute url, form) -> (HTTP status, body)
@@ -94,7 +95,8 @@ class Call:
         dial = self.dial
         if dial is None or status not in DIAL_STATUSES:
             raise ValueError(f"no <Dial> is waiting, or {status!r} is not one of {', '.join(DIAL_STATUSES)}")
-        self._log("dial-status", status, seconds=dial.timeout if status == "no-answer" else 0)
+        rang = dial.timeout + DIAL_TIMEOUT_EXTRA if status == "no-answer" else 0
+        self._log("dial-status", status, seconds=rang)
         self.waiting, self.unanswered = None, 0
         if dial.action is None:
             return self._run(lambda: None)

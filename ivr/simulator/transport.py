@@ -56,6 +56,24 @@ def flask_transport(app, token: str | None = None) -> Transport:
     return send
 
 
+PER_CALL_FIELDS = frozenset({"CallSid", "DialCallSid"})  # differ from call to call, never change an answer
+
+
+def remembering(transport: Transport) -> Transport:
+    """Ask `transport` each distinct request once: the line keeps no state between requests (where
+    the caller is travels in the URL), so the same request gets the same answer. For the route
+    explorer, which makes the same requests again and again from calls that differ only earlier."""
+    answers: dict[tuple, tuple[int, str]] = {}
+
+    def send(method: str, url: str, form: Mapping[str, str]) -> tuple[int, str]:
+        key = (method, url, tuple(sorted((k, v) for k, v in form.items() if k not in PER_CALL_FIELDS)))
+        if key not in answers:
+            answers[key] = transport(method, url, form)
+        return answers[key]
+
+    return send
+
+
 def wav_seconds(data: bytes) -> float | None:
     """Return how long a WAV file plays; None when the data is not a WAV file."""
     try:

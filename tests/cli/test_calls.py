@@ -18,7 +18,7 @@ from ivr.flow.loader import load_flow
 from ivr.simulator.explorer import explore
 from ivr.simulator.player import Call
 from ivr.simulator.report import NumberBook, report
-from ivr.simulator.transport import flask_transport
+from ivr.simulator.transport import flask_transport, remembering
 
 FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)
 SOCIAL = FLOW.services["social_service"]
@@ -41,11 +41,12 @@ def test_call_with_keys_reads_the_social_number_and_ends_normally(runner):
 
 def test_call_answers_a_transfer_as_busy_then_hears_the_platform_number(runner):
     keys = next(o.key for o in FLOW.nodes[FLOW.entry].options if o.target == "other_professions")
-    result = runner.invoke(main, ["call", "--keys", f"{keys} busy"])
+    result = runner.invoke(main, ["call", "--keys", f"{keys} busy busy"])
     assert result.exit_code == 0, result.output
-    assert f"Dial  Number {FLOW.platform.dial}" in result.output
-    assert "Transfer  busy" in result.output
+    assert result.output.count(f"Dial  Number {FLOW.platform.dial}") == 2, "tried again"
+    assert result.output.count("Transfer  busy") == 2
     assert FLOW.platform.spoken in result.output
+    assert result.output.count(FLOW.services["suicide_line"].spoken) == 2
 
 
 def test_call_put_through_ends_with_the_hangup_after_the_transfer(runner):
@@ -69,7 +70,7 @@ def test_call_signs_requests_when_the_line_has_a_token(runner, monkeypatch):
 
 
 def _explore(app: Flask):
-    transport = flask_transport(app)
+    transport = remembering(flask_transport(app))
     return explore(lambda: Call(transport, "http://localhost/voice"))
 
 
@@ -89,8 +90,9 @@ def test_routes_table_lists_every_number_said_or_dialled(runner, tmp_path):
     assert ("social_help", f"reads {SOCIAL.number}") in outcomes
     assert ("cdo_lookup-14", f"reads {FLOW.services['cdo_14'].number}") in outcomes
     assert ("long_term_care", f"reads {FLOW.services['mots'].number}") in outcomes
-    assert ("transfer_failed", f"reads {FLOW.platform.number}") in outcomes
-    assert ("psychologist", f"transfer to {FLOW.platform.number}") in outcomes
+    assert ("other_lines", f"reads {FLOW.services['suicide_line'].number}") in outcomes
+    assert ("listening_team", f"transfer to {FLOW.platform.number}") in outcomes
+    assert ("cdo_lookup-2A", f"transfer to {FLOW.platform.number}") in outcomes
     silent = [r for r in rows if set(r["keys"].split()) == {"_"}]
     assert [r["outcome"] for r in silent] == [f"transfer to {FLOW.platform.number}"]
     assert all(int(r["seconds"]) > 0 for r in rows)

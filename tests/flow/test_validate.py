@@ -8,8 +8,10 @@ from ivr.errors import FlowError
 
 
 def test_default_flow_is_valid(flow):
-    assert flow.entry == "welcome" and flow.operator == "psychologist"
-    assert flow.platform.dial == "+33800800854"
+    assert flow.entry == "welcome" and flow.operator == "listening_team"
+    assert flow.platform.dial == "+33800288038"
+    assert [old.number for old in flow.superseded] == ["0826 000 401", "0800 800 854"]
+    assert all(old.successor == "platform" for old in flow.superseded)
 
 
 def _option(doc, node, i):
@@ -43,14 +45,35 @@ BROKEN = [
      ["operator", "transfer node"]),
     ("bad entry", "flow", lambda d: d.update(entry="start"),
      ["entry", "unknown node 'start'"]),
-    ("failure node is a transfer", "flow", lambda d: d["nodes"]["psychologist"].update(on_failure="other_professions"),
-     ["nodes.psychologist.on_failure", "menu or read-out"]),
-    ("département of one digit", "flow", lambda d: d["nodes"]["cdo_lookup"]["services"].update({"7": "cdo_14"}),
-     ["nodes.cdo_lookup.services.7", "two digits"]),
-    ("département service unknown", "flow", lambda d: d["nodes"]["cdo_lookup"]["services"].update({"75": "cdo_75"}),
-     ["nodes.cdo_lookup.services.75", "unknown service 'cdo_75'"]),
-    ("transfer to a short number", "flow", lambda d: d["nodes"]["psychologist"].update(service="samu"),
-     ["nodes.psychologist.service", "cannot be dialled"]),
+    ("failure node is a transfer", "flow",
+     lambda d: d["nodes"]["listening_team"].update(on_failure="other_professions"),
+     ["nodes.listening_team.on_failure", "menu or read-out"]),
+    ("transfer without services", "flow", lambda d: d["nodes"]["listening_team"].update(services=[]),
+     ["nodes.listening_team.services", "list the services to dial"]),
+    ("département of one digit", "councils", lambda d: d["councils"].update({"7": {"name": "X", "of": "de X"}}),
+     ["data/councils.yaml", "councils.7", "two digits, 2A, 2B or three digits"]),
+    ("council service unknown", "councils", lambda d: d["councils"]["75"].update(service="cdo_75"),
+     ["councils.75.service", "'cdo_75' is not a service with a number"]),
+    ("council hours in digits", "councils", lambda d: d["councils"]["14"].update(hours="De 9 h à 12 h."),
+     ["councils.14.hours", "in words"]),
+    ("council sentence without its name", "prompts", lambda d: d["prompts"].update(council_found="Son numéro :"),
+     ["prompts.council_found", "write {council}"]),
+    ("transfer to a short number", "flow", lambda d: d["nodes"]["listening_team"].update(services=["samu"]),
+     ["nodes.listening_team.services[0]", "cannot be dialled"]),
+    ("superseded number", "directory", lambda d: d["services"]["platform"].update(number="0800 800 854"),
+     ["services.platform.number", "0800 800 854 is superseded since 2019",
+      "it was replaced by the current number of service platform", "never say or dial it"]),
+    ("superseded number on another service", "directory", lambda d: d["services"]["mots"].update(
+        number="0826 000 401"), ["services.mots.number", "0826 000 401 is superseded since 2018-03",
+                                 "it was replaced by 0800 288 038 (service platform)"]),
+    ("unknown successor", "directory", lambda d: d["superseded"][0].update(successor="plateforme"),
+     ["superseded[0].successor", "unknown service 'plateforme'"]),
+    ("number never checked", "directory", lambda d: d["services"]["mots"].pop("checked"),
+     ["services.mots.checked", "last checked"]),
+    ("check date not a date", "directory", lambda d: d["services"]["mots"].update(checked="24/11/2026"),
+     ["services.mots.checked", "'24/11/2026' is not a date"]),
+    ("four digits not an 08 number", "directory", lambda d: d["services"]["mots"].update(number="0608 28 25 89"),
+     ["services.mots.number", "groups of 1 to 3 digits"]),
     ("invalid number", "directory", lambda d: d["services"]["mots"].update(number="06 08 28 25 8"),
      ["data/directory.yaml", "services.mots.number", "neither a valid French number"]),
     ("number in one block", "directory", lambda d: d["services"]["mots"].update(number="0608282589"),
@@ -64,11 +87,17 @@ BROKEN = [
     ("digits in a prompt", "prompts", lambda d: d["prompts"].update(greeting="Appelez le 15."),
      ["prompts/fr.yaml", "prompts.greeting", "digits"]),
     ("unknown placeholder", "prompts", lambda d: d["prompts"].update(emergency="Appelez le {samu_}."),
-     ["prompts.emergency", "unknown service(s) 'samu_'"]),
+     ["prompts.emergency", "unknown service(s) or phrase(s) 'samu_'"]),
+    ("sentence cut before a number", "prompts", lambda d: d["prompts"].update(social_intro="Appelez le"),
+     ["prompts.social_intro", "ends on an article or a preposition", "Son numéro :"]),
+    ("unknown condition", "prompts", lambda d: d["when"].update(cheap="pas cher"),
+     ["when.cheap", "unknown condition 'cheap'", "anonymous", "free"]),
+    ("phrase named like a service", "prompts", lambda d: d["phrases"].update(samu="le samu"),
+     ["phrases.samu", "also a service"]),
     ("system prompt removed", "prompts", lambda d: d["prompts"].pop("wrong_key"),
      ["prompts.wrong_key", "missing"]),
     ("unknown top-level key", "prompts", lambda d: d.update(promts={}),
-     ["promts", "allowed keys: prompts"]),
+     ["promts", "allowed keys: phrases, when, prompts"]),
 ]
 
 

@@ -8,14 +8,17 @@ from ivr import create_app
 from ivr.flow import moves as call
 from ivr.flow.timing import speech_seconds
 from ivr.line.budget import Budget, heard
+from tests.paths import LINE_NUMBER
 
 SILENT_BUDGET = 30.0  # (a) a caller who presses nothing
 ZERO_BUDGET = 12.0  # (b) a caller who presses 0 as soon as keys are taken, greeting included
+SILENT_AFTER_ANY_PROMPT = 50.0  # (d) a caller silent after the longest prompt of the flow
 
 
 @pytest.fixture(scope="module")
 def line():
-    return create_app(dev=True).extensions["ivr"]
+    """The line with its longest greeting: anonymous (a caller ID) and free to call."""
+    return create_app({"caller_id": LINE_NUMBER, "free_number": True}, dev=True).extensions["ivr"]
 
 
 @pytest.fixture(scope="module")
@@ -29,15 +32,16 @@ def _explain(line) -> str:
     return "\n".join(f"  {h.seconds:5.1f} s  {by_text.get(h.text, 'menu choice')}: {h.text}" for h in heard(document))
 
 
-def test_silent_caller_reaches_a_psychologist_within_budget(budget, line):
+def test_silent_caller_reaches_the_listening_team_within_budget(budget, line):
+    assert "anonyme" in line.flow.prompts["greeting"] and "gratuite" in line.flow.prompts["greeting"]
     route = budget.silent_caller()
     assert route.outcome == line.flow.platform.id
     assert route.seconds <= SILENT_BUDGET, (
-        f"a silent caller waits {route.seconds:.1f} s for a psychologist (budget {SILENT_BUDGET:.0f} s); "
+        f"a silent caller waits {route.seconds:.1f} s for the listening team (budget {SILENT_BUDGET:.0f} s); "
         f"shorten these prompts of the first menu:\n{_explain(line)}")
 
 
-def test_zero_at_once_reaches_a_psychologist_within_budget(budget, line):
+def test_zero_at_once_reaches_the_listening_team_within_budget(budget, line):
     route = budget.zero_caller()
     assert route.outcome == line.flow.platform.id
     assert route.seconds <= ZERO_BUDGET, (
@@ -46,12 +50,33 @@ def test_zero_at_once_reaches_a_psychologist_within_budget(budget, line):
 
 
 def test_every_number_has_a_figure(budget, line):
-    routes = {r.name: r for r in budget.numbers()}
-    assert routes["social_help"].keys == ("1", "3")
-    assert routes["social_help"].outcome == "09 80 80 03 07"
-    assert routes["long_term_care"].outcome == "06 08 28 25 89"
-    assert routes["cdo_lookup-14"].outcome == "02 31 86 38 28"
-    assert all(0 < r.seconds < 90 for r in routes.values())
+    routes = {r.keys: r for r in budget.numbers()}
+    assert routes[("1", "3")].name == "social_help"
+    assert routes[("1", "3")].outcome == "09 80 80 03 07"
+    assert routes[("1", "5")].outcome == "06 08 28 25 89"
+    assert routes[("1", "2", "14")].outcome == "02 31 86 38 28"
+    assert routes[("1", "4", "1", "14")].outcome == "02 31 86 38 28", "the assault route, then the council"
+    assert routes[("1", "2", "20", "1")].outcome == line.flow.platform.number, "Corse-du-Sud: put through"
+    assert all(0 < r.seconds < 120 for r in routes.values())
+
+
+def test_silence_after_any_prompt_reaches_the_listening_team_within_budget(budget, line):
+    route = budget.longest_silence()
+    assert route.outcome == line.flow.platform.id
+    assert route.seconds <= SILENT_AFTER_ANY_PROMPT, (route.name, route.seconds)
+    failure = next(n for n in line.flow.nodes if n == "other_lines")
+    assert route.name == failure, "the longest prompt is the one that reads the other lines"
+
+
+def test_a_platform_that_never_answers_counts_twilios_five_seconds_per_try(budget, line):
+    route = budget.unanswered()
+    tries = len(line.flow.nodes[line.flow.operator].services)
+    assert route.keys == ("",) + ("no-answer",) * tries
+    assert route.outcome == "suicide_line"
+    retry = speech_seconds(line.flow.prompts["transfer_retry"])
+    failure_intro = speech_seconds(line.flow.prompts["transfer_failed"])
+    expected = budget.silent_caller().seconds + tries * (line.settings.dial_timeout + 5) + retry + failure_intro
+    assert route.seconds == pytest.approx(expected)
 
 
 def test_budget_counts_each_sentence_and_the_silence(budget, line):
@@ -78,7 +103,9 @@ def test_budget_command_prints_the_figures():
     from ivr.cli import main
     result = CliRunner().invoke(main, ["budget"])
     assert result.exit_code == 0, result.output
-    assert "(a) presses nothing" in result.output and "-> 0 800 800 854" in result.output
+    assert "(a) presses nothing" in result.output and "-> 0800 288 038" in result.output
+    assert "(d) silent at other_lines" in result.output
+    assert "(e) nobody answers" in result.output and "_ no-answer no-answer  -> 31 14" in result.output
     social = next(line for line in result.output.splitlines() if "social_help" in line)
     assert "keys 1 3" in social and "09 80 80 03 07" in social
 

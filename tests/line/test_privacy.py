@@ -35,6 +35,7 @@ def _every_call(client, flow):
             Caller(client, caller_number=NUMBER).keys(*keys, "9", "8")
         elif doc.dial is not None:
             caller.dial_ends("busy")
+            caller.dial_ends("no-answer")
             caller.press("0")
             caller.dial_ends("completed")
     client.post("/voice/fallback", data={"From": NUMBER, "Caller": NUMBER, "ErrorCode": "11200"})

@@ -175,8 +175,8 @@ def test_an_assembled_number_is_played_where_the_number_is_read(data_copy):
     app = app_for(data_copy)
     assert heard(app.extensions["ivr"].renderer.fallback) == [
         f"say {flow.prompts['fallback']}",
-        f"say {flow.prompts['fallback_number']}", f"play number-{flow.platform.id}",
-        f"say {flow.prompts['fallback_number']}", f"play number-{flow.platform.id}",
+        f"say {flow.prompts['fallback_after']}", f"play number-{flow.platform.id}",
+        f"say {flow.prompts['readout_repeat']}", f"play number-{flow.platform.id}",
     ]
 
 

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivr import create_app
+from ivr.flow.model import Interactive
 
 from ..caller import Doc
 from ..twiml_vocabulary import problems
@@ -19,7 +20,7 @@ FLOW = APP.extensions["ivr"].flow
 PLATFORM = FLOW.platform.dial
 PATHS = ["/voice", "/voice/key", "/voice/dial", "/voice/fallback"]
 NODES = sorted(FLOW.nodes)
-KEYS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#", "", "14", "75"]
+KEYS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#", "", "14", "75", "20", "97", "96"]
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
 huge = st.text(min_size=5000, max_size=20000, alphabet="0123456789*#a\x00\u00e9\u202e")
@@ -113,11 +114,12 @@ def explore() -> dict[str, Doc]:
 
 def test_every_path_ends_with_a_human_or_a_number():
     """Walk every state with every key, silence and transfer outcome: no dead end, and silence
-    from any menu reaches the psychologists."""
+    from any menu reaches the listening team."""
     docs = explore()
     assert len(docs) > 50
     nodes = {parse_qs(urlsplit(d.gather.get("action")).query)["n"][0] for d in docs.values() if d.gather is not None}
-    assert nodes | {n for n in NODES if n in ("psychologist", "other_professions")} == set(NODES)
+    interactive = {n for n, node in FLOW.nodes.items() if isinstance(node, Interactive)}
+    assert nodes == {n for n in interactive if "-" not in n} | {"cdo_lookup-14", "cdo_lookup-20", "cdo_lookup-97"}
     client = APP.test_client()
     for doc in docs.values():
         if doc.hangs_up:
@@ -133,15 +135,17 @@ def test_every_path_ends_with_a_human_or_a_number():
                     break
             assert current.dialled == PLATFORM
         else:
-            assert doc.dialled == PLATFORM, "every transfer of the default flow goes to the psychologists"
+            assert doc.dialled == PLATFORM, "every transfer of the default flow goes to the listening team"
 
 
-def test_unanswered_transfers_always_read_a_number():
-    for doc in explore().values():
-        if doc.gather is not None and doc.node == "transfer_failed":
-            assert doc.text.count(FLOW.platform.spoken) == 2
-            slow = [s for s in doc.root.iter("Say") if s.find("prosody") is not None]
-            assert len(slow) == 2
+def test_unanswered_transfers_always_offer_other_lines():
+    failures = [doc for doc in explore().values() if doc.gather is not None and doc.node == "other_lines"]
+    assert failures
+    for doc in failures:
+        assert doc.text.count(FLOW.services["suicide_line"].spoken) == 2
+        assert FLOW.platform.spoken in doc.text
+        slow = [s for s in doc.root.iter("Say") if s.find("prosody") is not None]
+        assert len(slow) == 2
 
 
 def test_vocabulary_check_catches_mistakes():

@@ -9,12 +9,14 @@ from twilio.request_validator import RequestValidator
 
 from ivr import create_app
 from ivr.errors import ConfigError
+from tests.paths import LINE_NUMBER
 
 from ..caller import Caller
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 FORM = {"CallSid": "CA" + "1" * 32, "From": "+33612345678", "To": "+33100000000"}
-PLATFORM = "+33800800854"
+PLATFORM = "+33800288038"
+PLATFORM_WORDS = "zéro huit cents, deux cent quatre-vingt-huit, zéro trente-huit"
 
 
 def sign(url: str, form: dict, token: str = TOKEN) -> str:
@@ -23,7 +25,7 @@ def sign(url: str, form: dict, token: str = TOKEN) -> str:
 
 @pytest.fixture
 def signed_app():
-    return create_app({"auth_token": TOKEN}, dev=False)
+    return create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER}, dev=False)
 
 
 def _is_fallback(response) -> bool:
@@ -47,7 +49,8 @@ def test_a_whole_signed_call(signed_app):
                     headers=lambda url, form: {"X-Twilio-Signature": sign(url, form)})
     assert caller.keys("1", "3").node == "social_help"
     caller.keys("0")
-    assert caller.dial_ends("busy").node == "transfer_failed"
+    assert caller.dial_ends("busy").dialled == PLATFORM, "tried again"
+    assert caller.dial_ends("busy").node == "other_lines"
 
 
 @pytest.mark.parametrize(("headers", "why"), [
@@ -68,9 +71,9 @@ def test_behind_an_https_proxy_with_forwarded_headers():
     public = "https://line.example.org/voice/key?n=welcome"
     headers = {"X-Twilio-Signature": sign(public, FORM), "X-Forwarded-Proto": "https",
                "X-Forwarded-Host": "line.example.org"}
-    behind = create_app({"auth_token": TOKEN, "proxy_hops": 1}, dev=False).test_client()
+    behind = create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER, "proxy_hops": 1}, dev=False).test_client()
     assert behind.post("/voice/key?n=welcome", data=FORM, headers=headers).status_code == 200
-    naive = create_app({"auth_token": TOKEN}, dev=False).test_client()
+    naive = create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER}, dev=False).test_client()
     assert naive.post("/voice/key?n=welcome", data=FORM, headers=headers).status_code == 403, \
         "without IVR_PROXY_HOPS the forwarded headers are not trusted"
 
@@ -79,20 +82,22 @@ def test_behind_a_proxy_with_a_port():
     public = "https://line.example.org:8443/voice"
     headers = {"X-Twilio-Signature": sign(public, FORM), "X-Forwarded-Proto": "https",
                "X-Forwarded-Host": "line.example.org:8443"}
-    behind = create_app({"auth_token": TOKEN, "proxy_hops": 1}, dev=False).test_client()
+    behind = create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER, "proxy_hops": 1}, dev=False).test_client()
     assert behind.post("/voice", data=FORM, headers=headers).status_code == 200
 
 
 def test_standard_port_signed_either_way():
     """Twilio may sign https://host:443/...; the validator accepts both forms."""
     headers = {"X-Twilio-Signature": sign("https://line.example.org:443/voice", FORM)}
-    app = create_app({"auth_token": TOKEN, "public_url": "https://line.example.org"}, dev=False)
+    app = create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER, "public_url": "https://line.example.org"},
+                     dev=False)
     assert app.test_client().post("/voice", data=FORM, headers=headers).status_code == 200
 
 
 def test_configured_public_url_replaces_scheme_and_host():
     public = "https://line.example.org/voice/key?n=welcome&t="
-    app = create_app({"auth_token": TOKEN, "public_url": "https://line.example.org/"}, dev=False)
+    app = create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER, "public_url": "https://line.example.org/"},
+                     dev=False)
     client = app.test_client()
     ok = client.post("/voice/key?n=welcome&t=", data=FORM, headers={"X-Twilio-Signature": sign(public, FORM)},
                      base_url="http://10.0.0.7:8000")
@@ -122,10 +127,26 @@ def test_production_refuses_to_start_without_a_token(monkeypatch):
     monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
     monkeypatch.delenv("IVR_ALLOW_UNSIGNED", raising=False)
     monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
+    monkeypatch.setenv("IVR_CALLER_ID", LINE_NUMBER)
     with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN is not set.*IVR_ALLOW_UNSIGNED=1"):
         create_app()
     monkeypatch.setenv("IVR_ALLOW_UNSIGNED", "1")
     assert create_app().test_client().post("/voice", data=FORM).status_code == 200
+
+
+def test_production_refuses_to_start_without_the_lines_own_caller_id(monkeypatch):
+    """Without a caller ID, Twilio passes the caller's own number to the platform: not anonymous."""
+    monkeypatch.delenv("IVR_CALLER_ID", raising=False)
+    monkeypatch.delenv("IVR_PASS_CALLER_NUMBER", raising=False)
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
+    with pytest.raises(ConfigError, match="IVR_CALLER_ID is not set.*IVR_PASS_CALLER_NUMBER=1"):
+        create_app({"auth_token": TOKEN})
+    shared = create_app({"auth_token": TOKEN, "pass_caller_number": True})
+    greeting = ET.fromstring(shared.test_client().post("/voice", data=FORM, headers={
+        "X-Twilio-Signature": sign("http://localhost/voice", FORM)}).get_data(as_text=True)).findtext("Say")
+    assert "confidentielle" in greeting and "anonyme" not in greeting
+    with pytest.raises(ConfigError, match="choose one"):
+        create_app({"auth_token": TOKEN, "pass_caller_number": True, "caller_id": LINE_NUMBER})
 
 
 def test_flask_run_is_development(monkeypatch, caplog):
@@ -143,8 +164,16 @@ def test_fallback_url_puts_through_and_reads_the_number(client):
     response = client.post("/voice/fallback", data={**FORM, "ErrorCode": "11200",
                                                     "ErrorUrl": "https://line.example.org/voice"})
     assert _is_fallback(response)
-    text = response.get_data(as_text=True)
-    assert text.count("zéro, huit cents, huit cents, huit cent cinquante-quatre") == 2
+    root = ET.fromstring(response.get_data(as_text=True))
+    after = _says_after_the_dial(root)
+    assert " ".join(after).count(PLATFORM_WORDS) == 2, "its number, twice"
+    assert "trente et un quatorze" in after[0] and "appelez le quinze" in after[0], "then the other lines"
+
+
+def _says_after_the_dial(root) -> list[str]:
+    verbs = list(root)
+    dial = next(i for i, verb in enumerate(verbs) if verb.tag == "Dial")
+    return [" ".join("".join(v.itertext()).split()) for v in verbs[dial + 1:] if v.tag == "Say"]
 
 
 def test_any_exception_becomes_the_safe_answer(app, monkeypatch):
@@ -160,7 +189,7 @@ def test_any_exception_becomes_the_safe_answer(app, monkeypatch):
     "",                                   # no position at all
     "n=social_help",                      # a node reached without its trail
     "n=social_help&t=welcome",            # a move the flow does not have
-    "n=doctor_needs&t=pharmacist",        # a trail that does not start at the entry
+    "n=doctor_needs&t=assault",           # a trail that does not start at the entry
     "n=welcome&r=7",                      # retry counter out of range
     "n=welcome&r=-1",
     "n=welcome&r=99999999999999999999",
@@ -175,8 +204,8 @@ def test_dial_callback_for_a_menu_gets_the_safe_answer(client):
 
 
 def test_unknown_dial_status_reads_the_number(client):
-    response = client.post("/voice/dial?n=psychologist&t=welcome", data={**FORM, "DialCallStatus": "weird"})
-    assert "n=transfer_failed" in response.get_data(as_text=True)
+    response = client.post("/voice/dial?n=listening_team&t=welcome&r=1", data={**FORM, "DialCallStatus": "weird"})
+    assert "n=other_lines" in response.get_data(as_text=True)
 
 
 def test_get_is_not_a_webhook_method(client):

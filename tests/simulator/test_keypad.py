@@ -7,6 +7,7 @@ import pytest
 from ivr import create_app
 from ivr.config import Settings
 from ivr.flow.loader import load_flow
+from tests.paths import LINE_NUMBER
 
 FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)
 
@@ -26,7 +27,7 @@ def test_page_is_served_in_development(client):
 
 @pytest.mark.parametrize(("config", "status"), [({}, 404), ({"simulator": True}, 200)])
 def test_page_outside_development_only_when_enabled(config, status):
-    app = create_app({"auth_token": "x", **config}, dev=False)
+    app = create_app({"auth_token": "x", "caller_id": LINE_NUMBER, **config}, dev=False)
     with app.test_client().get("/simulator") as page:
         assert page.status_code == status
 
@@ -45,7 +46,7 @@ def test_steps_carry_the_call_in_the_state_sent_back(client):
 
 
 def test_steps_signed_when_the_line_has_a_token():
-    client = create_app({"auth_token": "secret", "simulator": True}, dev=False).test_client()
+    client = create_app({"auth_token": "secret", "caller_id": LINE_NUMBER, "simulator": True}, dev=False).test_client()
     start = client.post("/simulator/step", json={"action": "start"}).get_json()
     assert start["error"] is None and start["waiting"]["kind"] == "gather"
 

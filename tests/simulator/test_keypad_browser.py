@@ -66,12 +66,17 @@ def test_call_press_keys_and_hear_the_social_number(page, tmp_path):
     expect(page.get_by_role("button", name="key 1")).to_be_disabled()
 
 
-def test_a_transfer_is_answered_busy_then_the_platform_number_is_read(page):
+def test_a_transfer_busy_twice_then_the_other_lines_are_read(page):
     page.get_by_role("button", name="Call").click()
     expect(page.locator("#status")).to_contain_text("waits for 1 key")
     page.get_by_role("button", name="key 0").click()
     expect(page.get_by_role("group", name="The line is putting you through")).to_be_visible()
     page.get_by_role("button", name="Busy").click()
-    expect(page.locator("#transcript li.say").filter(has_text=FLOW.platform.spoken)).to_have_count(2)
+    expect(page.locator("#transcript li.say").filter(has_text=FLOW.prompts["transfer_retry"])).to_have_count(1)
+    expect(page.get_by_role("group", name="The line is putting you through")).to_be_visible()
+    page.get_by_role("button", name="Busy").click()
+    suicide_line = FLOW.services["suicide_line"].spoken
+    expect(page.locator("#transcript li.say").filter(has_text=suicide_line)).to_have_count(2)
+    expect(page.locator("#transcript li.say").filter(has_text=FLOW.platform.spoken)).to_have_count(1)
     page.get_by_role("button", name="Stay silent").click()
     expect(page.locator("#transcript li.silence")).to_have_count(1)
