@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from ivr import create_app
 from ivr.cli import main
 
+from ..paths import ROOT
 from ..served import served
 from ..twilio_api import TwilioStandIn
 
@@ -251,3 +252,18 @@ def test_check_needs_https_except_for_a_line_on_this_machine(twilio, env):
     result = ivr(twilio, "check", LINE, "--url", "http://line.example.org")
     assert result.exit_code == 1 and "is not an https URL of the line" in result.output
     assert twilio.requests == []
+
+
+def test_the_readme_go_live_names_every_command_and_option():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    go_live = readme[readme.index("## Go live"):]
+    go_live = go_live[: go_live.index("\n## ")]
+    group = main.commands["twilio"]
+    for name, command in group.commands.items():
+        assert f"ivr twilio {name}" in go_live, name
+        for option in command.params:
+            for flag in option.opts:
+                if flag.startswith("--"):
+                    assert f"`{flag}" in go_live or f" {flag} " in go_live, f"ivr twilio {name} {flag}"
+    assert "ivr check --production" in go_live and "--checked-within" in go_live
+    assert "## Connect a Twilio number" not in readme
