@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NoReturn
 
 import click
 
@@ -14,8 +15,7 @@ from ..deploy.smoke import smoke_call
 
 @click.group("twilio")
 def twilio_group() -> None:
-    """Point a Twilio number at the line and check it (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN,
-    or TWILIO_API_KEY and TWILIO_API_SECRET)."""
+    """Point the account's numbers at the line (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN or an API key)."""
 
 
 def _client(ctx: click.Context):
@@ -24,7 +24,7 @@ def _client(ctx: click.Context):
     return client_from_env(os.environ, http_client)
 
 
-def _fail(exc: AccountError):
+def _fail(exc: AccountError) -> NoReturn:
     raise click.ClickException(str(exc)) from None
 
 
@@ -54,8 +54,8 @@ def _target(url: str, fallback_url: str | None, fallback_method: str, *, local_o
 def numbers_command(ctx: click.Context, url: str | None) -> None:
     """List the account's numbers, and whether each one's calls reach the line."""
     try:
-        base = line_url(url or os.environ.get("IVR_PUBLIC_URL", ""), local_ok=True) \
-            if url or os.environ.get("IVR_PUBLIC_URL") else None
+        address = url or os.environ.get("IVR_PUBLIC_URL", "").strip()
+        base = line_url(address, local_ok=True) if address else None
         found = every_number(_client(ctx))
     except AccountError as exc:
         _fail(exc)
