@@ -11,12 +11,16 @@ from pathlib import Path
 # Where hosts put the deployed commit: set GIT_COMMIT yourself, or let the platform set its own
 # (Heroku's dyno metadata, Clever Cloud's COMMIT_ID).
 COMMIT_VARIABLES = ("GIT_COMMIT", "SOURCE_VERSION", "HEROKU_BUILD_COMMIT", "HEROKU_SLUG_COMMIT", "COMMIT_ID")
-CHECKOUT = Path(__file__).resolve().parents[2]
 
 
-def running(environ: Mapping[str, str] | None = None, checkout: Path = CHECKOUT) -> dict[str, str | None]:
-    """Return {"version": ..., "commit": ...}; the commit is None when nothing tells it."""
+def running(environ: Mapping[str, str] | None = None, checkout: Path | None = None) -> dict[str, str | None]:
+    """Return {"version": ..., "commit": ...}; the commit is None when nothing tells it.
+
+    Without a variable naming the commit, ask git about `checkout`: by default the folder the
+    line runs from, which holds its data/ (a checkout, or a host's copy without .git).
+    """
     environ = os.environ if environ is None else environ
+    checkout = Path.cwd() if checkout is None else checkout
     try:
         package = metadata.version("ivr")
     except metadata.PackageNotFoundError:
