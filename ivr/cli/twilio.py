@@ -10,7 +10,7 @@ import click
 
 from ..deploy.account import AccountError, client_from_env
 from ..deploy.numbers import Webhooks, every_number, find, line_url, points_here, update, wanted
-from ..deploy.smoke import smoke_call
+from ..deploy.smoke import health, smoke_call
 
 
 @click.group("twilio")
@@ -125,7 +125,9 @@ def check_command(ctx: click.Context, number: str, url: str, fallback_url: str |
         found = find(client, number)
     except AccountError as exc:
         _fail(exc)
-    failed = False
+    live = health(base)
+    click.echo(str(live))
+    failed = not live.ok
     for (role, method, address), expected in zip(Webhooks.of(found).roles(), target.roles(), strict=True):
         ok = (method, address) == expected[1:]
         click.echo(f"{'ok  ' if ok else 'FAIL'}  number's {role}: {f'{method} {address}'.strip()}"

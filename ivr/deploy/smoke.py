@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
+import urllib.request
 from collections.abc import Iterator
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -41,6 +43,20 @@ def smoke_call(base: str, hooks: Webhooks, token: str, account_sid: str, number:
     for name, url, form in (("forged request, voice URL", voice, ringing),
                             ("forged request, status callback", f"{base}/voice/status", ended)):
         yield _refused(name, forged, url, form)
+
+
+def health(base: str, timeout: float = TWILIO_WAITS) -> Check:
+    """Ask the line's /healthz which version and commit are live."""
+    url = f"{base}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (the line's own URL)
+            body = json.loads(response.read().decode("utf-8"))
+    except (OSError, ValueError) as exc:
+        return Check("live version", False, f"GET {url}: no answer ({type(exc).__name__})")
+    if not isinstance(body, dict) or body.get("status") != "ok":
+        return Check("live version", False, f"GET {url} did not say the line is up")
+    commit = body.get("commit") or "unknown"
+    return Check("live version", True, f"{body.get('version') or 'unknown'}, commit {commit[:12]}")
 
 
 def _other_than(token: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import metadata
+
 import pytest
 from click.testing import CliRunner
 
@@ -18,6 +20,7 @@ KEY, SECRET = "SK" + "b2" * 16, "s3cr3t-" + "c" * 25
 LINE = "+33974991234"
 OTHER = "+33974995678"
 HOST = "https://line.example.org"
+COMMIT = "c0ffee" * 6 + "abcd"
 CONNECTED = {"voice_url": f"{HOST}/voice", "voice_fallback_url": f"{HOST}/voice/fallback",
              "status_callback": f"{HOST}/voice/status"}
 
@@ -186,7 +189,8 @@ def test_a_refused_update_shows_twilios_message_and_code(twilio, env):
 # -- check ----------------------------------------------------------------------------------------
 
 @pytest.fixture
-def local_line():
+def local_line(env):
+    env.setenv("GIT_COMMIT", COMMIT)
     with served(create_app({"auth_token": TOKEN}, dev=False)) as base:
         yield base
 
@@ -202,9 +206,11 @@ def test_check_passes_on_a_number_pointing_at_a_working_line(twilio, env, local_
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert [r.split(":")[0] for r in lines] == [
-        "ok    number's Voice URL", "ok    number's Fallback URL", "ok    number's Status callback",
+        "ok    live version", "ok    number's Voice URL", "ok    number's Fallback URL",
+        "ok    number's Status callback",
         "ok    smoke call, voice URL", "ok    smoke call, fallback URL", "ok    smoke call, status callback",
         "ok    forged request, voice URL", "ok    forged request, status callback"]
+    assert lines[0] == f"ok    live version: {metadata.version('ivr')}, commit {COMMIT[:12]}"
     assert f"POST {local_line}/voice answered 200" in result.output and "TwiML (Say, Gather" in result.output
     assert f"POST {local_line}/voice/status answered 204" in result.output
     assert result.output.count("answered 403") == 2
@@ -235,6 +241,7 @@ def test_check_fails_when_nothing_answers(twilio, env):
     result = ivr(twilio, "check", LINE, "--url", base)  # the line is gone
     assert result.exit_code == 1
     assert f"FAIL  smoke call, voice URL: POST {base}/voice: no answer" in result.output
+    assert f"FAIL  live version: GET {base}/healthz: no answer" in result.output
 
 
 def test_check_with_an_api_key_still_needs_the_token_to_sign(twilio, env, local_line):
