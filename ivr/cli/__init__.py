@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import budget, calls, check, prompts, serve
+from . import budget, calls, check, prompts, serve, twilio
 
 
 @click.group()
@@ -12,5 +12,6 @@ def main() -> None:
     """Voice menu of the helpline for health professionals in distress."""
 
 
-for command in (check.check, serve.serve, calls.call_command, calls.routes_command, budget.budget, prompts.prompts):
+for command in (check.check, serve.serve, calls.call_command, calls.routes_command, budget.budget, prompts.prompts,
+                twilio.twilio_group):
     main.add_command(command)

@@ -3,12 +3,14 @@ the day it was last checked."""
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
 
 import click
 
+from ..deploy.readiness import production_checks
 from ..errors import FlowError
 from ..flow.loader import load_flow
 from ..flow.model import SYNTHETIC_SEP
@@ -25,10 +27,16 @@ def today_is() -> date:
 @data_option
 @prompts_option
 @click.option("--strict", is_flag=True, help="Exit 1 when a number is due to be checked again.")
-@click.option("--max-age", type=int, default=None,
+@click.option("--max-age", type=click.IntRange(1), default=None, metavar="DAYS",
               help="Days after which a number is due to be checked again (default: IVR_NUMBER_MAX_AGE, 180).")
-def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age: int | None) -> None:
+@click.option("--production", is_flag=True, help="Check instead what the live line needs: its settings, the "
+              "platform number, numbers checked recently, current recordings. One line per check.")
+def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age: int | None,
+          production: bool) -> None:
     """Validate the flow as a whole; list every number it can say or dial, with its sources."""
+    if production:
+        _production(data_dir, prompts_dir, max_age)
+        return
     settings = settings_for(data_dir, prompts_dir)
     max_age = settings.number_max_age if max_age is None else max_age
     try:
@@ -70,3 +78,17 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
                    "write the day in its `checked:` in data/directory.yaml.")
         if strict:
             sys.exit(1)
+
+
+def _production(data_dir: Path | None, prompts_dir: Path | None, max_age: int | None) -> None:
+    """Print one line per production check; exit 1 when one fails."""
+    data = data_dir or Path(os.environ.get("IVR_DATA_DIR", "").strip() or "data")
+    prompts = prompts_dir or Path(os.environ.get("IVR_PROMPTS_DIR", "").strip() or "prompts")
+    failed = 0
+    for result in production_checks(os.environ, data, prompts, today_is(), max_age):
+        click.echo(str(result))
+        failed += not result.ok
+    if failed:
+        click.echo(f"\n{failed} check(s) failed: not ready for the live line.", err=True)
+        sys.exit(1)
+    click.echo("\nReady for the live line.")

@@ -7,7 +7,7 @@ import traceback
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
-from . import recordings
+from . import recordings, version
 from .form import read_form
 
 log = logging.getLogger("ivr.call")
@@ -76,6 +76,13 @@ def fallback():
     return _twiml(_line().answers.fallback.document)
 
 
+@bp.post("/voice/status")
+def status():
+    """Take Twilio's status callback: signed like every webhook; nothing of the caller is read."""
+    _webhook()
+    return Response(status=204)
+
+
 @bp.errorhandler(Exception)
 def safe_answer(exc: Exception):
     """Turn any fault during a call into the fallback answer, never an HTTP 500."""
@@ -95,12 +102,13 @@ health = Blueprint("health", __name__)
 @health.get("/")
 @health.get("/healthz")
 def healthz():
-    """Tell load balancers the line is up."""
-    return {"status": "ok", "nodes": len(_line().flow.nodes)}
+    """Tell load balancers the line is up, and staff which version is live."""
+    return {"status": "ok", "nodes": len(_line().flow.nodes), **current_app.extensions["ivr.version"]}
 
 
 def register(app: Flask) -> None:
     """Attach the webhooks and the health check to an app."""
+    app.extensions["ivr.version"] = version.running()  # once, at start-up
     app.register_blueprint(bp)
     app.register_blueprint(health)
     app.register_blueprint(recordings.bp)

@@ -1,0 +1,1 @@
+"""Going live: the Twilio number's webhooks, the smoke call, the checks before a deploy."""
