@@ -80,7 +80,7 @@ def parts(path: str, params: dict[str, str], number: int = 2000) -> dict[str, fl
         else:
             out["answer (cached)"] = _us(lambda: line.answers.key(query, digits), number)
             out["answer (first time: position, move, render)"] = _us(
-                lambda: line.answers._key(query, digits), max(1, number // 10))
+                lambda: line.answers._key(line.answers.position(query), digits), max(1, number // 10))
             step = call.press(line.flow, parse_position(dict(parse_qsl(query)), line.flow, line.settings.max_tries),
                               digits, line.settings.max_tries)
         out["render alone (first time)"] = _us(lambda: line.renderer._render(step), max(1, number // 10))
