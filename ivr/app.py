@@ -34,7 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None, dev: bool | None = Non
         log.warning("TWILIO_AUTH_TOKEN is not set: requests are not checked for Twilio's signature "
                     "(fine for local development, never for the live line)")
     line = Line.build(settings)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # no /static route: the keypad page serves its own files
     app.extensions["ivr"] = line
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=settings.proxy_hops, x_host=settings.proxy_hops,
