@@ -9,6 +9,7 @@ from urllib.parse import unquote_plus
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_BODY = 16 * 1024  # Twilio's forms are about 1 kB; a bigger body is not Twilio's
 MAX_FIELDS = 64  # Twilio sends about 30 fields
+BODY_SECONDS = 5.0  # Twilio sends its form with the headers; a body that trickles in is not its
 MAX_ESCAPES = 256  # Twilio's forms have a few dozen %XX; each costs a turn of a Python loop to decode
 
 
@@ -59,10 +60,17 @@ def read_form(environ: Mapping, whole_only: bool = False) -> Form:
     if declared > MAX_BODY and whole_only:
         return Form([], complete=False)
     want = MAX_BODY + 1 if declared < 0 else min(declared, MAX_BODY + 1)  # unknown length: read one more
+    sock = environ.get("gunicorn.socket")  # bound the wait for a body sent slowly, then as it was
+    previous = sock.gettimeout() if sock is not None else None
     try:
+        if sock is not None:
+            sock.settimeout(BODY_SECONDS)
         body = environ["wsgi.input"].read(want)
-    except Exception as exc:  # noqa: BLE001 - whatever the server raises, the body is unreadable
+    except Exception as exc:  # whatever the server raises, the body is unreadable
         raise UnreadableBody(type(exc).__name__) from None
+    finally:
+        if sock is not None:
+            sock.settimeout(previous)
     text = body[:MAX_BODY].decode("utf-8", "replace")
     # Counted before any parsing (C speed): more fields or escapes than Twilio sends are not its form.
     complete = len(body) <= MAX_BODY and text.count("&") < MAX_FIELDS and text.count("%") <= MAX_ESCAPES

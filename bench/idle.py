@@ -1,0 +1,124 @@
+"""Strangers holding connections open (idle, or sending a request slowly) must not silence the line.
+
+Connections are held open on loopback, reopened when the server closes them, while signed calls and
+the fallback are timed one at a time, each on a new connection, as Twilio makes them.
+"""
+
+from __future__ import annotations
+
+import http.client
+import select
+import socket
+import statistics
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from .signing import signed_post
+
+TWILIO_LIMIT_S = 15.0  # Twilio gives up on a webhook after this long
+KINDS = ("idle", "slow headers", "slow body")
+
+
+def _open(host: str, port: int, kind: str) -> socket.socket:
+    sock = socket.create_connection((host, port), timeout=5)
+    sock.setblocking(False)
+    if kind == "slow headers":  # slowloris: a request line, then a header byte now and then
+        sock.send(b"POST /voice HTTP/1.1\r\nHost: x\r\n")
+    elif kind == "slow body":  # announces 100 bytes, sends 8, with a signature so the body is read
+        sock.send(b"POST /voice HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                  b"X-Twilio-Signature: Zm9yZ2Vk\r\nContent-Length: 100\r\n\r\nCallSid=")
+    return sock
+
+
+@dataclass
+class Holder:
+    """Keep `count` connections open (a third of each kind) until stopped; reopen closed ones."""
+
+    base: str
+    count: int
+    reopened: int = 0
+    socks: list = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __enter__(self) -> Holder:
+        parts = urlsplit(self.base)
+        self.address = (parts.hostname, parts.port)
+        self.socks = [[KINDS[i % 3], _open(*self.address, KINDS[i % 3])] for i in range(self.count)]
+        self.thread = threading.Thread(target=self._keep, daemon=True)
+        self.thread.start()
+        return self
+
+    def _keep(self) -> None:
+        tick = 0
+        while not self._stop.wait(0.5):
+            tick += 1
+            readable = {s for s in select.select([s for _, s in self.socks], [], [], 0)[0]} if self.socks else set()
+            for entry in self.socks:
+                kind, sock = entry
+                try:
+                    if sock in readable and not sock.recv(65536):
+                        raise ConnectionError("closed by the server")
+                    if sock in readable:  # answered (an error page): the server is done with it
+                        raise ConnectionError("answered")
+                    if kind == "slow headers" and tick % 4 == 0:
+                        sock.send(b"X-a: b\r\n")
+                except OSError:
+                    sock.close()
+                    try:
+                        entry[1] = _open(*self.address, kind)
+                        self.reopened += 1
+                    except OSError:
+                        entry[1] = _open(*self.address, "idle")
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self.thread.join()
+        for _, sock in self.socks:
+            sock.close()
+
+
+def probe(base: str, path: str, params: dict[str, str], signed: bool) -> float:
+    """POST once on a new connection; return the seconds to a 200, or raise."""
+    parts = urlsplit(base)
+    body, headers = signed_post(base + path, params)
+    if not signed:
+        headers.pop("X-Twilio-Signature")
+    began = time.perf_counter()
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=TWILIO_LIMIT_S)
+    try:
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status}")
+    finally:
+        conn.close()
+    return time.perf_counter() - began
+
+
+def measure(base: str, held: int, probes: int, hooks: dict[str, tuple[str, dict, bool]],
+            max_seconds: float = 60.0) -> dict[str, dict]:
+    """Hold `held` connections open and time `probes` requests to each hook, in turn."""
+    times: dict[str, list[float]] = {name: [] for name in hooks}
+    errors: dict[str, int] = {name: 0 for name in hooks}
+    with Holder(base, held) as holder:
+        time.sleep(1.0)  # let the held connections reach the workers
+        began = time.perf_counter()
+        for _ in range(probes):
+            for name, (path, params, signed) in hooks.items():
+                try:
+                    times[name].append(probe(base, path, params, signed))
+                except (OSError, RuntimeError, http.client.HTTPException):
+                    errors[name] += 1
+            if time.perf_counter() - began > max_seconds:
+                break
+        reopened = holder.reopened
+    out = {}
+    for name in hooks:
+        ms = sorted(t * 1000 for t in times[name]) or [float("nan")]
+        out[name] = {"requests": len(times[name]) + errors[name], "errors": errors[name],
+                     "p50_ms": statistics.median(ms), "p99_ms": ms[min(len(ms) - 1, int(len(ms) * 0.99))],
+                     "max_ms": ms[-1], "reopened": reopened}
+    return out
