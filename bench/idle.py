@@ -79,28 +79,35 @@ class Holder:
             sock.close()
 
 
-def probe(base: str, path: str, params: dict[str, str], signed: bool) -> float:
-    """POST once on a new connection; return the seconds to a 200, or raise."""
+def post(base: str, path: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST once on a new connection, as Twilio does; return the status."""
     parts = urlsplit(base)
-    body, headers = signed_post(base + path, params)
-    if not signed:
-        headers.pop("X-Twilio-Signature")
-    began = time.perf_counter()
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=TWILIO_LIMIT_S)
     try:
         conn.request("POST", path, body=body, headers=headers)
         response = conn.getresponse()
         response.read()
-        if response.status != 200:
-            raise RuntimeError(f"HTTP {response.status}")
+        return response.status
     finally:
         conn.close()
+
+
+def probe(base: str, path: str, params: dict[str, str], signed: bool) -> float:
+    """POST once on a new connection; return the seconds to a 200, or raise."""
+    body, headers = signed_post(base + path, params)
+    if not signed:
+        headers.pop("X-Twilio-Signature")
+    began = time.perf_counter()
+    status = post(base, path, body, headers)
+    if status != 200:
+        raise RuntimeError(f"HTTP {status}")
     return time.perf_counter() - began
 
 
 def measure(base: str, held: int, probes: int, hooks: dict[str, tuple[str, dict, bool]],
-            max_seconds: float = 60.0) -> dict[str, dict]:
-    """Hold `held` connections open and time `probes` requests to each hook, in turn."""
+            max_seconds: float = 60.0, max_errors: int = 3) -> dict[str, dict]:
+    """Hold `held` connections open and time `probes` requests to each hook, in turn; stop after
+    `max_seconds`, or once a hook has failed `max_errors` times (each failure may take 15 s)."""
     times: dict[str, list[float]] = {name: [] for name in hooks}
     errors: dict[str, int] = {name: 0 for name in hooks}
     with Holder(base, held) as holder:
@@ -112,7 +119,7 @@ def measure(base: str, held: int, probes: int, hooks: dict[str, tuple[str, dict,
                     times[name].append(probe(base, path, params, signed))
                 except (OSError, RuntimeError, http.client.HTTPException):
                     errors[name] += 1
-            if time.perf_counter() - began > max_seconds:
+            if time.perf_counter() - began > max_seconds or max(errors.values()) >= max_errors:
                 break
         reopened = holder.reopened
     out = {}
