@@ -18,6 +18,7 @@ from .words import number_words, spoken_number
 REGION = "FR"
 _SEED = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_GROUP = re.compile(r"[0-9]{1,3}")  # ASCII digits only: "²" is a digit to str.isdigit
 
 
 @dataclass(frozen=True)
@@ -59,18 +60,25 @@ class Service:
 def _parse_number(written: str, where: str, file: str, problems: list[Problem]) -> str | None:
     """Return the E.164 form of a full number, "" for a short number, None when invalid."""
     groups = written.split()
-    if not groups or not all(g.isdigit() and len(g) <= 3 for g in groups):
+    if not groups or not all(_GROUP.fullmatch(g) for g in groups):
         problems.append(Problem(file, where, f"number {written!r} must be groups of 1 to 3 digits "
                                 "separated by spaces, as it is read aloud (e.g. \"09 80 80 03 07\")"))
         return None
     digits = "".join(groups)
-    parsed = phonenumbers.parse(digits, REGION)
-    if len(digits) == 10 and digits.startswith("0"):
+    try:
+        parsed = phonenumbers.parse(digits, REGION)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is not None and len(digits) == 10 and digits.startswith("0"):
         if not phonenumbers.is_valid_number(parsed):
             problems.append(Problem(file, where, f"number {written!r} is not a valid French number"))
             return None
+        if phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.PREMIUM_RATE:
+            problems.append(Problem(file, where, f"number {written!r} is premium-rate (08 9x): a caller in "
+                                    "distress must never pay to be helped"))
+            return None
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    if shortnumberinfo.is_valid_short_number_for_region(parsed, REGION):
+    if parsed is not None and shortnumberinfo.is_valid_short_number_for_region(parsed, REGION):
         return ""
     problems.append(Problem(file, where, f"number {written!r} is neither a valid French number "
                             "(10 digits) nor a valid French short number (such as 15, 112, 3114)"))
