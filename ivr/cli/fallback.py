@@ -1,0 +1,71 @@
+"""`ivr fallback export`: the fallback answer as a static TwiML file, to serve from another host.
+
+Twilio requests the number's "Primary handler fails" URL when the line does not answer. On the
+line's own host it goes down with the line; written once to a file, it can live on any static host.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import click
+
+from ..errors import FlowError
+from ..flow.loader import load_flow
+from ..flow.recordings import load_audio
+from ..line.twiml import Renderer
+from .options import data_option, prompts_option, settings_for
+
+URL_TEXT = frozenset({"Play", "Redirect"})  # verbs whose text is a URL
+
+
+def static_fallback(flow, settings) -> str:
+    """Return the renderer's fallback document, with recordings only when they live elsewhere (a CDN):
+    on the line's host they would fail with it, so without IVR_AUDIO_BASE_URL every prompt is spoken."""
+    if settings.audio_base_url:
+        audio = load_audio(flow, settings.prompts_dir, settings.audio_base_url)
+        return Renderer(flow, settings, audio.urls, audio.numbers).fallback
+    return Renderer(flow, settings).fallback
+
+
+def relative_urls(document: str) -> list[str]:
+    """Return every URL of a TwiML document that is not absolute (a static host could not serve it)."""
+    found = []
+    for element in ET.fromstring(document).iter():
+        urls = [(element.text or "").strip()] if element.tag in URL_TEXT else []
+        urls += [v for k, v in element.attrib.items() if k in ("action", "url") or k.endswith(("Url", "Callback"))]
+        found += [u for u in urls if not u.startswith(("https://", "http://"))]
+    return found
+
+
+@click.group()
+def fallback() -> None:
+    """The answer Twilio plays when the line itself fails."""
+
+
+@fallback.command("export")
+@click.argument("output", type=click.Path(path_type=Path, dir_okay=False), default="fallback.xml")
+@data_option
+@prompts_option
+def export(output: Path, data_dir: Path | None, prompts_dir: Path | None) -> None:
+    """Write the fallback answer (put through to the platform, its number read twice) as a static
+    TwiML file for any static host; point the number's "Primary handler fails" at it, method GET."""
+    settings = settings_for(data_dir, prompts_dir)
+    try:
+        flow = load_flow(settings.data_dir, settings.prompts_dir)
+    except FlowError as exc:
+        raise click.ClickException(f"{exc}; run `ivr check`") from None
+    document = static_fallback(flow, settings)
+    relative = relative_urls(document)
+    if relative:
+        raise click.ClickException(f"the fallback names URLs that are not absolute ({', '.join(relative)}): "
+                                   "set IVR_AUDIO_BASE_URL to the https:// address of the recordings")
+    try:
+        output.write_text(document, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or type(exc).__name__}") from None
+    click.echo(f"Wrote {output} ({len(document.encode())} bytes): dials {flow.platform.number} "
+               f"({flow.platform.name}) and reads its number twice.")
+    click.echo("Serve it from a static host over https, then in the Twilio console set the number's "
+               "\"Primary handler fails\" to its URL, method GET.")
