@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import urljoin
 
 import click
 
@@ -29,14 +30,33 @@ def static_fallback(flow, settings) -> str:
     return Renderer(flow, settings).fallback
 
 
+def _url_slots(element: ET.Element) -> list[str | None]:
+    """Name where an element holds URLs: None for its text, else attribute names."""
+    slots: list[str | None] = [None] if element.tag in URL_TEXT else []
+    return slots + [k for k in element.attrib if k in ("action", "url") or k.endswith(("Url", "Callback"))]
+
+
+def _urls(root: ET.Element):
+    for element in root.iter():
+        for slot in _url_slots(element):
+            yield element, slot, ((element.text or "") if slot is None else element.get(slot, "")).strip()
+
+
 def relative_urls(document: str) -> list[str]:
     """Return every URL of a TwiML document that is not absolute (a static host could not serve it)."""
-    found = []
-    for element in ET.fromstring(document).iter():
-        urls = [(element.text or "").strip()] if element.tag in URL_TEXT else []
-        urls += [v for k, v in element.attrib.items() if k in ("action", "url") or k.endswith(("Url", "Callback"))]
-        found += [u for u in urls if not u.startswith(("https://", "http://"))]
-    return found
+    return [url for _, _, url in _urls(ET.fromstring(document)) if not url.startswith(("https://", "http://"))]
+
+
+def absolute(document: str, base: str) -> str:
+    """Return the document with every relative URL made absolute against `base` (IVR_PUBLIC_URL)."""
+    root = ET.fromstring(document)
+    for element, slot, url in _urls(root):
+        full = urljoin(base.rstrip("/") + "/", url)
+        if slot is None:
+            element.text = full
+        else:
+            element.set(slot, full)
+    return '<?xml version="1.0" encoding="UTF-8"?>' + ET.tostring(root, encoding="unicode")
 
 
 @click.group()
@@ -58,14 +78,16 @@ def export(output: Path, data_dir: Path | None, prompts_dir: Path | None) -> Non
         raise click.ClickException(f"{exc}; run `ivr check`") from None
     document = static_fallback(flow, settings)
     relative = relative_urls(document)
-    if relative:
-        raise click.ClickException(f"the fallback names URLs that are not absolute ({', '.join(relative)}): "
-                                   "set IVR_AUDIO_BASE_URL to the https:// address of the recordings")
+    if relative and settings.public_url:
+        document = absolute(document, settings.public_url)
+    elif relative:
+        raise click.ClickException(f"the fallback names URLs on the line's host ({', '.join(relative)}): "
+                                   "set IVR_PUBLIC_URL so the file names them in full")
     try:
         output.write_text(document, encoding="utf-8")
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror or type(exc).__name__}") from None
-    click.echo(f"Wrote {output} ({len(document.encode())} bytes): dials {flow.platform.number} "
-               f"({flow.platform.name}) and reads its number twice.")
+    dialled = ", ".join(n.text or "" for n in ET.fromstring(document).iter("Number"))
+    click.echo(f"Wrote {output} ({len(document.encode())} bytes): it dials {dialled}.")
     click.echo("Serve it from a static host over https, then in the Twilio console set the number's "
                "\"Primary handler fails\" to its URL, method GET.")

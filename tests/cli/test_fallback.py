@@ -65,8 +65,20 @@ def test_every_url_in_the_export_is_absolute(tmp_path):
 
     assert export(tmp_path).exit_code == 0
     assert relative_urls((tmp_path / "fallback.xml").read_text(encoding="utf-8")) == []
-    assert relative_urls('<Response><Play>/audio/x.wav</Play><Dial action="/voice/dial"/></Response>') == [
-        "/audio/x.wav", "/voice/dial"]
+    assert relative_urls(LOCAL) == ["/audio/x.wav", "/voice/dial?n=a"]
+
+
+LOCAL = ('<Response><Play>/audio/x.wav</Play><Dial action="/voice/dial?n=a"><Number>+33800800854</Number></Dial>'
+         "</Response>")
+
+
+def test_urls_on_the_lines_host_are_written_in_full():
+    from ivr.cli.fallback import absolute, relative_urls
+
+    root = ET.fromstring(absolute(LOCAL, "https://line.example.org"))
+    assert root.find("Play").text == "https://line.example.org/audio/x.wav"
+    assert root.find("Dial").get("action") == "https://line.example.org/voice/dial?n=a"
+    assert relative_urls(ET.tostring(root, encoding="unicode")) == []
 
 
 def test_recordings_on_the_lines_host_are_not_exported(tmp_path, monkeypatch):
