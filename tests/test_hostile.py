@@ -87,6 +87,15 @@ def test_held_connections_do_not_silence_the_line(server):
             probe(base, "/voice/fallback", {"ErrorCode": "11200"}, signed=False)
 
 
+@pytest.mark.parametrize("sent", [b"", b"POST /voice HTTP/1.1\r\nHost: x\r\n"])
+def test_a_connection_that_sends_no_whole_request_is_closed(server, sent):
+    """Nothing, or headers that never end: the server hangs up well within Twilio's 15 s."""
+    _, port, _ = server
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as sock:
+        sock.sendall(sent)
+        assert sock.recv(100) == b""  # closed (a timeout here raises instead)
+
+
 def test_a_body_sent_slowly_is_given_up(server):
     _, port, _ = server
     answer = _raw(port, b"POST /voice HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
