@@ -54,29 +54,35 @@ class Holder:
         tick = 0
         while not self._stop.wait(0.5):
             tick += 1
-            readable = {s for s in select.select([s for _, s in self.socks], [], [], 0)[0]} if self.socks else set()
+            poll = select.poll()  # not select.select: it stops at file descriptor 1024
+            for _, sock in self.socks:
+                if sock is not None:
+                    poll.register(sock, select.POLLIN)
+            readable = {fd for fd, _ in poll.poll(0)}
             for entry in self.socks:
                 kind, sock = entry
                 try:
-                    if sock in readable and not sock.recv(65536):
+                    if sock is None:
+                        raise ConnectionError("not open")
+                    if sock.fileno() in readable:  # closed, or answered (an error page): the server is done with it
                         raise ConnectionError("closed by the server")
-                    if sock in readable:  # answered (an error page): the server is done with it
-                        raise ConnectionError("answered")
                     if kind == "slow headers" and tick % 4 == 0:
                         sock.send(b"X-a: b\r\n")
                 except OSError:
-                    sock.close()
+                    if sock is not None:
+                        sock.close()
                     try:
                         entry[1] = _open(*self.address, kind)
                         self.reopened += 1
                     except OSError:
-                        entry[1] = _open(*self.address, "idle")
+                        entry[1] = None  # tried again at the next turn
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self.thread.join()
         for _, sock in self.socks:
-            sock.close()
+            if sock is not None:
+                sock.close()
 
 
 def post(base: str, path: str, body: bytes, headers: dict[str, str]) -> int:
@@ -105,15 +111,19 @@ def probe(base: str, path: str, params: dict[str, str], signed: bool) -> float:
 
 
 def measure(base: str, held: int, probes: int, hooks: dict[str, tuple[str, dict, bool]],
-            max_seconds: float = 60.0, max_errors: int = 3) -> dict[str, dict]:
-    """Hold `held` connections open and time `probes` requests to each hook, in turn; stop after
-    `max_seconds`, or once a hook has failed `max_errors` times (each failure may take 15 s)."""
+            max_seconds: float = 60.0, max_errors: int = 3, min_seconds: float = 0.0) -> dict[str, dict]:
+    """Hold `held` connections open and time at least `probes` requests to each hook, in turn, for at
+    least `min_seconds` (long enough for the server to close held connections and see them opened
+    again); stop after `max_seconds`, or once a hook has failed `max_errors` times (each failure may
+    take 15 s)."""
     times: dict[str, list[float]] = {name: [] for name in hooks}
     errors: dict[str, int] = {name: 0 for name in hooks}
     with Holder(base, held) as holder:
         time.sleep(1.0)  # let the held connections reach the workers
         began = time.perf_counter()
-        for _ in range(probes):
+        done = 0
+        while done < probes or time.perf_counter() - began < min_seconds:
+            done += 1
             for name, (path, params, signed) in hooks.items():
                 try:
                     times[name].append(probe(base, path, params, signed))

@@ -27,16 +27,19 @@ class Form:
 
 def parse_form(body: str, max_fields: int | None = None) -> list[tuple[str, str]]:
     """Parse a form body exactly as urllib.parse.parse_qsl(body, keep_blank_values=True) does,
-    decoding only the fields that need it (most of Twilio's do not); keep the first `max_fields`."""
+    decoding only the names and values that need it (most of Twilio's do not); keep the first
+    `max_fields`."""
     pairs = []
     for field in body.split("&") if max_fields is None else body.split("&", max_fields)[:max_fields]:
         if not field:
             continue
         name, _, value = field.partition("=")
-        if "%" in field or "+" in field:
-            name, value = unquote_plus(name, errors="replace"), unquote_plus(value, errors="replace")
-        pairs.append((name, value))
+        pairs.append((_decoded(name), _decoded(value)))
     return pairs
+
+
+def _decoded(text: str) -> str:
+    return unquote_plus(text, errors="replace") if "%" in text or "+" in text else text
 
 
 def is_form(environ: Mapping) -> bool:
