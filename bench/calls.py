@@ -125,6 +125,8 @@ class Caller:
                 raise CallError("fallback answer (a fault in the app)")
             node = parse_qs(urlsplit(action).query)["n"][0]
             doc = self.post(action, {**base, "DialCallStatus": script.dial_status})
+            while script.dial_status != "completed" and doc.find("Dial") is not None:  # tried again
+                doc = self.post(doc.find("Dial").get("action"), {**base, "DialCallStatus": script.dial_status})
             if script.dial_status == "completed":
                 if doc.find("Hangup") is None:
                     raise CallError("no hang-up after an answered transfer")

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from ivr.line.form import parse_form
 
-from .signing import TOKEN, signed_post
+from .signing import LINE_NUMBER, TOKEN, signed_post
 
 HOST = "127.0.0.1:8000"
 
@@ -58,7 +58,7 @@ def parts(path: str, params: dict[str, str], number: int = 2000) -> dict[str, fl
 
     from . import floor_app
 
-    app = create_app({"auth_token": TOKEN})
+    app = create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER})
     line = app.extensions["ivr"]
     env = environ(path, params)
     out = {"app (whole request)": _us(lambda: call_wsgi(app.wsgi_app, env), number),
@@ -80,7 +80,7 @@ def parts(path: str, params: dict[str, str], number: int = 2000) -> dict[str, fl
         else:
             out["answer (cached)"] = _us(lambda: line.answers.key(query, digits), number)
             out["answer (first time: position, move, render)"] = _us(
-                lambda: line.answers._key(query, digits), max(1, number // 10))
+                lambda: line.answers._key(line.answers.position(query), digits), max(1, number // 10))
             step = call.press(line.flow, parse_position(dict(parse_qsl(query)), line.flow, line.settings.max_tries),
                               digits, line.settings.max_tries)
         out["render alone (first time)"] = _us(lambda: line.renderer._render(step), max(1, number // 10))
@@ -93,7 +93,7 @@ def sample(path: str, params: dict[str, str], requests: int = 20000) -> str:
 
     from ivr import create_app
 
-    app = create_app({"auth_token": TOKEN})
+    app = create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER})
     env = environ(path, params)
     call_wsgi(app.wsgi_app, env)
     profiler = Profiler(interval=0.0002)

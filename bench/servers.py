@@ -149,3 +149,14 @@ def app_server(log: Path | None = None, data_dir: Path | None = None, prompts_di
 def floor_server(document: Path, log: Path | None = None) -> Server:
     """Return the floor under the Procfile's gunicorn settings, answering with a document."""
     return Server("floor", floor_command(procfile_web()), env={"BENCH_FLOOR_FILE": str(document)}, log=log)
+
+
+_WORKER_FLAGS = re.compile(r"\s--(config|worker-class|threads|worker-connections)[ =]\S+")
+
+
+def with_worker(web: str, flags: str) -> str:
+    """Return the web command with its worker class, threads or connections and configuration module
+    (gevent's patching) replaced by `flags`: the same server with another kind of worker."""
+    stripped = _WORKER_FLAGS.sub("", web)
+    head, sep, tail = stripped.partition(" --bind ")
+    return f"{head} {flags}{sep}{tail}"

@@ -40,7 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None, dev: bool | None = Non
                           "IVR_PASS_CALLER_NUMBER=1 if the platform may see callers' numbers (the greeting then "
                           "does not say \"anonyme\").")
     line = Line.build(settings)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # no /static route: the keypad page serves its own files
     app.extensions["ivr"] = line
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=settings.proxy_hops, x_host=settings.proxy_hops,

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import phonenumbers
 
@@ -84,8 +85,10 @@ class Settings:
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, e164(value, self.ENV[name]))
-        if self.public_url is not None and not self.public_url.startswith(("https://", "http://")):
-            raise ConfigError(f"IVR_PUBLIC_URL must start with https://, got {self.public_url!r}")
+        if self.public_url is not None and not _is_origin(self.public_url):
+            # Callbacks are written from the root (/voice/key): a path would be lost on the way back.
+            raise ConfigError("IVR_PUBLIC_URL must be https://host (http://host for a test), with no path, "
+                              f"got {self.public_url!r}")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError(f"IVR_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {self.log_level!r}")
         if self.audio_base_url is not None and not self.audio_base_url.startswith(("https://", "http://")):
@@ -116,6 +119,13 @@ def e164(number: str, name: str) -> str:
     if parsed is None or not phonenumbers.is_valid_number(parsed):
         raise ConfigError(f"{name} is not a valid phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _is_origin(url: str) -> bool:
+    """Tell whether a URL is a scheme and a host only (a trailing slash allowed)."""
+    parts = urlsplit(url)
+    return (parts.scheme in ("https", "http") and bool(parts.hostname) and parts.path in ("", "/")
+            and not parts.query and not parts.fragment and "@" not in parts.netloc)
 
 
 def _convert(name: str, kind: str, raw: str):

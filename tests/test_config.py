@@ -44,7 +44,7 @@ def test_defaults_apply_when_the_environment_is_empty():
     ({"IVR_ALLOW_UNSIGNED": "maybe"}, "IVR_ALLOW_UNSIGNED must be 1 or 0"),
     ({"IVR_PLATFORM_NUMBER": "12"}, "IVR_PLATFORM_NUMBER is not a valid phone number"),
     ({"IVR_CALLER_ID": "not a number"}, "IVR_CALLER_ID is not a valid phone number"),
-    ({"IVR_PUBLIC_URL": "line.example.org"}, "IVR_PUBLIC_URL must start with https://"),
+    ({"IVR_PUBLIC_URL": "line.example.org"}, "IVR_PUBLIC_URL must be https://host (http://host for a test)"),
 ])
 def test_a_bad_setting_is_named(env, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
@@ -54,3 +54,17 @@ def test_a_bad_setting_is_named(env, message):
 def test_phone_settings_are_normalised():
     settings = Settings.from_env({"IVR_PLATFORM_NUMBER": "06 11 22 33 44", "IVR_CALLER_ID": "+33 9 70 00 00 00"})
     assert (settings.platform_number, settings.caller_id) == ("+33611223344", "+33970000000")
+
+
+@pytest.mark.parametrize("url", ["https://line.example.org/ivr", "https://line.example.org/ivr/", "ftp://line.example.org",
+                                 "https://line.example.org?x=1", "https://", "https://user@line.example.org"])
+def test_a_public_url_with_a_path_or_not_a_host_is_refused(url):
+    """Callbacks are written from the root: a path in the public URL would be lost, so it is refused."""
+    with pytest.raises(ConfigError, match=re.escape(f"with no path, got {url!r}")):
+        Settings.from_env({"IVR_PUBLIC_URL": url})
+
+
+@pytest.mark.parametrize("url", ["https://line.example.org", "https://line.example.org/", "http://127.0.0.1:8000",
+                                 "https://line.example.org:8443"])
+def test_a_public_url_of_a_host_is_accepted(url):
+    assert Settings.from_env({"IVR_PUBLIC_URL": url}).public_url == url

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,8 +33,10 @@ PLACEHOLDER_VOICE = "fr"  # espeak-ng's French voice
 def _pydub():
     """Import pydub only when building, so the web app runs without it."""
     try:
-        import pydub
-        import pydub.silence
+        with warnings.catch_warnings():  # without ffmpeg pydub warns on import; load() says it in one line
+            warnings.simplefilter("ignore", RuntimeWarning)
+            import pydub
+            import pydub.silence
     except ImportError as exc:
         raise RuntimeError("building audio needs pydub: pip install -e '.[audio]'") from exc
     return pydub
@@ -69,8 +72,11 @@ def silence(ms: int):
 
 
 def load(path: Path):
-    """Read a recording in any format ffmpeg knows."""
+    """Read a recording in any format ffmpeg knows (WAV needs no ffmpeg)."""
     fmt = Path(path).suffix[1:].lower()
+    if fmt != "wav" and not (shutil.which("ffmpeg") or shutil.which("avconv")):
+        raise RuntimeError(f"{Path(path).name}: reading {fmt.upper()} needs ffmpeg (apt-get install ffmpeg); "
+                           "or record it as WAV")
     with open(path, "rb") as f:  # pydub leaves the files it opens itself open
         return _pydub().AudioSegment.from_file(f, format=None if fmt == "m4a" else fmt)
 
@@ -156,7 +162,11 @@ class Build:
 
     def run(self) -> dict:
         """Build every prompt and number that can be built; return the manifest."""
-        self.audio_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.audio_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RuntimeError(f"cannot write the audio files: {self.audio_dir} is not a folder "
+                               f"({exc.strerror or type(exc).__name__})") from None
         previous = read_manifest(self.audio_dir)["prompts"]
         recordings = Path(self.prompts_dir) / RECORDINGS_DIR
         with tempfile.TemporaryDirectory() as work:

@@ -58,6 +58,8 @@ def build(placeholders: bool) -> None:
         build_audio(flow, prompts_dir, placeholders=placeholders)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # a recording or a file of prompts/audio/ that cannot be read or written
+        raise click.ClickException(f"{exc.filename or 'prompts/audio'}: {exc.strerror or type(exc).__name__}") from None
     print_report(rows(flow, prompts_dir), strays(flow, prompts_dir))
     click.echo("Restart the line to play the new files.")
 

@@ -21,7 +21,8 @@ REGION = "FR"
 _SEED = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")  # 2018, 2018-04 or 2018-04-26
-_SPECIAL = re.compile(r"^08\d\d$")  # 0800, 0805...: said "zéro huit cents" as one group
+_GROUP = re.compile(r"[0-9]{1,3}")  # ASCII digits only: "²" is a digit to str.isdigit
+_SPECIAL = re.compile(r"08[0-9][0-9]")  # 0800, 0805...: said "zéro huit cents" as one group
 
 
 @dataclass(frozen=True)
@@ -100,20 +101,27 @@ class Directory:
 def _parse_number(written: str, where: str, file: str, problems: list[Problem]) -> str | None:
     """Return the E.164 form of a full number, "" for a short number, None when invalid."""
     groups = written.split()
-    if not groups or not all(g.isdigit() and (len(g) <= 3 or (i == 0 and _SPECIAL.match(g)))
+    if not groups or not all(_GROUP.fullmatch(g) or (i == 0 and _SPECIAL.fullmatch(g))
                              for i, g in enumerate(groups)):
         problems.append(Problem(file, where, f"number {written!r} must be groups of 1 to 3 digits "
                                 "separated by spaces, as it is read aloud (e.g. \"09 80 80 03 07\"; "
                                 "a number starting 08 may start with one group of four: \"0800 288 038\")"))
         return None
     digits = "".join(groups)
-    parsed = phonenumbers.parse(digits, REGION)
-    if len(digits) == 10 and digits.startswith("0"):
+    try:
+        parsed = phonenumbers.parse(digits, REGION)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is not None and len(digits) == 10 and digits.startswith("0"):
         if not phonenumbers.is_valid_number(parsed):
             problems.append(Problem(file, where, f"number {written!r} is not a valid French number"))
             return None
+        if phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.PREMIUM_RATE:
+            problems.append(Problem(file, where, f"number {written!r} is premium-rate (08 9x): a caller in "
+                                    "distress must never pay to be helped"))
+            return None
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    if shortnumberinfo.is_valid_short_number_for_region(parsed, REGION):
+    if parsed is not None and shortnumberinfo.is_valid_short_number_for_region(parsed, REGION):
         return ""
     problems.append(Problem(file, where, f"number {written!r} is neither a valid French number "
                             "(10 digits) nor a valid French short number (such as 15, 112, 3114)"))

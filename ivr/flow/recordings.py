@@ -26,16 +26,41 @@ def text_hash(text: str) -> str:
 
 
 def read_manifest(audio_dir: Path) -> dict:
-    """Return the manifest written by the last build; an empty one when there is none."""
+    """Return the manifest written by the last build; an empty one when there is none, or when it
+    cannot be used (recordings are optional: every prompt is then spoken, and one line says why)."""
     path = Path(audio_dir) / MANIFEST
+    empty = {"prompts": {}, "numbers": {}}
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return {"prompts": {}, "numbers": {}}
+        return empty
     except (OSError, ValueError) as exc:
         log.warning("%s is unreadable (%s): every prompt is spoken", path, type(exc).__name__)
-        return {"prompts": {}, "numbers": {}}
+        return empty
+    problem = manifest_problem(manifest)
+    if problem:
+        log.warning("%s is not a manifest the build writes (%s): every prompt is spoken", path, problem)
+        return empty
     return {"prompts": manifest.get("prompts", {}), "numbers": manifest.get("numbers", {})}
+
+
+def manifest_problem(manifest) -> str | None:
+    """Say, in a few words, why a parsed manifest has the wrong shape; None when it is right."""
+    if not isinstance(manifest, dict):
+        return f"a {type(manifest).__name__}, not a mapping"
+    for section in ("prompts", "numbers"):
+        entries = manifest.get(section, {})
+        if not isinstance(entries, dict):
+            return f"{section} is a {type(entries).__name__}, not a mapping"
+        for key, entry in entries.items():
+            if not isinstance(entry, dict):
+                return f"{section}.{key!r} is not a mapping"
+            seconds = entry.get("seconds")
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < 3600:
+                return f"{section}.{key!r} has no duration in seconds"
+            if not isinstance(entry.get("file"), str):
+                return f"{section}.{key!r} names no file"
+    return None
 
 
 def readable_wav(path: Path) -> bool:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from ..flow import moves as call
 from ..flow.model import Flow
-from ..flow.position import parse_position
+from ..flow.position import Position, parse_position
 from .twiml import Renderer
+
+# What a <Gather> can send back: keypad keys, at most two (a département's menu takes two).
+KEYS = re.compile(r"[0-9*#]{0,2}")
+NOT_A_KEY = "?"  # any other Digits: a wrong key, cached once for all of them
 
 
 @dataclass(frozen=True)
@@ -27,21 +32,30 @@ class Answers:
         self.flow, self.renderer, self.max_tries = flow, renderer, max_tries
         self.entry = self._answer(call.start(flow))
         self.fallback = Answer("fallback", renderer.fallback.encode())
-        self.key = lru_cache(maxsize=8192)(self._key)
-        self.dial = lru_cache(maxsize=1024)(self._dial)
+        # Cached on the parsed position and a validated input, never on what the request said:
+        # only positions a caller can be at, and keys a keypad has, ever enter the caches.
+        self._key_at = lru_cache(maxsize=8192)(self._key)
+        self._dial_at = lru_cache(maxsize=1024)(self._dial)
 
     def _answer(self, step: call.Step | None) -> Answer:
         if step is call.HANGUP:
             return Answer("ended after the transfer", self.renderer.hangup.encode())
         return Answer(f"at {step.position.node}", self.renderer.render(step).encode())
 
-    def _position(self, query: str):
+    def position(self, query: str) -> Position:
+        """Parse the position in a callback's query string; raise CallStateError unless a caller can be there."""
         return parse_position(dict(parse_qsl(query, keep_blank_values=True)), self.flow, self.max_tries)
 
-    def _key(self, query: str, digits: str) -> Answer:
+    def key(self, query: str, digits: str) -> Answer:
         """Answer the keys pressed ("" for silence) at the position in the query string."""
-        return self._answer(call.press(self.flow, self._position(query), digits, self.max_tries))
+        return self._key_at(self.position(query), digits if KEYS.fullmatch(digits) else NOT_A_KEY)
 
-    def _dial(self, query: str, status: str) -> Answer:
-        """Answer the end of a transfer at the position in the query string."""
-        return self._answer(call.dialled(self.flow, self._position(query), status))
+    def dial(self, query: str, status: str) -> Answer:
+        """Answer the end of a transfer (DialCallStatus) at the position in the query string."""
+        return self._dial_at(self.position(query), "completed" if status in call.ANSWERED else "failed")
+
+    def _key(self, position: Position, digits: str) -> Answer:
+        return self._answer(call.press(self.flow, position, digits, self.max_tries))
+
+    def _dial(self, position: Position, status: str) -> Answer:
+        return self._answer(call.dialled(self.flow, position, status))

@@ -1,35 +1,82 @@
-"""Read Twilio's form fields from a webhook request, quickly: every request needs them."""
+"""Read Twilio's form fields from a webhook request, quickly and within bounds: every request needs them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 FORM_TYPE = "application/x-www-form-urlencoded"
-MAX_BODY = 64 * 1024  # Twilio's forms are about 1 kB; more is read no further
+MAX_BODY = 16 * 1024  # Twilio's forms are about 1 kB; a bigger body is not Twilio's
+MAX_FIELDS = 64  # Twilio sends about 30 fields
+BODY_SECONDS = 5.0  # Twilio sends its form with the headers; a body that trickles in is not its
+MAX_ESCAPES = 256  # Twilio's forms have a few dozen %XX; each costs a turn of a Python loop to decode
 
 
-def parse_form(body: str) -> list[tuple[str, str]]:
+class UnreadableBody(Exception):
+    """The request's body could not be read (a malformed chunked body, a client gone)."""
+
+
+@dataclass(frozen=True)
+class Form:
+    """The fields read, and whether they are the whole body (only then can a signature match)."""
+
+    fields: list[tuple[str, str]]
+    complete: bool = True
+
+
+def parse_form(body: str, max_fields: int | None = None) -> list[tuple[str, str]]:
     """Parse a form body exactly as urllib.parse.parse_qsl(body, keep_blank_values=True) does,
-    decoding only the fields that need it (most of Twilio's do not)."""
+    decoding only the names and values that need it (most of Twilio's do not); keep the first
+    `max_fields`."""
     pairs = []
-    for field in body.split("&"):
+    for field in body.split("&") if max_fields is None else body.split("&", max_fields)[:max_fields]:
         if not field:
             continue
         name, _, value = field.partition("=")
-        if "%" in field or "+" in field:
-            name, value = unquote_plus(name, errors="replace"), unquote_plus(value, errors="replace")
-        pairs.append((name, value))
+        pairs.append((_decoded(name), _decoded(value)))
     return pairs
 
 
-def read_form(environ: Mapping) -> list[tuple[str, str]]:
-    """Read the fields of a WSGI request's form body; any other body counts as no field."""
-    if not environ.get("CONTENT_TYPE", "").startswith(FORM_TYPE):
-        return []
+def _decoded(text: str) -> str:
+    return unquote_plus(text, errors="replace") if "%" in text or "+" in text else text
+
+
+def is_form(environ: Mapping) -> bool:
+    """Tell whether the request's body is a form (its type compared case-insensitively)."""
+    return environ.get("CONTENT_TYPE", "")[:len(FORM_TYPE)].lower() == FORM_TYPE
+
+
+def read_form(environ: Mapping, whole_only: bool = False) -> Form:
+    """Read the fields of a WSGI request's form body, at most MAX_BODY bytes and MAX_FIELDS fields.
+
+    Any other body counts as no field. With `whole_only` (signatures are checked), a body that cannot
+    be Twilio's is not parsed, nor read at all when declared bigger than MAX_BODY. Raise
+    UnreadableBody when the body cannot be read.
+    """
+    if not is_form(environ):
+        return Form([])
     try:
-        length = min(int(environ.get("CONTENT_LENGTH") or MAX_BODY), MAX_BODY)
+        declared = int(environ.get("CONTENT_LENGTH") or -1)
     except ValueError:
-        length = MAX_BODY
-    body = environ["wsgi.input"].read(max(length, 0))
-    return parse_form(body.decode("utf-8", "replace"))
+        declared = -1
+    if declared > MAX_BODY and whole_only:
+        return Form([], complete=False)
+    want = MAX_BODY + 1 if declared < 0 else min(declared, MAX_BODY + 1)  # unknown length: read one more
+    sock = environ.get("gunicorn.socket")  # bound the wait for a body sent slowly, then as it was
+    previous = sock.gettimeout() if sock is not None else None
+    try:
+        if sock is not None:
+            sock.settimeout(BODY_SECONDS)
+        body = environ["wsgi.input"].read(want)
+    except Exception as exc:  # whatever the server raises, the body is unreadable
+        raise UnreadableBody(type(exc).__name__) from None
+    finally:
+        if sock is not None:
+            sock.settimeout(previous)
+    text = body[:MAX_BODY].decode("utf-8", "replace")
+    # Counted before any parsing (C speed): more fields or escapes than Twilio sends are not its form.
+    complete = len(body) <= MAX_BODY and text.count("&") < MAX_FIELDS and text.count("%") <= MAX_ESCAPES
+    if whole_only and not complete:
+        return Form([], complete=False)
+    return Form(parse_form(text, MAX_FIELDS), complete)

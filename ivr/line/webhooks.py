@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
+from werkzeug.exceptions import HTTPException
 
 from . import recordings, version
-from .form import read_form
+from .form import UnreadableBody, read_form
 
 log = logging.getLogger("ivr.call")
 bp = Blueprint("voice", __name__)
 TWIML = "text/xml; charset=utf-8"
+# Logged only in the shape Twilio gives them; anything else, forged, is not written.
+_ERROR_CODE = re.compile(r"\d{1,8}")
+_CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
 
 
 def _twiml(document: str | bytes) -> Response:
@@ -23,19 +28,32 @@ def _line():
     return current_app.extensions["ivr"]
 
 
+def _refuse():
+    # The route's own path: what the caller sent is never written to the log.
+    log.warning("refused unsigned or forged request to %s", request.url_rule.rule)
+    abort(403)
+
+
 def _webhook():
     """Read a webhook request once: the line and Twilio's fields; refuse (403, nothing else
-    done) a request Twilio did not sign."""
-    line, params = _line(), read_form(request.environ)
-    if line.signature_check is not None and not line.signature_check(request.environ, params):
-        log.warning("refused unsigned or forged request to %s", request.path)
-        abort(403)
-    return line, dict(params)
+    done) a request Twilio did not sign, without reading its body when it carries no signature."""
+    line = _line()
+    check = line.signature_check
+    if check is not None and not check.present(request.environ):
+        _refuse()
+    try:
+        form = read_form(request.environ, whole_only=check is not None)
+    except UnreadableBody:
+        abort(400)
+    if check is not None and not (form.complete and check(request.environ, form.fields)):
+        _refuse()
+    return line, dict(form.fields)
 
 
 def _answer(fields: dict[str, str], answer) -> Response:
     if log.isEnabledFor(logging.INFO):
-        log.info("call %s %s", fields.get("CallSid", "-")[:40], answer.where)
+        sid = fields.get("CallSid", "")
+        log.info("call %s %s", sid if _CALL_SID.fullmatch(sid) else "-", answer.where)
     return _twiml(answer.document)
 
 
@@ -71,8 +89,11 @@ def fallback():
     No signature is asked: Twilio falls back when the line fails, a misconfigured proxy (which
     breaks signatures) included; this answer is fixed, public and harmless.
     """
-    fields = dict(read_form(request.environ))
-    log.warning("fallback URL called (ErrorCode=%s)", fields.get("ErrorCode", "-")[:16])
+    try:
+        code = dict(read_form(request.environ).fields).get("ErrorCode", "")
+    except UnreadableBody:  # the caller still needs this answer
+        code = ""
+    log.warning("fallback URL called (ErrorCode=%s)", code if _ERROR_CODE.fullmatch(code) else "-")
     return _twiml(_line().answers.fallback.document)
 
 
@@ -86,7 +107,7 @@ def status():
 @bp.errorhandler(Exception)
 def safe_answer(exc: Exception):
     """Turn any fault during a call into the fallback answer, never an HTTP 500."""
-    if getattr(exc, "code", None) in (403, 405):
+    if isinstance(exc, HTTPException) and exc.code in (400, 403, 405):
         return exc
     # The type and the code locations only: an exception's text is never logged.
     where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"

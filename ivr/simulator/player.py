@@ -44,8 +44,10 @@ class Call:
     """One simulated call: request the webhooks, play what they answer, wait for the caller."""
 
     def __init__(self, transport: Transport, url: str, *, caller: str = ANONYMOUS, called: str = ANONYMOUS,
-                 max_requests: int = 200, max_unanswered: int = 20, audio_length: AudioLength | None = None) -> None:
+                 max_requests: int = 200, max_unanswered: int = 20, audio_length: AudioLength | None = None,
+                 method: str = "POST") -> None:
         self.transport = transport
+        self.entry_method = method  # how the first document is requested: GET for a static file
         self.audio_length = audio_length
         self.entry_url = url
         self.sid = "CA" + secrets.token_hex(16)
@@ -65,7 +67,7 @@ class Call:
     # -- what the caller does -----------------------------------------------------------------
     def start(self) -> Call:
         """Ring the line: request the entry webhook and play until the caller must act."""
-        return self._run(lambda: self._load("POST", self.entry_url, {}, status="ringing"))
+        return self._run(lambda: self._load(self.entry_method, self.entry_url, {}, status="ringing"))
 
     def press(self, keys: str) -> Call:
         """Press keys at the waiting <Gather> ("" is silence)."""

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ivr.line.form import MAX_BODY, parse_form, read_form
+from ivr.line.form import MAX_BODY, MAX_FIELDS, Form, parse_form, read_form
 
 pieces = st.text(st.sampled_from("aZ09=&+%;é\u00a0 _-.~*#2BF"), max_size=60)
 
@@ -32,12 +32,37 @@ def _environ(body: bytes, content_type: str = "application/x-www-form-urlencoded
 
 def test_read_form_reads_twilio_fields():
     body = urlencode({"CallSid": "CA1", "Digits": "#", "From": "+33612345678"}).encode()
-    assert read_form(_environ(body)) == [("CallSid", "CA1"), ("Digits", "#"), ("From", "+33612345678")]
+    assert read_form(_environ(body)) == Form([("CallSid", "CA1"), ("Digits", "#"), ("From", "+33612345678")])
+
+
+def test_content_type_is_compared_case_insensitively():
+    body = b"Digits=1"
+    for kind in ("Application/X-WWW-Form-Urlencoded", "APPLICATION/X-WWW-FORM-URLENCODED; charset=utf-8"):
+        assert read_form(_environ(body, content_type=kind)).fields == [("Digits", "1")], kind
 
 
 def test_read_form_ignores_other_bodies_and_bounds_the_read():
-    assert read_form(_environ(b'{"Digits": "1"}', content_type="application/json")) == []
-    assert read_form(_environ(b"Digits=1", length="nonsense")) == [("Digits", "1")]
+    assert read_form(_environ(b'{"Digits": "1"}', content_type="application/json")) == Form([])
+    assert read_form(_environ(b"Digits=1", length="nonsense")) == Form([("Digits", "1")])
     big = b"Digits=1&Pad=" + b"x" * (2 * MAX_BODY)
-    fields = read_form(_environ(big))
-    assert fields[0] == ("Digits", "1") and len(fields[1][1]) == MAX_BODY - len(b"Digits=1&Pad=")
+    form = read_form(_environ(big))
+    assert not form.complete
+    assert form.fields[0] == ("Digits", "1") and len(form.fields[1][1]) == MAX_BODY - len(b"Digits=1&Pad=")
+
+
+def test_a_body_too_big_for_twilio_is_not_read_when_only_a_whole_one_will_do():
+    environ = _environ(b"Digits=1&Pad=" + b"x" * MAX_BODY)
+    assert read_form(environ, whole_only=True) == Form([], complete=False)
+    assert environ["wsgi.input"].tell() == 0, "not a byte read"
+
+
+def test_fields_beyond_the_cap_are_not_parsed():
+    body = "&".join(f"f{i}=v" for i in range(MAX_FIELDS + 5)).encode()
+    form = read_form(_environ(body))
+    assert len(form.fields) == MAX_FIELDS and not form.complete
+    exact = "&".join(f"f{i}=v" for i in range(MAX_FIELDS)).encode()
+    assert read_form(_environ(exact)).complete
+
+
+def test_parse_form_keeps_the_first_fields_only():
+    assert parse_form("a=1&b=2&c=3", 2) == [("a", "1"), ("b", "2")]

@@ -16,7 +16,7 @@ from tests.paths import ROOT
 
 from ..caller import Caller
 from ..routes import key_paths
-from ..test_wsgi import free_port, run_procfile
+from ..test_wsgi import free_port, post_status, run_procfile, wait_until_up
 
 NUMBER = "+33687654321"
 FORMS_OF_NUMBER = [NUMBER, "0687654321", "687654321", "06 87 65 43 21", urllib.parse.quote(NUMBER), "87654321"]
@@ -81,33 +81,17 @@ def test_production_server_logs_no_caller_number(tmp_path):
     proc = run_procfile({"TWILIO_AUTH_TOKEN": token, "TMPDIR": str(tmp_path), "IVR_LOG_LEVEL": "INFO"}, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline
-                time.sleep(0.2)
+        wait_until_up(proc, base)
 
         def post(path: str, form: dict, signed: bool = True) -> int:
             form = {"CallSid": "CA" + "2" * 32, "From": NUMBER, "Caller": NUMBER, "To": NUMBER, **form}
             headers = {"X-Twilio-Signature": RequestValidator(token).compute_signature(base + path, form)}
-            if not signed:
-                headers = {}
-            request = urllib.request.Request(base + path, data=urllib.parse.urlencode(form).encode(),
-                                             headers=headers, method="POST")
-            try:
-                with urllib.request.urlopen(request, timeout=5) as response:
-                    return response.status
-            except urllib.error.HTTPError as exc:
-                exc.close()
-                return exc.code
+            return post_status(base + path, form, headers if signed else {})
 
         assert post("/voice", {}) == 200
         assert post("/voice/key?n=welcome", {"Digits": "1"}) == 200
         assert post("/voice/key?n=doctor_needs&t=welcome", {"Digits": "3"}) == 200
-        assert post("/voice/dial?n=psychologist&t=welcome", {"DialCallStatus": "busy"}) == 200
+        assert post("/voice/dial?n=listening_team&t=welcome", {"DialCallStatus": "busy"}) == 200
         assert post("/voice/key?n=bogus", {"Digits": "1"}) == 200
         assert post("/voice", {}, signed=False) == 403
         time.sleep(0.5)

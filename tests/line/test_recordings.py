@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -119,6 +124,25 @@ def test_a_missing_or_unreadable_file_at_start_up_falls_back_to_speech(recorded,
     assert f"spoken instead: {first}" in caplog.text
 
 
+@pytest.mark.parametrize(("change", "why"), [
+    (lambda m: [m], "a list, not a mapping"),
+    (lambda m: {**m, "prompts": list(m["prompts"])}, "prompts is a list"),
+    (lambda m: {**m, "prompts": {k: "x.wav" for k in m["prompts"]}}, "is not a mapping"),
+    (lambda m: {**m, "prompts": {k: {**e, "seconds": "long"} for k, e in m["prompts"].items()}}, "no duration"),
+    (lambda m: {**m, "prompts": {k: {x: v for x, v in e.items() if x != "seconds"} for k, e in m["prompts"].items()}},
+     "no duration"),
+    (lambda m: {**m, "prompts": {k: {**e, "file": None} for k, e in m["prompts"].items()}}, "names no file"),
+])
+def test_a_manifest_of_the_wrong_shape_leaves_every_prompt_spoken(recorded, change, why, caplog):
+    path = recorded.prompts / "audio" / "manifest.json"
+    path.write_text(json.dumps(change(json.loads(path.read_text(encoding="utf-8")))), encoding="utf-8")
+    caplog.set_level(logging.WARNING, logger="ivr")
+    app = app_for(recorded)
+    assert [h for h in heard(app.test_client().post("/voice").get_data(as_text=True)) if h.startswith("play")] == []
+    [line] = [r.getMessage() for r in caplog.records if "manifest.json" in r.getMessage()]
+    assert why in line and "every prompt is spoken" in line and "\n" not in line
+
+
 def test_a_stale_recording_is_said(recorded):
     first, _ = entry_keys(recorded.load())
     recorded.edit("prompts", lambda doc: doc["prompts"].update({first: "Bonjour, et bienvenue."}))
@@ -214,6 +238,30 @@ def test_build_command_makes_placeholders(data_copy):
     assert result.exit_code == 0, result.output
     assert re.search(r"^wrong_key\s+placeholder\s+\d+\.\d\d$", result.output, re.M)
     assert "of them placeholders" in result.output
+
+
+def _build_in(data_copy, path: str) -> subprocess.CompletedProcess:
+    """Run `ivr prompts build` as staff do, from a folder holding data/ and prompts/, with this PATH."""
+    bin_dir = Path(sys.executable).parent
+    return subprocess.run([str(bin_dir / "ivr"), "prompts", "build"], cwd=data_copy.data.parent, text=True,
+                          capture_output=True, env={"PATH": path, "HOME": str(data_copy.data.parent)}, timeout=120)
+
+
+def test_build_without_ffmpeg_says_so_in_one_line(data_copy):
+    (data_copy.prompts / "recordings").mkdir()
+    (data_copy.prompts / "recordings" / "greeting.m4a").write_bytes(b"an m4a recording")
+    result = _build_in(data_copy, str(Path(sys.executable).parent))  # no /usr/bin: no ffmpeg
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("Error: greeting.m4a: reading M4A needs ffmpeg (apt-get install ffmpeg); "
+                                     "or record it as WAV")
+
+
+def test_build_with_audio_not_a_folder_says_so_in_one_line(data_copy):
+    (data_copy.prompts / "audio").write_text("not a folder", encoding="utf-8")
+    result = _build_in(data_copy, os.environ["PATH"])
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert "is not a folder" in result.stderr
 
 
 def test_readme_documents_the_audio_setting_and_command():

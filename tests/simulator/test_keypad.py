@@ -32,6 +32,16 @@ def test_page_outside_development_only_when_enabled(config, status):
         assert page.status_code == status
 
 
+@pytest.mark.parametrize(("config", "status"), [({}, 404), ({"simulator": True}, 200)])
+def test_static_files_only_where_the_page_is(config, status):
+    app = create_app({"auth_token": "x", "caller_id": LINE_NUMBER, **config}, dev=False)
+    with app.test_client().get("/simulator/static/keypad.js") as script:
+        assert script.status_code == status
+    statics = [rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.endswith("static")]
+    assert statics == (["/simulator/static/<path:filename>"] if status == 200 else []), \
+        "no other folder is served, whatever appears next to the package"
+
+
 def test_steps_carry_the_call_in_the_state_sent_back(client):
     start = client.post("/simulator/step", json={"action": "start"}).get_json()
     assert start["waiting"]["kind"] == "gather" and start["events"][0]["at"] == 0

@@ -1,0 +1,38 @@
+"""Numbers in data/directory.yaml: a broken one is a problem named by file, service and key."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.cli import main
+from ivr.errors import FlowError
+
+
+@pytest.mark.parametrize(("written", "why"), [
+    ("1", "neither a valid French number"),
+    ("0", "neither a valid French number"),
+    ("0² 80 80 03 07", "groups of 1 to 3 digits"),
+    ("٠٩ 80 80 03 07", "groups of 1 to 3 digits"),  # Arabic-Indic digits are digits to str.isdigit too
+    ("08 92 68 08 08", "premium-rate"),
+    ("08 99 00 00 00", "premium-rate"),
+])
+def test_a_bad_number_is_reported_like_any_problem(data_copy, written, why):
+    data_copy.edit("directory", lambda d: d["services"]["mots"].update(number=written))
+    with pytest.raises(FlowError) as info:
+        data_copy.load()
+    [problem] = [p for p in info.value.problems if p.where == "services.mots.number"]
+    assert problem.file == "data/directory.yaml" and why in problem.message
+
+
+def test_ivr_check_lists_a_bad_number_without_a_traceback(data_copy):
+    data_copy.edit("directory", lambda d: d["services"]["mots"].update(number="1"))
+    result = CliRunner().invoke(main, ["check", "--data", str(data_copy.data), "--prompts", str(data_copy.prompts)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "data/directory.yaml [services.mots.number]: number '1'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_free_and_shared_cost_numbers_are_accepted(data_copy):
+    data_copy.edit("directory", lambda d: d["services"]["mots"].update(number="0805 23 23 36"))
+    assert data_copy.load().services["mots"].dial == "+33805232336"
