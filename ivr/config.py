@@ -31,6 +31,10 @@ class Settings:
     simulator: bool = False  # serve the browser keypad (on in development)
     audio_base_url: str | None = None  # serve the prompts' audio files from here (a CDN) instead
     log_level: str = "WARNING"  # INFO adds one line per webhook: CallSid and node, never a number
+    stats_url: str | None = None  # IVR_STATS_URL: off, or where the counters go (SQLite in instance/ by default)
+    stats_password: str | None = None  # serves /stats to staff, with HTTP basic auth, when set
+    stats_flush: int = 5  # seconds between two writes of the counters (what a crash loses at most)
+    stats_alert_percent: int = 20  # WARNING when more transfers failed in the last hour (5 at least)
 
     ENV = {
         "data_dir": "IVR_DATA_DIR",
@@ -48,6 +52,10 @@ class Settings:
         "simulator": "IVR_SIMULATOR",
         "audio_base_url": "IVR_AUDIO_BASE_URL",
         "log_level": "IVR_LOG_LEVEL",
+        "stats_url": "IVR_STATS_URL",
+        "stats_password": "IVR_STATS_PASSWORD",
+        "stats_flush": "IVR_STATS_FLUSH",
+        "stats_alert_percent": "IVR_STATS_ALERT_PERCENT",
     }
 
     @classmethod

@@ -7,6 +7,7 @@ import traceback
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
+from ..stats import events
 from . import recordings
 from .form import read_form
 
@@ -33,7 +34,8 @@ def _webhook():
     return line, dict(params)
 
 
-def _answer(fields: dict[str, str], answer) -> Response:
+def _answer(line, fields: dict[str, str], answer) -> Response:
+    line.count(answer.counts)
     if log.isEnabledFor(logging.INFO):
         log.info("call %s %s", fields.get("CallSid", "-")[:40], answer.where)
     return _twiml(answer.document)
@@ -47,21 +49,21 @@ def _query() -> str:
 def voice():
     """Answer a new call."""
     line, fields = _webhook()
-    return _answer(fields, line.answers.entry)
+    return _answer(line, fields, line.answers.entry)
 
 
 @bp.post("/voice/key")
 def key():
     """Take the keys pressed (or the silence) at the position in the URL."""
     line, fields = _webhook()
-    return _answer(fields, line.answers.key(_query(), fields.get("Digits", "").strip()))
+    return _answer(line, fields, line.answers.key(_query(), fields.get("Digits", "").strip()))
 
 
 @bp.post("/voice/dial")
 def dial():
     """Take the end of a transfer (DialCallStatus)."""
     line, fields = _webhook()
-    return _answer(fields, line.answers.dial(_query(), fields.get("DialCallStatus", "")))
+    return _answer(line, fields, line.answers.dial(_query(), fields.get("DialCallStatus", "")))
 
 
 @bp.post("/voice/fallback")
@@ -71,9 +73,19 @@ def fallback():
     No signature is asked: Twilio falls back when the line fails, a misconfigured proxy (which
     breaks signatures) included; this answer is fixed, public and harmless.
     """
-    fields = dict(read_form(request.environ))
-    log.warning("fallback URL called (ErrorCode=%s)", fields.get("ErrorCode", "-")[:16])
-    return _twiml(_line().answers.fallback.document)
+    fields, line = dict(read_form(request.environ)), _line()
+    key = events.fallback_key(fields.get("ErrorCode", ""))
+    line.count((key,))
+    log.warning("fallback URL called (ErrorCode=%s)", key[2])
+    return _twiml(line.answers.fallback.document)
+
+
+@bp.post("/voice/status")
+def status():
+    """Take the end of a call (the number's status callback): counted by status and duration bucket."""
+    line, fields = _webhook()
+    line.count((events.ended_key(fields.get("CallStatus", ""), fields.get("CallDuration", "")),))
+    return Response(status=204)
 
 
 @bp.errorhandler(Exception)
@@ -86,7 +98,9 @@ def safe_answer(exc: Exception):
                        for f in reversed(traceback.extract_tb(exc.__traceback__, limit=-3)))
     log.error("fault on %s: %s at %s; answered with the fallback", request.path,
               type(exc).__name__, where)
-    return _twiml(_line().answers.fallback.document)
+    line = _line()
+    line.count((events.fault_key(exc),))
+    return _twiml(line.answers.fallback.document)
 
 
 health = Blueprint("health", __name__)
