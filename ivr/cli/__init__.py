@@ -9,6 +9,7 @@ from .calls import call_command, routes_command
 from .check import check
 from .prompts import prompts
 from .serve import serve
+from .stats import stats
 
 
 @click.group()
@@ -16,5 +17,5 @@ def main() -> None:
     """Voice menu of the helpline for health professionals in distress."""
 
 
-for command in (check, serve, call_command, routes_command, budget, prompts):
+for command in (check, serve, call_command, routes_command, budget, prompts, stats):
     main.add_command(command)

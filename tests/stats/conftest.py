@@ -9,6 +9,8 @@ import pytest
 
 from tests.postgres import Cluster, new_database
 
+from .helpers import close_all
+
 _names = itertools.count()
 
 
@@ -32,3 +34,9 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'stats.sqlite3'}"
     return new_database(request.getfixturevalue("postgres_server"), f"ivr_test_{os.getpid()}_{next(_names)}")
+
+
+@pytest.fixture(autouse=True)
+def _close_recorders():
+    yield
+    close_all()

@@ -6,10 +6,22 @@ from collections import Counter
 
 from ivr import create_app
 
+OPEN = []  # the recorders of the apps built by a test, closed after it (tests/stats/conftest.py)
+
 
 def counting_app(db_url: str, **settings):
     """An app (development mode) counting into `db_url`."""
-    return create_app({"stats_url": db_url, **settings}, dev=True)
+    app = create_app({"stats_url": db_url, **settings}, dev=True)
+    OPEN.append(app.extensions["ivr.stats"])
+    return app
+
+
+def close_all() -> None:
+    """Stop every recorder a test started, write what is left, and close its connections."""
+    while OPEN:
+        recorder = OPEN.pop()
+        recorder.close()
+        recorder.store.dispose()
 
 
 def flushed(app) -> Counter:
