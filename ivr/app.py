@@ -56,4 +56,8 @@ def _statistics(app: Flask, line) -> None:
     if recorder is not None:
         line = replace(line, count=recorder.add)
         app.extensions["ivr.stats"] = recorder
+        if line.settings.stats_password:
+            from .stats.page import bp
+
+            app.register_blueprint(bp)
     app.extensions["ivr"] = line
