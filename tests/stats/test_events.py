@@ -110,3 +110,23 @@ def test_answers_carry_their_counts_computed_once(app):
     first = answers.key(f"n={answers.flow.entry}", "1")
     assert ("choice", answers.flow.entry, "doctor_needs") in first.counts
     assert answers.key(f"n={answers.flow.entry}", "1") is first
+
+
+def test_the_database_setting_is_read_as_documented(tmp_path):
+    from ivr.errors import ConfigError
+    from ivr.stats.store import database_url
+
+    assert database_url(None, tmp_path) == f"sqlite:///{tmp_path / 'stats.sqlite3'}"
+    assert database_url("OFF", tmp_path) is None
+    assert database_url("postgresql://u:p@h/db", tmp_path) == "postgresql+psycopg://u:p@h/db"
+    assert database_url("postgresql+psycopg://h/db", tmp_path) == "postgresql+psycopg://h/db"
+    with pytest.raises(ConfigError, match="IVR_STATS_URL must be"):
+        database_url("mysql://h/db", tmp_path)
+
+
+def test_a_missing_postgresql_says_what_to_do(monkeypatch):
+    from tests import postgres
+
+    monkeypatch.setattr(postgres.glob, "glob", lambda pattern: [])
+    with pytest.raises(RuntimeError, match="scripts/setup"):
+        postgres.Cluster()
