@@ -73,8 +73,11 @@ def fallback():
     No signature is asked: Twilio falls back when the line fails, a misconfigured proxy (which
     breaks signatures) included; this answer is fixed, public and harmless.
     """
-    fields, line = dict(read_form(request.environ)), _line()
-    key = events.fallback_key(fields.get("ErrorCode", ""))
+    params, line = read_form(request.environ), _line()
+    fields = dict(params)
+    # Counted by error code only when Twilio signed it: forged codes cannot fill the statistics.
+    signed = line.signature_check is None or line.signature_check(request.environ, params)
+    key = events.fallback_key(fields.get("ErrorCode", "") if signed else "")
     line.count((key,))
     log.warning("fallback URL called (ErrorCode=%s)", key[2])
     return _twiml(line.answers.fallback.document)

@@ -172,3 +172,17 @@ def test_the_failure_alert_is_logged_once_per_hour_and_service(db_url, caplog):
         assert second.check_alert() == []
     alerts = [r.getMessage() for r in caplog.records if "ALERT" in r.getMessage()]
     assert len(alerts) == 1 and "platform" in alerts[0] and "40 %" in alerts[0]
+
+
+def test_a_forged_fallback_counts_no_error_code(tmp_path):
+    from twilio.request_validator import RequestValidator
+
+    app = counting_app(f"sqlite:///{tmp_path / 's.sqlite3'}", auth_token="t" * 32)
+    client = app.test_client()
+    form = {"ErrorCode": "11205"}
+    signature = RequestValidator("t" * 32).compute_signature("http://localhost/voice/fallback", form)
+    assert client.post("/voice/fallback", data=form, headers={"X-Twilio-Signature": signature}).status_code == 200
+    assert client.post("/voice/fallback", data={"ErrorCode": "12345"}).status_code == 200
+    counts = flushed(app)
+    assert counts[("fallback", "", "11205")] == 1 and counts[("fallback", "", "other")] == 1
+    assert counts[("fallback", "", "12345")] == 0
