@@ -7,14 +7,14 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import timedelta
 
 from .events import FAILED_DIALS, LOST, TRANSFER_END, Key
 from .store import Store, hour_of
 
 log = logging.getLogger("ivr.stats")
-MAX_KEYS = 20_000  # distinct counters kept while the database cannot be written; beyond, increments are dropped
+MAX_KEYS = 20_000  # distinct (hour, answer's keys) kept while the database is not written; then dropped
 ALERT_EVERY = 60.0  # seconds between two checks of the failure rate
 
 
@@ -27,7 +27,7 @@ class Recorder:
         self.migrated = migrated
         self.alert_share, self.alert_minimum = alert_share, alert_minimum
         self._lock = threading.Lock()
-        self._pending: dict[tuple[int, Key], int] = {}
+        self._pending: dict[tuple[int, tuple[Key, ...]], int] = {}  # (hour, an answer's keys) -> requests
         self._lost = 0  # increments dropped, not yet written
         self._failing = False  # an incident is under way: its log line is out
         self._dropping = False
@@ -36,26 +36,27 @@ class Recorder:
         self._last_alert_check = 0.0
         os.register_at_fork(after_in_child=self._forked)
 
-    # -- the webhook's side: one lock, one dict increment per key --------------------------------
-    def add(self, keys: Iterable[Key]) -> None:
-        """Count keys in the current hour."""
+    # -- the webhook's side: one lock, one dict increment per request ------------------------------
+    def add(self, keys: tuple[Key, ...]) -> None:
+        """Count a request's keys (the tuple an answer carries) in the current hour."""
         if self._thread is None:
             self._start()
-        hour = int(self.clock()) // 3600
+        slot = (int(self.clock()) // 3600, keys)
         with self._lock:
             pending = self._pending
-            for key in keys:
-                slot = (hour, key)
-                if slot in pending:
-                    pending[slot] += 1
-                elif len(pending) < self.max_keys:
-                    pending[slot] = 1
-                else:
-                    self._lost += 1
-                    if not self._dropping:
-                        self._dropping = True
-                        log.warning("statistics: %d counters waiting for the database; further counts are "
-                                    "dropped and counted as lost", len(pending))
+            if slot in pending:
+                pending[slot] += 1
+            elif len(pending) < self.max_keys:
+                pending[slot] = 1
+            else:
+                self._drop(len(keys), len(pending))
+
+    def _drop(self, n: int, kept: int) -> None:
+        self._lost += n
+        if not self._dropping:
+            self._dropping = True
+            log.warning("statistics: %d counters waiting for the database; further counts are dropped and "
+                        "counted as lost", kept)
 
     # -- the background side -------------------------------------------------------------------------
     def _forked(self) -> None:
@@ -86,15 +87,19 @@ class Recorder:
             batch, self._pending = self._pending, {}
             lost, self._lost = self._lost, 0
         if lost:
-            slot = (int(self.clock()) // 3600, (LOST, "", ""))
+            slot = (int(self.clock()) // 3600, ((LOST, "", ""),))
             batch[slot] = batch.get(slot, 0) + lost
         if not batch:
             return True
+        increments: dict[tuple[int, Key], int] = {}
+        for (hour, keys), n in batch.items():
+            for key in keys:
+                increments[(hour, key)] = increments.get((hour, key), 0) + n
         try:
             if not self.migrated:
                 self.store.migrate()
                 self.migrated = True
-            self.store.add(batch)
+            self.store.add(increments)
         except Exception as exc:  # noqa: BLE001 (any database failure: keep counting, say it once)
             self._keep(batch)
             if not self._failing:
@@ -108,7 +113,7 @@ class Recorder:
             self._failing = self._dropping = False
         return True
 
-    def _keep(self, batch: dict[tuple[int, Key], int]) -> None:
+    def _keep(self, batch: dict[tuple[int, tuple[Key, ...]], int]) -> None:
         with self._lock:
             pending = self._pending
             for slot, n in batch.items():
@@ -117,7 +122,7 @@ class Recorder:
                 elif len(pending) < self.max_keys:
                     pending[slot] = n
                 else:
-                    self._lost += n
+                    self._drop(n * len(slot[1]), len(pending))
 
     def check_alert(self) -> list[tuple[str, float]]:
         """Log one WARNING per hour and service whose transfers failed too often in the last hour."""

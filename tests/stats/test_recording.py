@@ -104,10 +104,10 @@ def test_every_table_and_column_is_free_of_the_callers_number_and_the_call_sid(d
 def test_a_database_down_never_fails_a_call_and_says_so_once(tmp_path, caplog):
     store = Store("postgresql+psycopg://nobody@127.0.0.1:9/none", timeout=1)
     recorder = Recorder(store, interval=3600, max_keys=3)
-    keys = [("reached", f"n{i}", "") for i in range(5)]
     with caplog.at_level(logging.WARNING, logger="ivr.stats"):
         for _ in range(4):
-            recorder.add(keys)
+            for i in range(5):
+                recorder.add((("reached", f"n{i}", ""),))
             assert recorder.flush() is False
     lines = [r.getMessage() for r in caplog.records]
     assert sum("cannot write" in m for m in lines) == 1, lines
@@ -123,7 +123,8 @@ def test_counts_kept_while_the_database_is_down_are_written_when_it_is_back(tmp_
     broken = store.add
     store.add = lambda batch: (_ for _ in ()).throw(sa.exc.OperationalError("x", {}, Exception()))
     with caplog.at_level(logging.WARNING, logger="ivr.stats"):
-        recorder.add([("call", "", "answered"), ("reached", "welcome", ""), ("reached", "other", "")])
+        for key in (("call", "", "answered"), ("reached", "welcome", ""), ("reached", "other", "")):
+            recorder.add((key,))
         assert not recorder.flush()
         store.add = broken
         assert recorder.flush()
