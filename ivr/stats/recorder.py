@@ -8,7 +8,6 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 from .events import FAILED_DIALS, LOST, TRANSFER_END, Key
 from .store import Store, hour_of
@@ -145,10 +144,9 @@ class Recorder:
                 except Exception:  # noqa: BLE001
                     first = False
                 if first:
-                    start = hour_of(now) + timedelta(0)
                     log.warning("ALERT transfers to %s failed: %.0f %% of %d in the hour from %s UTC "
                                 "(busy, no answer or failed)", service, 100 * rate, total,
-                                start.strftime("%Y-%m-%d %H:00"))
+                                hour_of(now).strftime("%Y-%m-%d %H:00"))
                     alerted.append((service, rate))
         return alerted
 
