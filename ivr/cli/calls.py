@@ -15,6 +15,7 @@ from ..simulator.explorer import SILENCE, explore
 from ..simulator.player import ANONYMOUS, DIAL_STATUSES, Call, Event
 from ..simulator.report import NumberBook, as_csv, as_markdown, as_text, call_summary, report
 from ..simulator.transport import LOCAL_BASE, flask_audio_length, flask_transport, http_audio_length, http_transport
+from ..stats.events import COUNTED_SIMULATION
 from .options import data_option, prompts_option
 
 STYLES = {"say": "cyan", "play": "cyan", "pause": None, "gather": "yellow", "keys": "green", "silence": "green",
@@ -81,12 +82,15 @@ def with_line_options(command):
               f"{SILENCE} = silence; {', '.join(DIAL_STATUSES)} = how a transfer ends (default completed). "
               "The caller hangs up when the keys run out.")
 @click.option("--caller", default=ANONYMOUS, show_default=True, help="The From number sent to the line.")
-@click.option("--stats", is_flag=True, help="Count the call into the statistics (IVR_STATS_URL); in-process only.")
+@click.option("--stats", is_flag=True,
+              help="Count the call in the statistics (IVR_STATS_URL's, or the line's at --url).")
 @with_line_options
 def call_command(keys, caller, stats, url, token, data_dir, prompts_dir) -> None:
     """Call the line as Twilio would, and print what the caller hears."""
     entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir, stats)
     call = Call(transport, entry, caller=caller, audio_length=audio_length)
+    if stats:
+        call.account = COUNTED_SIMULATION  # the simulator's own account is never counted
     shown = 0
 
     def flush() -> None:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from ..flow.model import Department, Menu, Readout, key_moves
 from ..simulator.player import Call
 from ..simulator.transport import flask_transport
+from ..stats.events import COUNTED_SIMULATION
 from ..stats.report import PARIS
 
 # Share of a day's calls in each Paris hour: night calls, a midday and an evening peak.
@@ -85,7 +86,9 @@ def play_day(app, day: date, calls: int, seed: int = 1) -> DayPlayed:
     for hour in sorted(hours):
         instant = (start_of_day + timedelta(hours=hour, minutes=rng.randrange(60))).timestamp()
         recorder.clock = lambda at=instant: at
-        call = Call(transport, "http://localhost/voice").start()
+        call = Call(transport, "http://localhost/voice")
+        call.account = COUNTED_SIMULATION  # the simulator's own account is never counted
+        call.start()
         conversation = 0
         for _ in range(12):
             if call.over:
@@ -107,6 +110,7 @@ def play_day(app, day: date, calls: int, seed: int = 1) -> DayPlayed:
             call.hang_up()
         played.calls += 1
         transport("POST", "http://localhost/voice/status",
-                  {"CallSid": call.sid, "CallStatus": "completed", "CallDuration": str(int(call.clock) + conversation)})
+                  {"CallSid": call.sid, "AccountSid": call.account, "CallStatus": "completed",
+                   "CallDuration": str(int(call.clock) + conversation)})
     recorder.flush()
     return played

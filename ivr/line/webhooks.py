@@ -35,7 +35,8 @@ def _webhook():
 
 
 def _answer(line, fields: dict[str, str], answer) -> Response:
-    line.count(answer.counts)
+    if fields.get("AccountSid") != events.SIMULATED_ACCOUNT:
+        line.count(answer.counts)
     if log.isEnabledFor(logging.INFO):
         log.info("call %s %s", fields.get("CallSid", "-")[:40], answer.where)
     return _twiml(answer.document)
@@ -87,7 +88,8 @@ def fallback():
 def status():
     """Take the end of a call (the number's status callback): counted by status and duration bucket."""
     line, fields = _webhook()
-    line.count((events.ended_key(fields.get("CallStatus", ""), fields.get("CallDuration", "")),))
+    if fields.get("AccountSid") != events.SIMULATED_ACCOUNT:
+        line.count((events.ended_key(fields.get("CallStatus", ""), fields.get("CallDuration", "")),))
     return Response(status=204)
 
 

@@ -37,6 +37,11 @@ DURATIONS = ((30, "0-30 s"), (60, "30-60 s"), (120, "1-2 min"), (300, "2-5 min")
 LONGEST = "60 min +"
 DURATION_LABELS = (*(label for _, label in DURATIONS), LONGEST)
 OTHER = "other"
+# The AccountSid the simulator (ivr call, ivr routes, the keypad page) sends: no Twilio account has
+# it, and its calls are never counted, even against the live line. `ivr call --stats` and
+# `ivr stats demo` send COUNTED_SIMULATION instead.
+SIMULATED_ACCOUNT = "AC" + "0" * 32
+COUNTED_SIMULATION = "AC" + "5" * 32
 _ERROR_CODE = re.compile(r"^\d{5}$")
 _TYPE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 

@@ -7,6 +7,7 @@ import time
 
 import sqlalchemy as sa
 
+from ivr.stats.events import COUNTED_SIMULATION
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import Store
 from tests.caller import Caller
@@ -21,7 +22,7 @@ FORMS = [NUMBER, "0687654321", "687654321", "87654321", "5a1d5a1d", SID, SID[2:]
 
 def _call(client, *keys, status: str | None = None, duration: str = "95") -> Caller:
     caller = Caller(client, caller_number=NUMBER)
-    caller.call_sid = SID
+    caller.call_sid, caller.account_sid = SID, COUNTED_SIMULATION
     caller.keys(*keys)
     if status is not None:
         caller.dial_ends(status)
@@ -187,3 +188,22 @@ def test_a_forged_fallback_counts_no_error_code(tmp_path):
     counts = flushed(app)
     assert counts[("fallback", "", "11205")] == 1 and counts[("fallback", "", "other")] == 1
     assert counts[("fallback", "", "12345")] == 0
+
+
+def test_the_simulators_own_calls_are_never_counted(tmp_path):
+    from ivr.simulator.player import Call
+    from ivr.simulator.transport import flask_transport
+    from ivr.stats.events import SIMULATED_ACCOUNT
+
+    app = counting_app(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    transport = flask_transport(app)
+    call = Call(transport, "http://localhost/voice")
+    assert call.account == SIMULATED_ACCOUNT, "ivr call --url would count into the live line"
+    call.start().press("1")
+    Caller(app.test_client(), caller_number=NUMBER).keys("1", "3")  # the tests' caller is the simulator's too
+    transport("POST", "http://localhost/voice/status", {"AccountSid": SIMULATED_ACCOUNT, "CallStatus": "completed"})
+    assert flushed(app) == {}
+    counted = Call(transport, "http://localhost/voice")
+    counted.account = COUNTED_SIMULATION
+    counted.start()
+    assert flushed(app)[("call", "", "answered")] == 1

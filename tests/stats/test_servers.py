@@ -8,6 +8,7 @@ from collections import Counter
 
 from ivr.simulator.player import Call
 from ivr.simulator.transport import http_transport
+from ivr.stats.events import COUNTED_SIMULATION
 from ivr.stats.store import Store
 from tests.postgres import new_database
 from tests.test_wsgi import free_port, run_procfile
@@ -46,7 +47,9 @@ def test_two_servers_of_two_workers_count_every_call_exactly_once(postgres_serve
         for i in range(24):
             keys, route = list(ROUTES.items())[i % len(ROUTES)]
             base = f"http://127.0.0.1:{ports[i % 2]}"
-            call = Call(http_transport(TOKEN), f"{base}/voice", caller="+33687654321").start()
+            call = Call(http_transport(TOKEN), f"{base}/voice", caller="+33687654321")
+            call.account = COUNTED_SIMULATION
+            call.start()
             for token in keys:
                 call.act(token)
             call.hang_up()
