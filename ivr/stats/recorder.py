@@ -70,7 +70,10 @@ class Recorder:
             if self._thread is not None:
                 return
             self._thread = threading.Thread(target=self._run, name="ivr-stats-flush", daemon=True)
-            self._thread.start()
+            try:
+                self._thread.start()
+            except RuntimeError as exc:  # no thread to be had: the calls go on, counted at exit only
+                log.warning("statistics: no background writer (%s); counts are written at exit", type(exc).__name__)
         atexit.register(self.close)
 
     def _run(self) -> None:
@@ -154,6 +157,6 @@ class Recorder:
         """Stop the background writer and write what is left (at exit)."""
         self._stop.set()
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
             thread.join(timeout=self.interval + 5)
         self.flush()

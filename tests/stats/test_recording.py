@@ -207,3 +207,21 @@ def test_the_simulators_own_calls_are_never_counted(tmp_path):
     counted.account = COUNTED_SIMULATION
     counted.start()
     assert flushed(app)[("call", "", "answered")] == 1
+
+
+def test_without_a_thread_the_calls_go_on_and_are_counted_at_exit(tmp_path, monkeypatch, caplog):
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    store.migrate()
+    recorder = Recorder(store, interval=3600)
+
+    def refused(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr("threading.Thread.start", refused)
+    with caplog.at_level(logging.WARNING, logger="ivr.stats"):
+        recorder.add((("call", "", "answered"),))
+        recorder.add((("call", "", "answered"),))
+    assert caplog.text.count("no background writer") == 1
+    recorder.close()
+    assert [(r.event, r.count) for r in store.rows()] == [("call", 2)]
+    store.dispose()
