@@ -16,6 +16,7 @@ from tests.paths import ROOT
 
 from ..caller import Caller
 from ..routes import key_paths
+from ..servers import wait_until_up
 from ..test_wsgi import free_port, run_procfile
 
 NUMBER = "+33687654321"
@@ -80,14 +81,7 @@ def test_production_server_logs_no_caller_number(tmp_path):
     proc = run_procfile({"TWILIO_AUTH_TOKEN": token, "TMPDIR": str(tmp_path), "IVR_LOG_LEVEL": "INFO"}, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline
-                time.sleep(0.2)
+        wait_until_up(proc, base)
 
         def post(path: str, form: dict, signed: bool = True) -> int:
             form = {"CallSid": "CA" + "2" * 32, "From": NUMBER, "Caller": NUMBER, "To": NUMBER, **form}

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
 
 from ivr.cli.demo import play_day
 from ivr.stats.report import PARIS
+from tests.servers import served
 from tests.simulator.test_keypad_browser import ARGS, CHROMIUM
 
 from .helpers import counting_app
@@ -24,19 +22,13 @@ SCREENSHOT = Path(__file__).resolve().parent.parent.parent / "docs" / "stats.png
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory):
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     db = tmp_path_factory.mktemp("stats") / "stats.sqlite3"
     app = counting_app(f"sqlite:///{db}", stats_password="pw")
     today = datetime.now(PARIS).date()
     for i in range(7, 0, -1):
         play_day(app, today - timedelta(days=i), 60, seed=i)
-    server = make_server("127.0.0.1", 0, app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    with served(app) as url:
+        yield url
 
 
 def test_staff_log_in_and_every_chart_has_data(server_url, tmp_path):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-import urllib.request
 from collections import Counter
 
 from ivr.simulator.player import Call
@@ -11,6 +9,7 @@ from ivr.simulator.transport import http_transport
 from ivr.stats.events import COUNTED_SIMULATION
 from ivr.stats.store import Store
 from tests.postgres import new_database
+from tests.servers import wait_until_up
 from tests.test_wsgi import free_port, run_procfile
 
 TOKEN = "s" * 32
@@ -19,18 +18,6 @@ ROUTES = {  # keys and transfer outcomes -> the choice that shows the route
     ("0", "busy"): ("transfer_end", "psy_platform", "busy"),
     ("2", "completed"): ("transfer_end", "psy_platform", "completed"),
 }
-
-
-def _wait_up(proc, base: str) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
-            return
-        except OSError:
-            assert proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
 
 
 def test_two_servers_of_two_workers_count_every_call_exactly_once(postgres_server):
@@ -43,7 +30,7 @@ def test_two_servers_of_two_workers_count_every_call_exactly_once(postgres_serve
     calls = 0
     try:
         for proc, port in zip(procs, ports, strict=True):
-            _wait_up(proc, f"http://127.0.0.1:{port}")
+            wait_until_up(proc, f"http://127.0.0.1:{port}")
         for i in range(24):
             keys, route = list(ROUTES.items())[i % len(ROUTES)]
             base = f"http://127.0.0.1:{ports[i % 2]}"
