@@ -111,9 +111,10 @@ def charts(rep: report.Report) -> dict[str, str]:
         out["appels-par-heure"] = _svg(hours)
 
     routes = pygal.HorizontalBar(title="Parcours choisis (d'un menu vers la suite)", **CHART)
-    for (node, target), n in sorted(rep.choices.items(), key=lambda kv: -kv[1])[:12]:
-        if _visible(n):
-            routes.add(f"{node} → {target}", n)
+    shown = [(f"{node} → {target}", n) for (node, target), n in
+             sorted(rep.choices.items(), key=lambda kv: (kv[1], kv[0]))[-12:] if _visible(n)]
+    routes.x_labels = [label for label, _ in shown]
+    routes.add("Choix", [n for _, n in shown])
     out["parcours"] = _svg(routes)
 
     outcomes = pygal.StackedBar(title="Issues des transferts par jour", **CHART,
