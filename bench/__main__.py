@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import attacks, calls, profile, routes, servers, synthetic_flow, wrk
+from . import attacks, calls, profile, routes, servers, stats, synthetic_flow, wrk
 from .signing import signed_post
 
 CALL = {"CallSid": "CAbench0000000000000000000000000", "AccountSid": "ACbench", "From": "anonymous",
@@ -48,7 +48,8 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, {platform.system()}"
 
 
-def speed(app: servers.Server, floor: servers.Server, rounds: int, seconds: float, connections: int) -> bool:
+def speed(app: servers.Server, floor: servers.Server, rounds: int, seconds: float, connections: int,
+          label: str = "") -> bool:
     """Load app and floor in interleaved rounds; print the figures and ratios; return whether targets hold."""
     for path, params in WEBHOOKS.values():  # warm up both, caches included
         for server in (app, floor):
@@ -58,7 +59,7 @@ def speed(app: servers.Server, floor: servers.Server, rounds: int, seconds: floa
         for name, (path, params) in WEBHOOKS.items():
             for server in ((app, floor) if r % 2 == 0 else (floor, app)):
                 results[name, server.name].append(wrk.run(server.base, path, params, seconds, connections))
-    print(f"\n## Webhook speed: app vs floor ({rounds} interleaved rounds of {seconds:g} s, "
+    print(f"\n## Webhook speed: app{label} vs floor ({rounds} interleaved rounds of {seconds:g} s, "
           f"wrk, {connections} connections)\n")
     print("| webhook | target | req/s | p50 ms | p99 ms | errors | bytes |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
@@ -163,6 +164,8 @@ def main() -> int:
                         help="1 round of 2 s, 500 calls, flows x1 and x10, fewer probes and junk requests")
     parser.add_argument("--skip", nargs="*", default=(),
                         choices=("speed", "calls", "profile", "growth", "attacks"))
+    parser.add_argument("--stats", nargs="+", default=["sqlite", "postgresql"], choices=stats.MODES,
+                        help="where the app counts its statistics, one speed run each (default: sqlite postgresql)")
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.seconds, args.calls = 1, 2, 500
@@ -171,23 +174,28 @@ def main() -> int:
     print(f"# Benchmark of the webhooks\n\nMachine: {machine()}; gunicorn as in the Procfile: "
           f"`{servers.procfile_web()}`")
     ok = True
-    with tempfile.TemporaryDirectory(prefix="ivr-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="ivr-bench-") as tmp, stats.databases(args.stats, Path(tmp)) as urls:
         work = Path(tmp)
         with servers.app_server(work / "app.log") as app:
             pages = [fetch(app.base, path, params) for path, params in WEBHOOKS.values()]
-            document = work / "floor.xml"
-            document.write_bytes(max(pages, key=len))
-            with servers.floor_server(document, work / "floor.log") as floor:
-                if "speed" not in args.skip:
-                    ok &= speed(app, floor, args.rounds, args.seconds, args.connections)
-                    print("\n## Memory and start-up (after the load above)\n")
-                    print("| server | start-up s (until /healthz answers) | workers | worker RSS MiB "
-                          "| worker PSS MiB | master RSS MiB |")
-                    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-                    print(memory_line("app (default flow)", app))
-                    print(memory_line("floor", floor))
-            if "calls" not in args.skip:
-                ok &= load(app, args.calls, (4, 16), 60) == 0
+        document = work / "floor.xml"
+        document.write_bytes(max(pages, key=len))
+        with servers.floor_server(document, work / "floor.log") as floor:
+            for i, (mode, url) in enumerate(urls.items()):
+                app = servers.app_server(work / f"app-{mode}.log", stats_url=url)
+                with app:
+                    if "speed" not in args.skip:
+                        ok &= speed(app, floor, args.rounds, args.seconds, args.connections, stats.label(mode))
+                        if i == 0:
+                            print("\n## Memory and start-up (after the load above)\n")
+                            print("| server | start-up s (until /healthz answers) | workers | worker RSS MiB "
+                                  "| worker PSS MiB | master RSS MiB |")
+                            print("| --- | ---: | ---: | ---: | ---: | ---: |")
+                            print(memory_line(f"app (default flow{stats.label(mode)})", app))
+                            print(memory_line("floor", floor))
+                    if "calls" not in args.skip and i == 0:
+                        ok &= load(app, args.calls, (4, 16), 60) == 0
+                ok &= stats.report(mode, url)
         if "profile" not in args.skip:
             parts()
         if "growth" not in args.skip:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from typing import Any
 
 from flask import Flask
@@ -41,7 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None, dev: bool | None = Non
                           "does not say \"anonyme\").")
     line = Line.build(settings)
     app = Flask(__name__, static_folder=None)  # no /static route: the keypad page serves its own files
-    app.extensions["ivr"] = line
+    _statistics(app, line)
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=settings.proxy_hops, x_host=settings.proxy_hops,
                                 x_port=settings.proxy_hops, x_prefix=settings.proxy_hops)
@@ -51,3 +52,18 @@ def create_app(test_config: dict[str, Any] | None = None, dev: bool | None = Non
 
         app.register_blueprint(keypad)
     return app
+
+
+def _statistics(app: Flask, line) -> None:
+    """Count into the statistics' database unless IVR_STATS_URL=off; serve /stats when a password is set."""
+    from .stats.runtime import start_recorder
+
+    recorder = start_recorder(line.settings, app.instance_path)
+    if recorder is not None:
+        line = replace(line, count=recorder.add)
+        app.extensions["ivr.stats"] = recorder
+        if line.settings.stats_password:
+            from .stats.page import bp
+
+            app.register_blueprint(bp)
+    app.extensions["ivr"] = line

@@ -35,6 +35,10 @@ class Settings:
     pass_caller_number: bool = False  # the platform may see callers' numbers: no IVR_CALLER_ID, no "anonyme"
     free_number: bool = False  # the line's own number is free to call: the greeting says "gratuite"
     number_max_age: int = 180  # days after which `ivr check` lists a number as "to check again"
+    stats_url: str | None = None  # IVR_STATS_URL: off, or where the counters go (SQLite in instance/ by default)
+    stats_password: str | None = None  # serves /stats to staff, with HTTP basic auth, when set
+    stats_flush: int = 5  # seconds between two writes of the counters (what a crash loses at most)
+    stats_alert_percent: int = 20  # WARNING when more transfers failed in the last hour (5 at least)
 
     ENV = {
         "data_dir": "IVR_DATA_DIR",
@@ -55,6 +59,10 @@ class Settings:
         "pass_caller_number": "IVR_PASS_CALLER_NUMBER",
         "free_number": "IVR_FREE_NUMBER",
         "number_max_age": "IVR_NUMBER_MAX_AGE",
+        "stats_url": "IVR_STATS_URL",
+        "stats_password": "IVR_STATS_PASSWORD",
+        "stats_flush": "IVR_STATS_FLUSH",
+        "stats_alert_percent": "IVR_STATS_ALERT_PERCENT",
     }
 
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from ivr.flow.loader import load_flow
 from tests.paths import ROOT
 
 from .caller import Caller
+
+# Apps built by the tests count nothing unless a test asks (tests/stats give IVR_STATS_URL themselves).
+os.environ["IVR_STATS_URL"] = "off"
 
 CALLER_NUMBER = "+33612345678"  # a recognisable fake caller; must never leak anywhere
 

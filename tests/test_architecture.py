@@ -12,15 +12,16 @@ import pytest
 from tests.paths import ROOT
 
 PACKAGE = ROOT / "ivr"
-PARTS = ("flow", "line", "simulator", "audio", "deploy", "cli")
+PARTS = ("flow", "stats", "line", "simulator", "audio", "deploy", "cli")
 # What each part may import of the others (the top-level modules config, errors are shared).
 ALLOWED = {
     "flow": set(),
-    "line": {"flow"},
+    "stats": {"flow"},
+    "line": {"flow", "stats"},
     "simulator": {"flow"},
     "audio": {"flow"},
     "deploy": {"flow", "simulator", "audio"},
-    "cli": {"flow", "line", "simulator", "audio", "deploy", "app"},
+    "cli": {"flow", "stats", "line", "simulator", "audio", "deploy", "app"},
 }
 FORBIDDEN_LIBRARIES = {"flow": {"flask", "werkzeug", "gunicorn"}}
 
@@ -91,4 +92,4 @@ def test_the_flow_model_loads_without_the_web_app():
 def test_the_package_shows_its_parts_at_a_glance():
     entries = sorted(p.name for p in PACKAGE.iterdir() if p.name != "__pycache__")
     assert entries == ["__init__.py", "app.py", "audio", "cli", "config.py", "deploy", "errors.py", "flow", "line",
-                       "simulator", "wsgi.py"]
+                       "simulator", "stats", "wsgi.py"]

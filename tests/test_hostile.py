@@ -14,7 +14,8 @@ from twilio.request_validator import RequestValidator
 from bench.idle import Holder, probe
 from bench.signing import TOKEN as BENCH_TOKEN
 
-from .test_wsgi import free_port, post_status, run_procfile, wait_until_up
+from .servers import post_status, wait_until_up
+from .test_wsgi import free_port, run_procfile
 
 TOKEN = BENCH_TOKEN  # the held connections and probes of the benchmark sign with it
 NUMBER = "+33687654321"

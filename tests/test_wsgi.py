@@ -41,29 +41,6 @@ def run_procfile(env_extra: dict, port: int):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def wait_until_up(proc, base: str, timeout: float = 60) -> None:
-    """Wait until a server started by run_procfile answers /healthz; fail if it exits first."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
-            return
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.2)
-
-
-def post_status(url: str, form: dict, headers: dict, timeout: float = 15) -> int:
-    """POST a form over HTTP; return the status, errors included."""
-    request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        return exc.code
-
-
 @pytest.mark.parametrize(("env", "expected"), [
     ({"TWILIO_AUTH_TOKEN": "", "IVR_ALLOW_UNSIGNED": ""}, "TWILIO_AUTH_TOKEN is not set"),
     ({"TWILIO_AUTH_TOKEN": "x", "IVR_MAX_TRIES": "lots"}, "IVR_MAX_TRIES must be a whole number"),

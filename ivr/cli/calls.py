@@ -22,6 +22,7 @@ from ..simulator.transport import (
     http_transport,
     remembering,
 )
+from ..stats.events import COUNTED_SIMULATION
 from .options import data_option, prompts_option
 
 STYLES = {"say": "cyan", "play": "cyan", "pause": None, "gather": "yellow", "keys": "green", "silence": "green",
@@ -34,9 +35,10 @@ DIAL_ANSWERS = {"": "completed", "c": "completed", "b": "busy", "n": "no-answer"
                 **{s: s for s in DIAL_STATUSES}}
 
 
-def _line(url: str | None, token: str | None, data_dir: Path | None, prompts_dir: Path | None):
+def _line(url: str | None, token: str | None, data_dir: Path | None, prompts_dir: Path | None,
+          stats: bool = False):
     """Return (entry URL, transport, number book, audio length): a running line at `url`, or the app
-    in-process."""
+    in-process (counting into the statistics only when `stats`)."""
     from .. import create_app
     from ..config import Settings
     from ..flow.loader import load_flow
@@ -50,9 +52,11 @@ def _line(url: str | None, token: str | None, data_dir: Path | None, prompts_dir
             transport = http_transport(token if token is not None else settings.auth_token)
             return entry, transport, book, http_audio_length()
         logging.getLogger("ivr").setLevel(logging.ERROR)  # the line's own log would drown the transcript
-        app = create_app(overrides, dev=True)
+        app = create_app(overrides if stats else {**overrides, "stats_url": "off"}, dev=True)
     except (FlowError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
+    if "ivr.stats" in app.extensions:  # --stats: write the call's counts when the command ends
+        click.get_current_context().call_on_close(app.extensions["ivr.stats"].close)
     line = app.extensions["ivr"]
     base = (line.settings.public_url or LOCAL_BASE).rstrip("/")
     book = NumberBook(line.flow.services, played=line.audio.numbers)
@@ -85,11 +89,15 @@ def with_line_options(command):
               f"{SILENCE} = silence; {', '.join(DIAL_STATUSES)} = how a transfer ends (default completed). "
               "The caller hangs up when the keys run out.")
 @click.option("--caller", default=ANONYMOUS, show_default=True, help="The From number sent to the line.")
+@click.option("--stats", is_flag=True,
+              help="Count the call in the statistics (IVR_STATS_URL's, or the line's at --url).")
 @with_line_options
-def call_command(keys, caller, url, token, data_dir, prompts_dir) -> None:
+def call_command(keys, caller, stats, url, token, data_dir, prompts_dir) -> None:
     """Call the line as Twilio would, and print what the caller hears."""
-    entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir)
+    entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir, stats)
     call = Call(transport, entry, caller=caller, audio_length=audio_length)
+    if stats:
+        call.account = COUNTED_SIMULATION  # the simulator's own account is never counted
     shown = 0
 
     def flush() -> None:
@@ -154,7 +162,8 @@ def routes_command(fmt, output, every, depth, url, token, data_dir, prompts_dir)
         from .budget import budget_lines
 
         overrides = folder_overrides(data_dir, prompts_dir)
-        click.echo("\n".join(budget_lines(create_app(overrides, dev=True).extensions["ivr"])))
+        app = create_app({**overrides, "stats_url": "off"}, dev=True)
+        click.echo("\n".join(budget_lines(app.extensions["ivr"])))
     if problems:
         click.echo(f"{len(problems)} problem(s):", err=True)
         for problem in problems:

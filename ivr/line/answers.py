@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 from ..flow import moves as call
 from ..flow.model import Flow
 from ..flow.position import Position, parse_position
+from ..stats import events
 from .twiml import Renderer
 
 # What a <Gather> can send back: keypad keys, at most two (a département's menu takes two).
@@ -19,10 +20,11 @@ NOT_A_KEY = "?"  # any other Digits: a wrong key, cached once for all of them
 
 @dataclass(frozen=True)
 class Answer:
-    """A TwiML document and what it means, for the log."""
+    """A TwiML document, what it means for the log, and the statistics' counters it adds to."""
 
     where: str
     document: bytes
+    counts: tuple[events.Key, ...] = ()
 
 
 class Answers:
@@ -30,17 +32,18 @@ class Answers:
 
     def __init__(self, flow: Flow, renderer: Renderer, max_tries: int) -> None:
         self.flow, self.renderer, self.max_tries = flow, renderer, max_tries
-        self.entry = self._answer(call.start(flow))
+        start = call.start(flow)
+        self.entry = self._answer(start, events.entry_keys(flow, start))
         self.fallback = Answer("fallback", renderer.fallback.encode())
         # Cached on the parsed position and a validated input, never on what the request said:
         # only positions a caller can be at, and keys a keypad has, ever enter the caches.
         self._key_at = lru_cache(maxsize=8192)(self._key)
         self._dial_at = lru_cache(maxsize=1024)(self._dial)
 
-    def _answer(self, step: call.Step | None) -> Answer:
+    def _answer(self, step: call.Step | None, counts: tuple[events.Key, ...] = ()) -> Answer:
         if step is call.HANGUP:
-            return Answer("ended after the transfer", self.renderer.hangup.encode())
-        return Answer(f"at {step.position.node}", self.renderer.render(step).encode())
+            return Answer("ended after the transfer", self.renderer.hangup.encode(), counts)
+        return Answer(f"at {step.position.node}", self.renderer.render(step).encode(), counts)
 
     def position(self, query: str) -> Position:
         """Parse the position in a callback's query string; raise CallStateError unless a caller can be there."""
@@ -52,10 +55,12 @@ class Answers:
 
     def dial(self, query: str, status: str) -> Answer:
         """Answer the end of a transfer (DialCallStatus) at the position in the query string."""
-        return self._dial_at(self.position(query), "completed" if status in call.ANSWERED else "failed")
+        return self._dial_at(self.position(query), status if status in events.DIAL_STATUSES else events.OTHER)
 
     def _key(self, position: Position, digits: str) -> Answer:
-        return self._answer(call.press(self.flow, position, digits, self.max_tries))
+        step = call.press(self.flow, position, digits, self.max_tries)
+        return self._answer(step, events.press_keys(self.flow, position, digits, step, self.max_tries))
 
     def _dial(self, position: Position, status: str) -> Answer:
-        return self._answer(call.dialled(self.flow, position, status))
+        step = call.dialled(self.flow, position, status)
+        return self._answer(step, events.dial_keys(self.flow, position, status, step))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..config import Settings
@@ -25,6 +26,7 @@ class Line:
     signature_check: SignatureCheck | None
     answers: Answers
     audio: Audio = Audio()  # recorded prompts, checked once here: a file gone later is not noticed
+    count: Callable[[Iterable[tuple[str, str, str]]], None] = lambda keys: None  # the statistics, when on
 
     @classmethod
     def build(cls, settings: Settings) -> Line:

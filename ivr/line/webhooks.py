@@ -9,6 +9,7 @@ import traceback
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
+from ..stats import events
 from . import recordings, version
 from .form import UnreadableBody, read_form
 
@@ -50,7 +51,9 @@ def _webhook():
     return line, dict(form.fields)
 
 
-def _answer(fields: dict[str, str], answer) -> Response:
+def _answer(line, fields: dict[str, str], answer) -> Response:
+    if fields.get("AccountSid") != events.SIMULATED_ACCOUNT:
+        line.count(answer.counts)
     if log.isEnabledFor(logging.INFO):
         sid = fields.get("CallSid", "")
         log.info("call %s %s", sid if _CALL_SID.fullmatch(sid) else "-", answer.where)
@@ -65,21 +68,21 @@ def _query() -> str:
 def voice():
     """Answer a new call."""
     line, fields = _webhook()
-    return _answer(fields, line.answers.entry)
+    return _answer(line, fields, line.answers.entry)
 
 
 @bp.post("/voice/key")
 def key():
     """Take the keys pressed (or the silence) at the position in the URL."""
     line, fields = _webhook()
-    return _answer(fields, line.answers.key(_query(), fields.get("Digits", "").strip()))
+    return _answer(line, fields, line.answers.key(_query(), fields.get("Digits", "").strip()))
 
 
 @bp.post("/voice/dial")
 def dial():
     """Take the end of a transfer (DialCallStatus)."""
     line, fields = _webhook()
-    return _answer(fields, line.answers.dial(_query(), fields.get("DialCallStatus", "")))
+    return _answer(line, fields, line.answers.dial(_query(), fields.get("DialCallStatus", "")))
 
 
 @bp.post("/voice/fallback")
@@ -89,18 +92,29 @@ def fallback():
     No signature is asked: Twilio falls back when the line fails, a misconfigured proxy (which
     breaks signatures) included; this answer is fixed, public and harmless.
     """
+    line = _line()
     try:
-        code = dict(read_form(request.environ).fields).get("ErrorCode", "")
+        form = read_form(request.environ)
     except UnreadableBody:  # the caller still needs this answer
-        code = ""
+        form = None
+    code = dict(form.fields).get("ErrorCode", "") if form is not None else ""
+    # Counted by error code only when Twilio signed it: forged codes cannot fill the statistics.
+    check = line.signature_check
+    signed = form is not None and (check is None or (form.complete and check.present(request.environ)
+                                                     and check(request.environ, form.fields)))
+    key = events.fallback_key(code if signed else "")
+    line.count((key,))
     log.warning("fallback URL called (ErrorCode=%s)", code if _ERROR_CODE.fullmatch(code) else "-")
-    return _twiml(_line().answers.fallback.document)
+    return _twiml(line.answers.fallback.document)
 
 
 @bp.post("/voice/status")
 def status():
-    """Take Twilio's status callback: signed like every webhook; nothing of the caller is read."""
-    _webhook()
+    """Take the end of a call (the number's status callback): signed like every webhook, counted by
+    status and duration bucket; nothing of the caller is read."""
+    line, fields = _webhook()
+    if fields.get("AccountSid") != events.SIMULATED_ACCOUNT:
+        line.count((events.ended_key(fields.get("CallStatus", ""), fields.get("CallDuration", "")),))
     return Response(status=204)
 
 
@@ -114,7 +128,9 @@ def safe_answer(exc: Exception):
                        for f in reversed(traceback.extract_tb(exc.__traceback__, limit=-3)))
     log.error("fault on %s: %s at %s; answered with the fallback", request.path,
               type(exc).__name__, where)
-    return _twiml(_line().answers.fallback.document)
+    line = _line()
+    line.count((events.fault_key(exc),))
+    return _twiml(line.answers.fallback.document)
 
 
 health = Blueprint("health", __name__)

@@ -12,7 +12,7 @@ from ivr.cli import main
 from tests.paths import LINE_NUMBER
 
 from ..paths import ROOT
-from ..served import served
+from ..servers import served
 from ..twilio_api import TwilioStandIn
 
 ACCOUNT = "AC" + "a1" * 16

@@ -11,7 +11,7 @@ from ivr.deploy.numbers import wanted
 from ivr.deploy.smoke import call_fields, smoke_call
 from ivr.simulator.player import Call
 
-from ..served import served
+from ..servers import served
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 ACCOUNT = "AC" + "a1" * 16

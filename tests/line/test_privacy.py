@@ -16,7 +16,8 @@ from tests.paths import ROOT
 
 from ..caller import Caller
 from ..routes import key_paths
-from ..test_wsgi import free_port, post_status, run_procfile, wait_until_up
+from ..servers import post_status, wait_until_up
+from ..test_wsgi import free_port, run_procfile
 
 NUMBER = "+33687654321"
 FORMS_OF_NUMBER = [NUMBER, "0687654321", "687654321", "06 87 65 43 21", urllib.parse.quote(NUMBER), "87654321"]

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
 
 from ivr import create_app
 from ivr.config import Settings
 from ivr.flow.loader import load_flow
+from tests.servers import served
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -25,14 +23,8 @@ FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)
 
 @pytest.fixture(scope="module")
 def server_url():
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = make_server("127.0.0.1", 0, create_app(dev=True))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    with served(create_app(dev=True)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

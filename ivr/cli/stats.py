@@ -1,0 +1,103 @@
+"""`ivr stats`: the anonymous statistics, as tables, CSV or JSON; `migrate`; `demo`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import click
+
+from ..config import Settings
+from ..errors import ConfigError, IVRError
+from ..stats import report
+from ..stats.runtime import open_store
+
+
+def _instance_path() -> str:
+    from flask import Flask
+
+    return Flask("ivr.app").instance_path  # the app's instance folder, where SQLite lives by default
+
+
+def _store(url: str | None):
+    try:
+        settings = Settings.from_env(**({"stats_url": url} if url else {}))
+        store = open_store(settings, _instance_path())
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    if store is None:
+        raise click.ClickException("statistics are off (IVR_STATS_URL=off)")
+    return store
+
+
+def _day(_ctx, _param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a day as YYYY-MM-DD, got {value!r}") from None
+
+
+url_option = click.option("--db", "url", help="Database URL (default: IVR_STATS_URL, or SQLite in instance/).")
+
+
+@click.group("stats", invoke_without_command=True)
+@click.option("--since", callback=_day, help="First Paris day, YYYY-MM-DD (default: 30 days before --until).")
+@click.option("--until", callback=_day, help="Last Paris day, YYYY-MM-DD, included (default: today).")
+@click.option("--format", "fmt", type=click.Choice(list(report.FORMATS)), default="table", show_default=True)
+@url_option
+@click.pass_context
+def stats(ctx, since, until, fmt, url) -> None:
+    """Show the line's statistics: calls, routes, transfers and their failure rate, drop-off, durations."""
+    if ctx.invoked_subcommand is not None:
+        return
+    until = until or datetime.now(report.PARIS).date()
+    since = since or until - timedelta(days=29)
+    if since > until:
+        raise click.BadParameter("--since comes after --until")
+    store = _store(url)
+    try:
+        click.echo(report.FORMATS[fmt](report.load(store, since, until)), nl=False)
+    except Exception as exc:  # noqa: BLE001 (the type only: a message may hold the database's address)
+        raise click.ClickException(f"cannot read the statistics ({type(exc).__name__}); "
+                                   "is the database up and migrated (ivr stats migrate)?") from None
+    finally:
+        store.dispose()
+
+
+@stats.command("migrate")
+@url_option
+def migrate(url) -> None:
+    """Create or upgrade the statistics' tables."""
+    store = _store(url)
+    try:
+        store.migrate()
+    finally:
+        store.dispose()
+    click.echo("The statistics' database is up to date.")
+
+
+@stats.command("demo")
+@click.option("--day", callback=_day, help="The Paris day to fill, YYYY-MM-DD (default: yesterday).")
+@click.option("--days", default=1, show_default=True, help="How many days, ending with --day.")
+@click.option("--calls", default=300, show_default=True, help="Calls a day.")
+@click.option("--seed", default=1, show_default=True)
+@url_option
+def demo(day, days, calls, seed, url) -> None:
+    """Play a realistic day of simulated calls through the app into the statistics' database."""
+    from ..app import create_app
+    from .demo import play_day
+
+    last = day or datetime.now(report.PARIS).date() - timedelta(days=1)
+    try:
+        app = create_app({"stats_url": url} if url else {}, dev=True)
+    except IVRError as exc:
+        raise click.ClickException(str(exc)) from None
+    if "ivr.stats" not in app.extensions:
+        raise click.ClickException("statistics are off (IVR_STATS_URL=off)")
+    for i in range(days):
+        one = last - timedelta(days=days - 1 - i)
+        played = play_day(app, one, calls, seed=seed + i)
+        click.echo(f"{one}: {played.calls} simulated calls, {played.transfers} transfers "
+                   f"({played.failed_transfers} not answered)")
+    app.extensions["ivr.stats"].close()

@@ -1,0 +1,194 @@
+"""`/stats`: the staff page, server-rendered SVG charts (pygal, no script, nothing from elsewhere).
+
+Served only when IVR_STATS_PASSWORD is set, behind HTTP basic auth; French labels; readable on a
+phone. Every figure is by day or over the period, with counts of 1 or 2 hidden, as in `ivr stats`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import re
+from datetime import date, datetime, timedelta
+from html import escape
+
+import pygal
+from flask import Blueprint, Response, current_app, request
+from pygal.style import Style
+
+from . import events, report
+
+bp = Blueprint("stats_page", __name__)
+SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
+REALM = 'Basic realm="Statistiques de la ligne", charset="UTF-8"'
+OUTCOMES_FR = {"completed": "abouti", "busy": "occupé", "no-answer": "sans réponse", "failed": "échec",
+               "canceled": "raccroché avant"}
+STYLE = Style(background="white", plot_background="white", font_family="system-ui, sans-serif",
+              colors=("#1f5f8b", "#c0392b", "#e67e22", "#8e44ad", "#7f8c8d", "#27ae60"),
+              title_font_size=18, label_font_size=13, major_label_font_size=13, legend_font_size=13,
+              value_font_size=12, tooltip_font_size=13)
+CHART = dict(style=STYLE, js=[], css=["file://style.css", "file://graph.css"], width=720, height=380,
+             disable_xml_declaration=True, show_legend=True, legend_at_bottom=True, truncate_label=40,
+             print_values=False, no_data_text="Pas encore de données", explicit_size=False)
+PAGE = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Statistiques de la ligne</title>
+<style>
+body{{font-family:system-ui,sans-serif;margin:0 auto;max-width:760px;padding:12px;color:#222}}
+h1{{font-size:1.4em}} h2{{font-size:1.15em;margin-top:1.6em}}
+figure{{margin:0}} figure svg{{width:100%;height:auto;display:block}}
+table{{border-collapse:collapse;width:100%;font-size:.85em}}
+td,th{{border-bottom:1px solid #ddd;padding:4px;text-align:left}}
+td.n,th.n{{text-align:right}} .wide{{overflow-x:auto}} .note{{color:#555;font-size:.9em}}
+form{{display:flex;gap:8px;flex-wrap:wrap;align-items:end}} label{{display:flex;flex-direction:column;font-size:.9em}}
+</style></head><body>
+<h1>Statistiques de la ligne</h1>
+<form method="get"><label>Du <input type="date" name="du" value="{since}"></label>
+<label>au <input type="date" name="au" value="{until}"></label><button>Afficher</button></form>
+<p><strong>{calls}</strong> appels du {since_fr} au {until_fr}. {note}</p>
+{body}
+</body></html>
+"""
+
+
+def _authorised(password: str) -> bool:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Basic "):
+        return False
+    try:
+        _, _, given = base64.b64decode(header[6:], validate=True).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return hmac.compare_digest(given.encode(), password.encode())
+
+
+@bp.before_request
+def _check_password():
+    password = current_app.extensions["ivr"].settings.stats_password
+    if not password or not _authorised(password):
+        return Response("Authentification requise.\n", 401, {"WWW-Authenticate": REALM},
+                        content_type="text/plain; charset=utf-8")
+    return None
+
+
+def _day(name: str, default: date) -> date:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return default
+
+
+def _visible(n: int) -> int | None:
+    """A count a chart may draw: 1 and 2 are left out (shown as "< 3" in the tables)."""
+    return None if 0 < n < report.SMALL else n
+
+
+def _svg(chart) -> str:
+    # pygal writes its tooltips' configuration as an inline script: not run here (no script at all).
+    return f'<figure>{SCRIPT.sub("", chart.render(is_unicode=True))}</figure>'
+
+
+def _fr(day: date) -> str:
+    return day.strftime("%d/%m")
+
+
+def charts(rep: report.Report) -> dict[str, str]:
+    """Return the page's charts as inline SVG, by id."""
+    out = {}
+    by_day = pygal.Bar(title="Appels par jour", **CHART, x_label_rotation=45 if rep.span > 10 else 0)
+    by_day.x_labels = [_fr(d) for d in rep.days]
+    by_day.add("Appels", [_visible(rep.calls_by_day[d]) for d in rep.days])
+    out["appels-par-jour"] = _svg(by_day)
+
+    if rep.by_hour_of_day is not None:
+        hours = pygal.Bar(title=f"Appels par heure de la journée (sur {rep.span} jours)", **CHART)
+        hours.x_labels = [f"{h}h" for h in range(24)]
+        hours.x_labels_major_every = 3
+        hours.show_minor_x_labels = False
+        hours.add("Appels", [_visible(rep.by_hour_of_day[h]) for h in range(24)])
+        out["appels-par-heure"] = _svg(hours)
+
+    routes = pygal.HorizontalBar(title="Parcours choisis (d'un menu vers la suite)", **CHART)
+    shown = [(f"{node} → {target}", n) for (node, target), n in
+             sorted(rep.choices.items(), key=lambda kv: (kv[1], kv[0]))[-12:] if _visible(n)]
+    routes.x_labels = [label for label, _ in shown]
+    routes.add("Choix", [n for _, n in shown])
+    out["parcours"] = _svg(routes)
+
+    outcomes = pygal.StackedBar(title="Issues des transferts par jour", **CHART,
+                                x_label_rotation=45 if rep.span > 10 else 0)
+    outcomes.x_labels = [_fr(d) for d in rep.days]
+    for outcome, label in OUTCOMES_FR.items():
+        values = [_visible(rep.outcomes_by_day.get(d, {}).get(outcome, 0)) for d in rep.days]
+        if any(values):
+            outcomes.add(label, values)
+    out["transferts"] = _svg(outcomes)
+
+    failure = pygal.Line(title="Transferts non aboutis (occupé, sans réponse, échec), % par jour", **CHART,
+                         range=(0, 100), x_label_rotation=45 if rep.span > 10 else 0)
+    failure.x_labels = [_fr(d) for d in rep.days]
+    rates = []
+    for d in rep.days:
+        day = rep.outcomes_by_day.get(d, {})
+        total = sum(day.values())
+        rates.append(round(100 * sum(day.get(o, 0) for o in events.FAILED_DIALS) / total) if total >= report.SMALL
+                     else None)
+    failure.add("% non aboutis", rates)
+    out["taux-echec"] = _svg(failure)
+
+    funnel = pygal.HorizontalBar(title="Parcours : arrivées à chaque étape, et appels terminés là", **CHART)
+    steps = rep.drop_off()[:12]
+    funnel.x_labels = [node for node, *_ in steps]
+    funnel.add("Arrivées", [_visible(a) for _, a, _, _ in steps])
+    funnel.add("Terminés à cette étape", [_visible(c) for *_, c in steps])
+    out["entonnoir"] = _svg(funnel)
+
+    durations = pygal.Bar(title="Durée des appels", **CHART)
+    labels = list(events.DURATION_LABELS)
+    durations.x_labels = labels
+    durations.add("Appels", [_visible(rep.durations[label]) for label in labels])
+    out["durees"] = _svg(durations)
+    return out
+
+
+def _table(headers: list[str], rows: list[list]) -> str:
+    head = "".join(f'<th class="{"n" if i else ""}">{escape(h)}</th>' for i, h in enumerate(headers))
+    body = "".join("<tr>" + "".join(f'<td class="{"n" if i else ""}">{escape(str(c))}</td>' for i, c in enumerate(r))
+                   + "</tr>" for r in rows)
+    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+@bp.get("/stats")
+def page():
+    """Show the statistics of a period (default: the last 30 days)."""
+    today = datetime.now(report.PARIS).date()
+    until = _day("au", today)
+    since = _day("du", until - timedelta(days=29))
+    if since > until or (until - since).days > 366:
+        since = until - timedelta(days=29)
+    store = current_app.extensions["ivr.stats"].store
+    rep = report.load(store, since, until)
+    figures = charts(rep)
+    transfer_rows = [[s, report.shown(started), *(report.shown(o[k]) for k in OUTCOMES_FR), r]
+                     for s, started, o, _, r in rep.transfer_rows()]
+    body = [f'<h2 id="h-{key}">{escape(title)}</h2>{svg}' for key, (title, svg) in
+            ((k, (TITLES[k], v)) for k, v in figures.items())]
+    if rep.by_hour_of_day is None:
+        body.insert(1, f'<p class="note">L\'heure de la journée se lit sur {report.WEEK} jours au moins.</p>')
+    body.append("<h2>Transferts par service</h2>" + _table(
+        ["Service", "Lancés", *OUTCOMES_FR.values(), "Non aboutis"], transfer_rows))
+    note = "Les nombres de 1 ou 2 sont affichés « < 3 » et absents des graphiques ; rien n'est par heure."
+    html = PAGE.format(since=since.isoformat(), until=until.isoformat(), since_fr=since.strftime("%d/%m/%Y"),
+                       until_fr=until.strftime("%d/%m/%Y"), calls=report.shown(rep.calls), note=note,
+                       body="\n".join(body))
+    return Response(html, content_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "no-store", "Content-Security-Policy":
+                             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'"})
+
+
+TITLES = {"appels-par-jour": "Appels par jour", "appels-par-heure": "Heure de la journée",
+          "parcours": "Parcours choisis", "transferts": "Transferts vers les psychologues et services",
+          "taux-echec": "Taux de transferts non aboutis", "entonnoir": "Où les appels s'arrêtent",
+          "durees": "Durée des appels"}

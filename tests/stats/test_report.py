@@ -1,0 +1,126 @@
+"""Reports sum hourly counters over Paris days and hide small counts, on both engines."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+
+from click.testing import CliRunner
+
+from ivr.cli import main
+from ivr.stats import report
+from ivr.stats.store import Row, Store
+
+DAY = date(2026, 3, 10)
+
+
+def _hour(day: date, hour_utc: int) -> int:
+    return int(datetime(day.year, day.month, day.day, hour_utc).timestamp()) // 3600 + _offset()
+
+
+def _offset() -> int:
+    # datetime(...).timestamp() reads a naive datetime as local time; the tests' machine may not be UTC.
+    return -int(datetime(2026, 3, 10).astimezone().utcoffset().total_seconds()) // 3600
+
+
+def _fill(url: str) -> Store:
+    store = Store(url)
+    store.migrate()
+    h = _hour(DAY, 9)
+    store.add({
+        (h, ("call", "", "answered")): 7, (h + 1, ("call", "", "answered")): 5,
+        (h, ("reached", "welcome", "")): 12, (h, ("choice", "welcome", "doctor_needs")): 10,
+        (h, ("reached", "doctor_needs", "")): 10, (h, ("choice", "doctor_needs", "assault")): 1,
+        (h + 1, ("choice", "doctor_needs", "assault")): 1, (h, ("choice", "doctor_needs", "social_help")): 6,
+        (h, ("transfer", "platform", "")): 10, (h, ("transfer_end", "platform", "completed")): 6,
+        (h, ("transfer_end", "platform", "busy")): 3, (h, ("transfer_end", "platform", "no-answer")): 1,
+        (h, ("ended", "completed", "2-5 min")): 11, (h, ("fallback", "", "11200")): 2,
+    })
+    return store
+
+
+def test_counts_are_summed_by_day_and_small_ones_hidden(db_url):
+    store = _fill(db_url)
+    rep = report.load(store, DAY, DAY)
+    assert rep.calls == 12 and rep.calls_by_day[DAY] == 12
+    assert rep.choices[("doctor_needs", "assault")] == 2  # two hours summed: still shown as "< 3"
+    tables = report.sections(rep)
+    routes = {(r["from"], r["to"]): r["count"] for r in tables["routes"]}
+    assert routes[("doctor_needs", "assault")] == "< 3"
+    assert routes[("welcome", "doctor_needs")] == 10
+    transfers = tables["transfers"][0]
+    assert (transfers["busy"], transfers["no-answer"], transfers["failure rate"]) == (3, "< 3", "40 %")
+    drop = {r["node"]: r for r in tables["drop-off"]}
+    assert drop["welcome"]["ended there"] == "< 3" and drop["doctor_needs"]["ended there"] == "< 3"
+    assert drop["welcome"]["reached"] == 12
+    assert "hour of day" not in tables, "a single day never shows hours"
+    assert {r["day"] for r in tables["calls"]} == {"2026-03-10"}
+    assert not any("hour" in key for rows in tables.values() for row in rows for key in row)
+    store.dispose()
+
+
+def test_the_hour_of_day_profile_needs_a_week(db_url):
+    store = _fill(db_url)
+    rep = report.load(store, date(2026, 3, 4), DAY)
+    hours = {r["hour"]: r["calls"] for r in report.sections(rep)["hour of day"]}
+    assert hours["10h"] == 7 and hours["11h"] == 5  # 9h and 10h UTC are 10h and 11h in Paris in March
+    assert report.load(store, date(2026, 3, 11), date(2026, 3, 20)).calls == 0
+    store.dispose()
+
+
+def test_the_command_prints_table_csv_and_json(db_url):
+    _fill(db_url).dispose()
+    runner = CliRunner()
+    args = ["stats", "--db", db_url, "--since", "2026-03-10", "--until", "2026-03-10"]
+    table = runner.invoke(main, args)
+    assert table.exit_code == 0, table.output
+    assert "12 call(s) answered" in table.output and "< 3" in table.output and "40 %" in table.output
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(main, [*args, "--format", "csv"]).output)))
+    assert {"section": "routes", "item": "doctor_needs → assault", "measure": "count", "value": "< 3"} in rows
+    body = json.loads(runner.invoke(main, [*args, "--format", "json"]).output)
+    assert body["calls"] == 12 and body["transfers"][0]["failure rate"] == "40 %"
+
+
+def test_migrate_command_and_bad_days(tmp_path):
+    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    runner = CliRunner()
+    result = runner.invoke(main, ["stats", "migrate", "--db", url])
+    assert result.exit_code == 0 and "up to date" in result.output
+    assert runner.invoke(main, ["stats", "--db", url, "--since", "yesterday"]).exit_code == 2
+    assert runner.invoke(main, ["stats", "--db", "off"]).exit_code == 1
+
+
+def test_build_never_needs_a_database():
+    rows = [Row(datetime(2026, 7, 1, 22), "call", "", "answered", 4)]  # midnight in Paris, summer time
+    rep = report.build(rows, date(2026, 7, 2), date(2026, 7, 2))
+    assert rep.calls_by_day == {date(2026, 7, 2): 4}
+
+
+def test_a_simulated_day_fills_every_section(db_url):
+    result = CliRunner().invoke(main, ["stats", "demo", "--db", db_url, "--day", "2026-03-10", "--days", "7",
+                                       "--calls", "120"])
+    assert result.exit_code == 0, result.output
+    store = Store(db_url)
+    rep = report.load(store, date(2026, 3, 4), DAY)
+    store.dispose()
+    assert rep.calls == 7 * 120
+    assert sum(rep.durations.values()) == rep.calls
+    assert rep.outcomes["platform"]["busy"] > 0 and rep.outcomes["platform"]["completed"] > 0
+    assert sum(rep.silences.values()) > 0 and sum(rep.wrong_keys.values()) > 0
+    assert len(rep.numbers) >= 3 and rep.by_hour_of_day is not None
+    peak = sum(rep.outcomes_by_day[d]["busy"] for d in rep.outcomes_by_day)
+    assert peak > 0
+
+
+def test_simulated_calls_on_the_command_line_count_nothing(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    monkeypatch.setenv("IVR_STATS_URL", url)
+    assert CliRunner().invoke(main, ["call", "--keys", "1 3"]).exit_code == 0
+    assert CliRunner().invoke(main, ["routes"]).exit_code == 0
+    assert not (tmp_path / "live.sqlite3").exists()
+    assert CliRunner().invoke(main, ["call", "--keys", "1 3", "--stats"]).exit_code == 0
+    store = Store(url)
+    assert sum(r.count for r in store.rows() if r.event == "call") == 1
+    store.dispose()
