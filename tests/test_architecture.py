@@ -12,14 +12,15 @@ import pytest
 from tests.paths import ROOT
 
 PACKAGE = ROOT / "ivr"
-PARTS = ("flow", "line", "simulator", "audio", "cli")
+PARTS = ("flow", "line", "simulator", "audio", "review", "cli")
 # What each part may import of the others (the top-level modules config, errors are shared).
 ALLOWED = {
     "flow": set(),
     "line": {"flow"},
     "simulator": {"flow"},
     "audio": {"flow"},
-    "cli": {"flow", "line", "simulator", "audio", "app"},
+    "review": {"flow", "line", "simulator"},
+    "cli": {"flow", "line", "simulator", "audio", "review", "app"},
 }
 FORBIDDEN_LIBRARIES = {"flow": {"flask", "werkzeug", "gunicorn"}}
 
@@ -90,4 +91,4 @@ def test_the_flow_model_loads_without_the_web_app():
 def test_the_package_shows_its_parts_at_a_glance():
     entries = sorted(p.name for p in PACKAGE.iterdir() if p.name != "__pycache__")
     assert entries == ["__init__.py", "app.py", "audio", "cli", "config.py", "errors.py", "flow", "line",
-                       "simulator", "wsgi.py"]
+                       "review", "simulator", "wsgi.py"]
