@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import calls, profile, routes, servers, synthetic_flow, wrk
+from . import calls, graph, profile, routes, servers, synthetic_flow, wrk
 from .signing import signed_post
 
 CALL = {"CallSid": "CAbench0000000000000000000000000", "AccountSid": "ACbench", "From": "anonymous",
@@ -160,7 +160,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
     parser.add_argument("--calls", type=int, default=3000, help="complete calls per concurrency level (default 3000)")
     parser.add_argument("--quick", action="store_true", help="1 round of 2 s, 500 calls, flows x1 and x10")
-    parser.add_argument("--skip", nargs="*", default=(), choices=("speed", "calls", "profile", "growth"))
+    parser.add_argument("--skip", nargs="*", default=(), choices=("speed", "calls", "profile", "growth", "graph"))
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.seconds, args.calls = 1, 2, 500
@@ -190,6 +190,8 @@ def main() -> int:
             parts()
         if "growth" not in args.skip:
             growth(work, (1, 10) if args.quick else (1, 10, 100), min(args.seconds, 3), args.connections)
+        if "graph" not in args.skip:
+            graph.table(work)
     print(f"\nTargets {'hold' if ok else 'MISSED'}; bench took {time.perf_counter() - began:.0f} s.")
     return 0 if ok else 1
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import floor_app, servers, synthetic_flow
+from bench import floor_app, graph, servers, synthetic_flow
 from bench.signing import HEADER, TOKEN, signature, signed_post
 from ivr import create_app
 from ivr.flow.loader import load_flow
@@ -81,3 +81,9 @@ def test_bench_signatures_pass_the_apps_check_with_and_without_the_port():
         assert check(request.environ, params) is True
     with app.test_request_context("/voice/key?n=welcome&r=1", method="POST", data=body, headers=headers):
         assert check(request.environ, params) is False
+
+
+def test_graph_bench_draws_the_default_flow(tmp_path):
+    figures = graph.timed(1, tmp_path, rounds=1)
+    assert figures["nodes"] == len(load_flow(synthetic_flow.ROOT / "data", synthetic_flow.ROOT / "prompts").nodes)
+    assert set(figures) == {"nodes", "build", "svg", "png"} and all(v > 0 for v in figures.values())

@@ -6,23 +6,21 @@ import os
 from pathlib import Path
 
 import click
+import graphviz
 
 from ..errors import FlowError
+from ..line.runtime import Line
+from ..review.graph import FORMATS, render
 from .options import data_option, prompts_option, settings_for
 
 
 @click.command("graph")
-@click.option("--format", "fmt", type=click.Choice(["svg", "png", "dot"]), default="svg", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="svg", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file (default: stdout).")
 @data_option
 @prompts_option
 def graph(fmt, output, data_dir, prompts_dir) -> None:
     """Draw the flow: menus and their keys, read-outs, transfers, and the time to a human at each ending."""
-    import graphviz
-
-    from ..line.runtime import Line
-    from ..review.graph import render
-
     try:
         picture = render(Line.build(settings_for(data_dir, prompts_dir)), fmt)
     except FlowError as exc:

@@ -142,17 +142,11 @@ def _grouped(problems: list[str], shown: set[str]) -> list[str]:
     return out
 
 
-def _spoken(service) -> str:
-    return service.spoken
-
-
 def compare(before: Version, after: Version, threshold: float = 2.0, depth: int = 12) -> Changes:
     """Explore both versions, play every route of either in both, and group what changed."""
     changes = Changes(before.label, after.label, threshold=threshold)
-    explored = {}
-    for version in (before, after):
-        explored[version.label] = routes(explore(version.start, max_depth=depth), version.book)
-    (inputs_before, problems_before), (inputs_after, problems_after) = explored[before.label], explored[after.label]
+    inputs_before, problems_before = routes(explore(before.start, max_depth=depth), before.book)
+    inputs_after, problems_after = routes(explore(after.start, max_depth=depth), after.book)
     new_problems = [p for p in problems_after if p not in problems_before]
     seen: list[tuple[str, ...]] = []
     for inputs in sorted(dict.fromkeys(inputs_before + inputs_after), key=lambda i: (len(i), i)):
@@ -167,9 +161,9 @@ def compare(before: Version, after: Version, threshold: float = 2.0, depth: int 
             changes.slower.append(route)
     changes.lost += _grouped(new_problems, {r.split(":", 1)[0] for r in changes.lost})
     old, new = before.flow.services, after.flow.services
-    changes.numbers_added = [(sid, new[sid].number, _spoken(new[sid])) for sid in new if sid not in old]
-    changes.numbers_removed = [(sid, old[sid].number, _spoken(old[sid])) for sid in old if sid not in new]
-    changes.numbers_changed = [(sid, (old[sid].number, _spoken(old[sid])), (new[sid].number, _spoken(new[sid])))
+    changes.numbers_added = [(sid, new[sid].number, new[sid].spoken) for sid in new if sid not in old]
+    changes.numbers_removed = [(sid, old[sid].number, old[sid].spoken) for sid in old if sid not in new]
+    changes.numbers_changed = [(sid, (old[sid].number, old[sid].spoken), (new[sid].number, new[sid].spoken))
                                for sid in old if sid in new and old[sid].number != new[sid].number]
     keys = list(dict.fromkeys([*before.flow.prompts, *after.flow.prompts]))
     changes.prompts = [(k, before.flow.prompts.get(k), after.flow.prompts.get(k)) for k in keys

@@ -20,6 +20,7 @@ from ..flow.model import (
     READOUT_REPEAT_KEY,
     REPEAT_KEY,
     Department,
+    Flow,
     Interactive,
     Menu,
     Readout,
@@ -84,7 +85,8 @@ class Picture:
     endings: dict[str, list[Ending]] = field(default_factory=dict)
 
     @property
-    def flow(self):
+    def flow(self) -> Flow:
+        """Return the flow being drawn."""
         return self.line.flow
 
     def box(self, nid: str, kind: str, title: str, rows: list[tuple[str, str | None]]) -> None:

@@ -40,7 +40,7 @@ def server_url():
 def page(server_url):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context = browser.new_context(viewport={"width": 1600, "height": 900})
         page = context.new_page()
         page.goto(f"{server_url}/simulator")
         yield page
