@@ -152,6 +152,11 @@ DRAW: dict[type, Callable[[Picture, object], None]] = {Menu: _menu, Readout: _re
                                                         Transfer: _transfer}
 
 
+def draw(p: Picture, node) -> None:
+    """Draw one node with the function of its type (a type not known yet: its id, type and keys)."""
+    DRAW.get(type(node), _other)(p, node)
+
+
 def _light_edges(p: Picture) -> None:
     """Draw 0, *, # and silence lightly, from where the moves of a call really lead."""
     flow, tries = p.flow, p.line.settings.max_tries
@@ -188,7 +193,7 @@ def picture(line: Line) -> graphviz.Digraph:
                id="node-start")
     graph.edge("start", line.flow.entry, id="edge-start")
     for node in line.flow.nodes.values():
-        DRAW.get(type(node), _other)(p, node)
+        draw(p, node)
     _light_edges(p)
     return graph
 

@@ -48,7 +48,10 @@ def from_git(revision: str, data_dir: Path, prompts_dir: Path, out: Path) -> tup
     prompts_rel = (prompts_dir.resolve() / PROMPTS_FILE).relative_to(repo).as_posix()
     archive = _git(repo, "archive", "--format=tar", revision, "--", data_rel, prompts_rel)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(out, filter="data")
+        if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
+            tar.extractall(out, filter="data")
+        else:  # our own repository's archive
+            tar.extractall(out)
     return out / data_rel, (out / prompts_rel).parent
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 
+import graphviz
 import pytest
 from click.testing import CliRunner
 
@@ -12,7 +14,7 @@ from ivr.cli import main
 from ivr.config import Settings
 from ivr.flow.model import Department, Menu, Readout, Transfer
 from ivr.line.runtime import Line
-from ivr.review.graph import LIGHT, endings, node_id, render
+from ivr.review.graph import DRAW, LIGHT, Picture, draw, endings, node_id, render
 from tests.paths import ROOT
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -130,3 +132,16 @@ def test_a_broken_flow_is_a_usage_error(data_copy):
     data_copy.edit("flow", lambda doc: doc["nodes"]["welcome"]["options"][0].update(target="nowhere"))
     result = CliRunner().invoke(main, ["graph", "--data", str(data_copy.data), "--prompts", str(data_copy.prompts)])
     assert result.exit_code == 1 and "nowhere" in result.output
+
+
+def test_each_node_type_has_its_drawing_and_an_unknown_type_is_still_drawn():
+    assert set(DRAW) == {Menu, Readout, Department, Transfer}
+
+    @dataclass(frozen=True)
+    class Survey:  # a node type the picture does not know yet
+        id: str
+
+    picture = Picture(LINE, graphviz.Digraph())
+    draw(picture, Survey("survey"))
+    groups = parse(picture.graph.pipe(format="svg"))
+    assert [t for t in texts(groups[node_id("survey")]) if t] == ["survey", "survey"]  # its id, and its type

@@ -72,8 +72,10 @@ def test_a_transfer_is_answered_busy_then_the_platform_number_is_read(page):
     expect(page.locator("#status")).to_contain_text("waits for 1 key")
     page.get_by_role("button", name="key 0").click()
     expect(page.get_by_role("group", name="The line is putting you through")).to_be_visible()
+    expect(page.locator("#flow-picture g.node.here")).to_have_id(f"node-{FLOW.operator}")  # ringing
     page.get_by_role("button", name="Busy").click()
     expect(page.locator("#transcript li.say").filter(has_text=FLOW.platform.spoken)).to_have_count(2)
+    expect(page.locator("#flow-picture g.node.here")).to_have_id("node-transfer_failed")
     page.get_by_role("button", name="Stay silent").click()
     expect(page.locator("#transcript li.silence")).to_have_count(1)
 
