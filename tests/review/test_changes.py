@@ -65,12 +65,14 @@ def test_an_option_removed(pair):
         del doc["nodes"]["long_term_care"]
 
     after.edit("flow", remove_long_term_care)
-    result = routes_against(before, after, "--format", "markdown")
+    out = after.data.parent / "changes.md"
+    result = routes_against(before, after, "--format", "markdown", "--output", str(out))
     assert result.exit_code == 0, result.output  # the caller is still offered 0 and silence: not lost
-    assert "### Routes whose ending changed (1)" in result.output
+    written = out.read_text(encoding="utf-8")
+    assert "### Routes whose ending changed (1)" in written
     assert ("| 1 5 | reads 06 08 28 25 89 (mots) at long_term_care | waits at doctor_needs, no number "
-            "| 61.0 s → no human |") in result.output.splitlines()
-    assert "ERROR" not in result.output
+            "| 61.0 s → no human |") in written.splitlines()
+    assert "ERROR" not in written
 
 
 def test_a_menu_reordered(pair):
@@ -172,6 +174,8 @@ def test_against_a_git_revision(tmp_path, monkeypatch):
 def test_against_needs_the_flow_on_disk():
     result = CliRunner().invoke(main, ["routes", "--against", "HEAD", "--url", "http://127.0.0.1:5000"])
     assert result.exit_code == 2 and "--against compares flows on disk" in result.output
+    csv = CliRunner().invoke(main, ["routes", "--against", "HEAD", "--format", "csv"])
+    assert csv.exit_code == 2 and "--against writes text or markdown" in csv.output
 
 
 def test_a_dead_end_off_the_reported_routes_is_an_error_too(pair):
