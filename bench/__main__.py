@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import attacks, calls, profile, routes, servers, stats, synthetic_flow, wrk
+from . import attacks, calls, graph, profile, routes, servers, stats, synthetic_flow, wrk
 from .signing import signed_post
 
 CALL = {"CallSid": "CAbench0000000000000000000000000", "AccountSid": "ACbench", "From": "anonymous",
@@ -163,7 +163,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true",
                         help="1 round of 2 s, 500 calls, flows x1 and x10, fewer probes and junk requests")
     parser.add_argument("--skip", nargs="*", default=(),
-                        choices=("speed", "calls", "profile", "growth", "attacks"))
+                        choices=("speed", "calls", "profile", "growth", "attacks", "graph"))
     parser.add_argument("--stats", nargs="+", default=["sqlite", "postgresql"], choices=stats.MODES,
                         help="where the app counts its statistics, one speed run each (default: sqlite postgresql)")
     args = parser.parse_args()
@@ -204,6 +204,8 @@ def main() -> int:
             ok &= attacks.held_connections(work, 40 if args.quick else 150)
             ok &= attacks.forged_costs(10 if args.quick else 30)
             ok &= attacks.junk_positions(work, 5000 if args.quick else 20000)
+        if "graph" not in args.skip:
+            graph.table(work)
     print(f"\nTargets {'hold' if ok else 'MISSED'}; bench took {time.perf_counter() - began:.0f} s.")
     return 0 if ok else 1
 

@@ -48,9 +48,11 @@ def create_app(test_config: dict[str, Any] | None = None, dev: bool | None = Non
                                 x_port=settings.proxy_hops, x_prefix=settings.proxy_hops)
     register(app)
     if dev or settings.simulator:
-        from .simulator.keypad import keypad  # the browser keypad: in development, or when IVR_SIMULATOR=1
+        from .review.graph import svg_once
+        from .simulator.keypad import PICTURE, keypad  # the browser keypad: in development, or when IVR_SIMULATOR=1
 
         app.register_blueprint(keypad)
+        app.extensions[PICTURE] = svg_once(line)  # the flow drawn beside the keypad
     return app
 
 

@@ -12,7 +12,7 @@ import pytest
 from tests.paths import ROOT
 
 PACKAGE = ROOT / "ivr"
-PARTS = ("flow", "stats", "line", "simulator", "audio", "deploy", "cli")
+PARTS = ("flow", "stats", "line", "simulator", "audio", "deploy", "review", "cli")
 # What each part may import of the others (the top-level modules config, errors are shared).
 ALLOWED = {
     "flow": set(),
@@ -21,7 +21,8 @@ ALLOWED = {
     "simulator": {"flow"},
     "audio": {"flow"},
     "deploy": {"flow", "simulator", "audio"},
-    "cli": {"flow", "stats", "line", "simulator", "audio", "deploy", "app"},
+    "review": {"flow", "line", "simulator"},
+    "cli": {"flow", "stats", "line", "simulator", "audio", "deploy", "review", "app"},
 }
 FORBIDDEN_LIBRARIES = {"flow": {"flask", "werkzeug", "gunicorn"}}
 
@@ -92,4 +93,4 @@ def test_the_flow_model_loads_without_the_web_app():
 def test_the_package_shows_its_parts_at_a_glance():
     entries = sorted(p.name for p in PACKAGE.iterdir() if p.name != "__pycache__")
     assert entries == ["__init__.py", "app.py", "audio", "cli", "config.py", "deploy", "errors.py", "flow", "line",
-                       "simulator", "stats", "wsgi.py"]
+                       "review", "simulator", "stats", "wsgi.py"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import floor_app, servers, synthetic_flow
+from bench import floor_app, graph, servers, synthetic_flow
 from bench.signing import HEADER, TOKEN, signature, signed_post
 from ivr import create_app
 from ivr.flow.loader import load_flow
@@ -98,3 +98,7 @@ def test_with_worker_swaps_the_worker_class_and_its_patching_only():
     assert "--worker-class gthread --threads 8" in threads
     for kept in ("--preload", "--keep-alive 5", "--limit-request-line", "--logger-class", "--bind"):
         assert kept in threads
+def test_graph_bench_draws_the_default_flow(tmp_path):
+    figures = graph.timed(1, tmp_path, rounds=1)
+    assert figures["nodes"] == len(load_flow(synthetic_flow.ROOT / "data", synthetic_flow.ROOT / "prompts").nodes)
+    assert set(figures) == {"nodes", "build", "svg", "png"} and all(v > 0 for v in figures.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import budget, calls, check, fallback, prompts, serve, stats, twilio
+from . import budget, calls, check, fallback, graph, prompts, serve, stats, twilio
 
 
 @click.group()
@@ -13,5 +13,5 @@ def main() -> None:
 
 
 for command in (check.check, serve.serve, calls.call_command, calls.routes_command, budget.budget, prompts.prompts,
-                fallback.fallback, stats.stats, twilio.twilio_group):
+                fallback.fallback, graph.graph, stats.stats, twilio.twilio_group):
     main.add_command(command)

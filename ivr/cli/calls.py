@@ -142,9 +142,21 @@ def call_command(keys, caller, stats, url, token, data_dir, prompts_dir) -> None
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the table to this file.")
 @click.option("--all", "every", is_flag=True, help="One row per state reaching a number, not per node.")
 @click.option("--depth", default=12, show_default=True, help="Give up on paths longer than this many inputs.")
+@click.option("--against", metavar="REV", help="Print only what changes for callers since REV: a git revision "
+              "(HEAD, main) or a folder holding data/ and prompts/; exit 1 when a route loses its way to a human.")
+@click.option("--threshold", default=2.0, show_default=True, help="With --against: the seconds of time to a "
+              "human a route may gain or lose unreported.")
+@click.option("--fail-on-change", is_flag=True, help="With --against: exit 1 on any change for callers.")
 @with_line_options
-def routes_command(fmt, output, every, depth, url, token, data_dir, prompts_dir) -> None:
+def routes_command(fmt, output, every, depth, against, threshold, fail_on_change, url, token, data_dir,
+                   prompts_dir) -> None:
     """Try every path of the line (every key, silence, transfer outcome); fail on a dead end."""
+    if against is not None:
+        if url:
+            raise click.UsageError("--against compares flows on disk, not a running line (--url)")
+        from .against import compare_command
+
+        return compare_command(against, fmt, output, threshold, fail_on_change, depth, data_dir, prompts_dir)
     entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir)
     transport = remembering(transport)
     found = explore(lambda: Call(transport, entry, audio_length=audio_length), max_depth=depth)

@@ -7,21 +7,33 @@ out to the network, signed with the line's token when it has one.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, send_from_directory
+from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory
 
 from .player import DIAL_STATUSES, Call, CallError
+from .report import place
 from .transport import flask_audio_length, flask_transport
 
 keypad = Blueprint("keypad", __name__, static_folder="static/keypad", static_url_path="/simulator/static")
 LABELS = {"say": "Say", "play": "Play", "pause": "Pause", "gather": "Gather", "keys": "Keys", "silence": "Silence",
           "dial": "Dial", "dial-status": "Transfer", "redirect": "Redirect", "hangup": "Hangup", "end": "End",
           "error": "Error", "skipped": "Skipped"}
+PICTURE = "keypad.picture"  # app.extensions[PICTURE]: a function giving the flow's SVG (None: no picture)
 
 
 @keypad.get("/simulator")
 def page():
     """Serve the keypad page."""
     return send_from_directory(keypad.static_folder, "keypad.html")
+
+
+@keypad.get("/simulator/flow.svg")
+def picture():
+    """Serve the picture of the flow the app gave, each node's id being `node-<flow node>`."""
+    draw = current_app.extensions.get(PICTURE)
+    svg = draw() if draw else None
+    if svg is None:
+        return Response("No picture of the flow here (Graphviz is not installed).", 404, mimetype="text/plain")
+    return Response(svg, mimetype="image/svg+xml")
 
 
 def _transport():
@@ -67,5 +79,5 @@ def step():
         events=[{"kind": e.kind, "label": LABELS.get(e.kind, e.kind), "text": e.text, "at": round(e.at, 1),
                  "seconds": round(e.seconds, 1)} for e in new],
         waiting=waiting, ended=call.ended, error=str(call.error) if call.error else None,
-        state=call.snapshot() if waiting else None,
+        state=call.snapshot() if waiting else None, node=place(call) if waiting else None,
     )

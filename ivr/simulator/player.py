@@ -9,7 +9,18 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 from ..flow.timing import DIAL_TIMEOUT_EXTRA
-from .twiml import CallError, Dial, Gather, attr_int, dial_of, gather_of, parse_twiml, say_seconds, say_text
+from .twiml import (
+    CallError,
+    Dial,
+    Gather,
+    attr_int,
+    dial_of,
+    gather_of,
+    parse_twiml,
+    say_seconds,
+    say_text,
+    serialized,
+)
 
 # (method, absolute url, form) -> (HTTP status, body)
 Transport = Callable[[str, str, Mapping[str, str]], tuple[int, str]]
@@ -140,8 +151,8 @@ class Call:
 
     def key(self) -> tuple[str, ...]:
         """Identify what happens next: the document, the verb waiting and the verbs after it."""
-        waiting = ET.tostring(self.waiting, encoding="unicode") if self.waiting is not None else ""
-        return (self.doc_url, waiting, *(ET.tostring(v, encoding="unicode") for v in self.rest))
+        waiting = serialized(self.waiting) if self.waiting is not None else ""
+        return (self.doc_url, waiting, *(serialized(v) for v in self.rest))
 
     def fork(self) -> Call:
         """Copy the call, to try another thing the caller could do."""

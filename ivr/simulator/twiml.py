@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urljoin
 
 from ..flow.timing import speech_seconds
@@ -113,10 +114,26 @@ def dial_of(el: ET.Element, doc_url: str) -> Dial:
 
 def parse_twiml(body: str, url: str) -> list[ET.Element]:
     """Return the verbs of a TwiML document; raise CallError when it is not one."""
+    verbs = _verbs(body)
+    if isinstance(verbs, str):
+        raise CallError("twiml", verbs.format(url=url))
+    return list(verbs)
+
+
+@lru_cache(maxsize=4096)
+def _verbs(body: str | bytes) -> tuple[ET.Element, ...] | str:
+    """Parse a document once (the route explorer meets the same ones again and again); the verbs are
+    only read, never changed. A document that is not TwiML gives the error's text."""
     try:
         root = ET.fromstring(body.encode("utf-8") if isinstance(body, str) else body)
     except ET.ParseError as exc:
-        raise CallError("twiml", f"invalid XML from {url}: {exc}") from None
+        return f"invalid XML from {{url}}: {exc}"
     if root.tag != "Response":
-        raise CallError("twiml", f"the document from {url} is <{root.tag}>, not <Response>")
-    return list(root)
+        return f"the document from {{url}} is <{root.tag}>, not <Response>"
+    return tuple(root)
+
+
+@lru_cache(maxsize=16384)
+def serialized(verb: ET.Element) -> str:
+    """Write a verb back as XML, once per parsed verb."""
+    return ET.tostring(verb, encoding="unicode")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from ivr import create_app
 from ivr.config import Settings
 from ivr.flow.loader import load_flow
+from ivr.review.graph import drawn
 from tests.paths import LINE_NUMBER
 
 FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)
@@ -46,13 +49,28 @@ def test_steps_carry_the_call_in_the_state_sent_back(client):
     start = client.post("/simulator/step", json={"action": "start"}).get_json()
     assert start["waiting"]["kind"] == "gather" and start["events"][0]["at"] == 0
     state = start["state"]
-    for key in "13":
+    assert start["node"] == FLOW.entry  # where the caller is, for the picture of the flow
+    for key, node in zip("13", ("doctor_needs", "social_help"), strict=True):
         answer = client.post("/simulator/step", json={"action": "keys", "keys": key, "state": state}).get_json()
         state = answer["state"]
+        assert answer["node"] == node
     heard = [e["text"] for e in answer["events"] if e["kind"] == "say"]
     assert heard.count(FLOW.services["social_service"].spoken) == 2
     end = client.post("/simulator/step", json={"action": "hangup", "state": state}).get_json()
-    assert (end["ended"], end["state"], end["waiting"]) == ("caller hung up", None, None)
+    assert (end["ended"], end["state"], end["waiting"], end["node"]) == ("caller hung up", None, None, None)
+
+
+def test_the_picture_of_the_flow_is_served_beside_the_keypad(client):
+    with client.get("/simulator/flow.svg") as picture:
+        assert picture.status_code == 200 and picture.mimetype == "image/svg+xml"
+        ids = {g.get("id") for g in ET.fromstring(picture.data).iter("{http://www.w3.org/2000/svg}g")}
+        assert {f"node-{nid}" for nid in drawn(FLOW)} <= ids
+
+
+def test_no_picture_without_graphviz(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")  # Graphviz's dot cannot be found
+    with create_app(dev=True).test_client().get("/simulator/flow.svg") as picture:
+        assert picture.status_code == 404 and b"Graphviz" in picture.data
 
 
 def test_steps_signed_when_the_line_has_a_token():

@@ -1,9 +1,9 @@
-"""The keypad page in a real headless browser: call, press keys, read the number in the transcript."""
+"""The keypad page in a real headless browser: call, press keys, read the number in the transcript, follow
+the caller on the picture of the flow."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -11,13 +11,15 @@ from playwright.sync_api import expect, sync_playwright
 from ivr import create_app
 from ivr.config import Settings
 from ivr.flow.loader import load_flow
+from ivr.review.graph import drawn
+from tests.paths import ROOT
 from tests.servers import served
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 # The README's picture; rewritten only when asked (IVR_SCREENSHOT=1), so a test run changes no file.
-SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "keypad.png"
+SCREENSHOT = ROOT / "docs" / "keypad.png"
 FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)
 
 
@@ -31,7 +33,7 @@ def server_url():
 def page(server_url):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 420, "height": 900})
+        context = browser.new_context(viewport={"width": 1600, "height": 900})
         page = context.new_page()
         page.goto(f"{server_url}/simulator")
         yield page
@@ -63,6 +65,7 @@ def test_a_transfer_busy_twice_then_the_other_lines_are_read(page):
     expect(page.locator("#status")).to_contain_text("waits for 1 key")
     page.get_by_role("button", name="key 0").click()
     expect(page.get_by_role("group", name="The line is putting you through")).to_be_visible()
+    expect(page.locator("#flow-picture g.node.here")).to_have_id(f"node-{FLOW.operator}")  # ringing
     page.get_by_role("button", name="Busy").click()
     expect(page.locator("#transcript li.say").filter(has_text=FLOW.prompts["transfer_retry"])).to_have_count(1)
     expect(page.get_by_role("group", name="The line is putting you through")).to_be_visible()
@@ -70,5 +73,29 @@ def test_a_transfer_busy_twice_then_the_other_lines_are_read(page):
     suicide_line = FLOW.services["suicide_line"].spoken
     expect(page.locator("#transcript li.say").filter(has_text=suicide_line)).to_have_count(2)
     expect(page.locator("#transcript li.say").filter(has_text=FLOW.platform.spoken)).to_have_count(1)
+    expect(page.locator("#flow-picture g.node.here")).to_have_id("node-other_lines")
     page.get_by_role("button", name="Stay silent").click()
     expect(page.locator("#transcript li.silence")).to_have_count(1)
+
+
+def highlighted(page):
+    """Return the SVG ids of the highlighted nodes of the picture."""
+    return page.locator("#flow-picture g.node.here").evaluate_all("nodes => nodes.map(n => n.id)")
+
+
+def test_the_picture_follows_the_caller_through_1_3(page):
+    page.reload()  # a new page: no call in progress
+    expect(page.locator("#flow-picture svg g.node")).to_have_count(len(drawn(FLOW)) + 1)  # and the call's start
+    page.get_by_role("button", name="Call").click()
+    expect(page.locator("#flow-picture g.node.here")).to_have_id("node-welcome")
+    expect(page.locator("#where")).to_have_text("At welcome.")
+    page.get_by_role("button", name="key 1").click()
+    expect(page.locator("#flow-picture g.node.here")).to_have_id("node-doctor_needs")
+    page.get_by_role("button", name="key 3").click()
+    expect(page.locator("#flow-picture g.node.here")).to_have_id("node-social_help")
+    assert highlighted(page) == ["node-social_help"]
+    colour = page.locator("#node-social_help > path").first.evaluate("p => getComputedStyle(p).fill")
+    assert colour == "rgb(255, 216, 77)"  # the highlight, not the read-out's green
+    page.get_by_role("button", name="Hang up").click()
+    expect(page.locator("#where")).to_have_text("Not in a call.")
+    assert highlighted(page) == []

@@ -47,6 +47,27 @@
     hear(event);
   }
 
+  // The picture of the flow, with the node the caller is at highlighted (from the step's `node`).
+  const picture = $("flow-picture");
+  let here = null;
+  function locate(node) {
+    here = node;
+    picture.querySelectorAll("g.node.here").forEach((g) => g.classList.remove("here"));
+    $("where").textContent = node ? "At " + node + "." : "Not in a call.";
+    const group = node && picture.querySelector('g.node[id="node-' + CSS.escape(node) + '"]');
+    if (group) {
+      group.classList.add("here");
+      group.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
+  }
+  fetch("/simulator/flow.svg").then((r) => (r.ok ? r.text() : Promise.reject(new Error(r.statusText))))
+    .then((text) => {
+      const svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+      picture.replaceChildren(document.importNode(svg, true));
+      locate(here);
+    })
+    .catch(() => { picture.textContent = "No picture of the flow (Graphviz is not installed on the server)."; });
+
   function render() {
     const inCall = waiting !== null;
     $("call").disabled = inCall || busy;
@@ -76,10 +97,12 @@
       answer.events.forEach(show);
       state = answer.state;
       waiting = answer.waiting;
+      locate(answer.node);
       if (answer.error) status.textContent = "The call failed: " + answer.error;
       else if (answer.ended) status.textContent = "Call ended (" + answer.ended + ").";
     } catch (error) {
       state = null; waiting = null;
+      locate(null);
       status.textContent = "The simulator failed: " + error.message;
     } finally {
       busy = false;

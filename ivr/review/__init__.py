@@ -1,0 +1,1 @@
+"""Review a flow before it goes live: the flow as a picture, and what a change does to callers."""
