@@ -189,6 +189,6 @@ def page():
 
 
 TITLES = {"appels-par-jour": "Appels par jour", "appels-par-heure": "Heure de la journée",
-          "parcours": "Parcours choisis", "transferts": "Transferts vers les psychologues et services",
+          "parcours": "Parcours choisis", "transferts": "Transferts vers l'équipe d'écoute et les services",
           "taux-echec": "Taux de transferts non aboutis", "entonnoir": "Où les appels s'arrêtent",
           "durees": "Durée des appels"}
