@@ -195,7 +195,8 @@ def main() -> int:
                             print(memory_line("floor", floor))
                     if "calls" not in args.skip and i == 0:
                         ok &= load(app, args.calls, (4, 16), 60) == 0
-                ok &= stats.report(mode, url)
+                if {"speed", "calls"} - set(args.skip):  # only then were calls counted
+                    ok &= stats.report(mode, url)
         if "profile" not in args.skip:
             parts()
         if "growth" not in args.skip:

@@ -29,7 +29,7 @@ def held_connections(work, probes: int) -> bool:
     web = servers.procfile_web()
     for label, flags in WORKERS.items():
         command = web if flags is None else servers.with_worker(web, flags)
-        with servers.Server("app", command, env={"TWILIO_AUTH_TOKEN": servers.TOKEN},
+        with servers.Server("app", command, env=servers.line_env(),
                             log=work / f"held-{label.split()[0]}.log") as app:
             for held in HELD:
                 for hook, r in idle.measure(app.base, held, probes, HOOKS, max_seconds=45, min_seconds=12).items():
@@ -70,7 +70,7 @@ def _junk(base: str, i: int) -> int:
 
 def junk_positions(work, count: int) -> bool:
     """Send signed requests at real positions padded with junk; print the workers' memory growth."""
-    with servers.Server("app", servers.procfile_web(), env={"TWILIO_AUTH_TOKEN": servers.TOKEN},
+    with servers.Server("app", servers.procfile_web(), env=servers.line_env(),
                         log=work / "junk.log") as app:
         for i in range(200):
             _junk(app.base, i)

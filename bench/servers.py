@@ -136,11 +136,17 @@ class Server:
         self.stop()
 
 
+def line_env(stats_url: str = "off") -> dict[str, str]:
+    """Return the settings a production server needs: signing required, the line's own caller ID,
+    statistics counted into `stats_url` (IVR_STATS_URL) or not at all."""
+    return {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_CALLER_ID": LINE_NUMBER, "IVR_STATS_URL": stats_url}
+
+
 def app_server(log: Path | None = None, data_dir: Path | None = None, prompts_dir: Path | None = None,
                stats_url: str = "off") -> Server:
     """Return the production server, as the Procfile starts it, signing required; counting into
     `stats_url` (IVR_STATS_URL), or not at all."""
-    env = {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_CALLER_ID": LINE_NUMBER, "IVR_STATS_URL": stats_url}
+    env = line_env(stats_url)
     if data_dir:
         env["IVR_DATA_DIR"] = str(data_dir)
     if prompts_dir:
