@@ -16,6 +16,7 @@ from .twiml import Renderer
 # What a <Gather> can send back: keypad keys, at most two (a département's menu takes two).
 KEYS = re.compile(r"[0-9*#]{0,2}")
 NOT_A_KEY = "?"  # any other Digits: a wrong key, cached once for all of them
+MAX_POSITIONS = 16384  # more than the real positions of a flow a hundred times the default
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,10 @@ class Answers:
         # only positions a caller can be at, and keys a keypad has, ever enter the caches.
         self._key_at = lru_cache(maxsize=8192)(self._key)
         self._dial_at = lru_cache(maxsize=1024)(self._dial)
+        # A callback's query string exactly as the line wrote it -> its position: parsing costs a
+        # request more than the rest of its answer. Only the line's own spelling of a real position
+        # enters, so junk, padding or reordered parameters are parsed each time and never kept.
+        self._positions: dict[str, Position] = {}
 
     def _answer(self, step: call.Step | None, counts: tuple[events.Key, ...] = ()) -> Answer:
         if step is call.HANGUP:
@@ -47,7 +52,13 @@ class Answers:
 
     def position(self, query: str) -> Position:
         """Parse the position in a callback's query string; raise CallStateError unless a caller can be there."""
-        return parse_position(dict(parse_qsl(query, keep_blank_values=True)), self.flow, self.max_tries)
+        known = self._positions.get(query)
+        if known is not None:
+            return known
+        position = parse_position(dict(parse_qsl(query, keep_blank_values=True)), self.flow, self.max_tries)
+        if position.query() == query and len(self._positions) < MAX_POSITIONS:
+            self._positions[query] = position
+        return position
 
     def key(self, query: str, digits: str) -> Answer:
         """Answer the keys pressed ("" for silence) at the position in the query string."""

@@ -34,3 +34,16 @@ def test_twenty_thousand_junk_positions_leave_memory_flat():
         assert response.status_code == 200
     grown = _rss_mib() - before
     assert grown < 20, f"memory grew by {grown:.1f} MiB"
+
+
+def test_only_the_lines_own_spelling_of_a_real_position_is_remembered():
+    """A callback's position is parsed once when it is written as the line writes it; anything else
+    (padding, parameters reordered, a position no caller can be at) is parsed each time, never kept."""
+    app = create_app(dev=True)
+    client, answers = app.test_client(), app.extensions["ivr"].answers
+    client.post("/voice/key?n=doctor_needs&t=welcome", data={**FORM, "Digits": "3"})
+    assert set(answers._positions) == {"n=doctor_needs&t=welcome"}
+    for query in ("n=doctor_needs&t=welcome&pad=x", "t=welcome&n=doctor_needs", "n=nowhere", "n=welcome&r=7"):
+        assert client.post(f"/voice/key?{query}", data={**FORM, "Digits": "3"}).status_code == 200
+    assert set(answers._positions) == {"n=doctor_needs&t=welcome"}
+    assert answers.position("n=doctor_needs&t=welcome") is answers.position("n=doctor_needs&t=welcome")
