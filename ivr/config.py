@@ -39,6 +39,7 @@ class Settings:
     stats_password: str | None = None  # serves /stats to staff, with HTTP basic auth, when set
     stats_flush: int = 5  # seconds between two writes of the counters (what a crash loses at most)
     stats_alert_percent: int = 20  # WARNING when more transfers failed in the last hour (5 at least)
+    whisper: bool = False  # whoever answers a transfer first hears the route the caller chose
 
     ENV = {
         "data_dir": "IVR_DATA_DIR",
@@ -63,6 +64,7 @@ class Settings:
         "stats_password": "IVR_STATS_PASSWORD",
         "stats_flush": "IVR_STATS_FLUSH",
         "stats_alert_percent": "IVR_STATS_ALERT_PERCENT",
+        "whisper": "IVR_WHISPER",
     }
 
     @classmethod

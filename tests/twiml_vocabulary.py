@@ -33,7 +33,9 @@ def problems(document: str) -> list[str]:
             found.append(f"{path}/<{element.tag}> is not allowed inside <{parent_cls.__name__}>")
             return
         params = [p for p in inspect.signature(method).parameters if p not in ("self", "kwargs")]
-        allowed = {lower_camel(getattr(child_cls, "MAP", {}).get(p, p)) for p in params if p not in _FIRST}
+        # The first parameter, when it is the element's text, is no attribute ("url" is one of <Number>).
+        text = params[:1] if params and params[0] in _FIRST else []
+        allowed = {lower_camel(getattr(child_cls, "MAP", {}).get(p, p)) for p in params if p not in text}
         for attr in element.attrib:
             if attr not in allowed:
                 found.append(f"{path}/<{element.tag}> has unknown attribute {attr!r}")

@@ -59,6 +59,7 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
     councils = parse_councils(raw_councils, councils_label, services, problems) if has_councils else {}
     entry, operator, nodes = parse_nodes(raw_flow, flow_label, problems)
     prompts = dict(prompts)
+    places: dict[str, str] = {}
     for dep in [n for n in nodes.values() if isinstance(n, Department)]:
         if not councils:
             problems.append(Problem(flow_label, f"nodes.{dep.id}", f"a département look-up needs the councils "
@@ -69,9 +70,11 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
         nodes[dep.id] = full
         nodes.update(grown)
         prompts.update(texts)
+        places.update((dep.child_id(code), council.name) for code, council in councils.items()
+                      if dep.child_id(code) in grown)
     problems += validate(entry, operator, nodes, services, prompts, flow_label, prompts_label)
     if problems:
         raise FlowError(problems)
     return Flow(entry=entry, operator=operator, nodes=MappingProxyType(nodes), services=services,
                 prompts=MappingProxyType(prompts), mentions=mentions, edges=edges(nodes, operator),
-                superseded=directory.superseded)
+                superseded=directory.superseded, places=MappingProxyType(places))

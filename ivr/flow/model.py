@@ -23,7 +23,7 @@ SYNTHETIC_SEP = "-"  # a département's own nodes: "<node>-<code>", never writte
 # Prompts the line itself says, whatever the flow.
 SYSTEM_PROMPTS = ("press", *KEY_PROMPTS.values(), "wrong_key", "readout_repeat", "readout_options",
                   "transfer_retry", "fallback", "fallback_after", "missing_digit", "unknown_department",
-                  "department_last_digit")
+                  "department_last_digit", "whisper")
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,7 @@ class Flow:
     mentions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # prompt -> services said
     edges: frozenset[tuple[str, str]] = field(default=frozenset())
     superseded: tuple[Superseded, ...] = ()  # numbers the line used to give, never said nor dialled
+    places: Mapping[str, str] = field(default_factory=dict)  # a council's node -> its département's name
 
     @property
     def platform(self) -> Service:

@@ -99,3 +99,22 @@ def dialled(flow: Flow, pos: Position, status: str) -> Step | None:
     if pos.tries + 1 < len(node.services):
         return Step(replace(pos, tries=pos.tries + 1), notice="transfer_retry")
     return go(pos, node.on_failure)
+
+
+def chosen(flow: Flow, pos: Position) -> tuple[str, ...]:
+    """Name what the caller chose on the way to a position: the label of each option taken, and the
+    département's name at a council. Nothing else is known of them, and nothing else is said.
+
+    A move to the listening team is left out: 0 and silence lead there too, and the trail does not
+    tell which of them the caller used."""
+    parts: list[str] = []
+    path = (*pos.trail, pos.node)
+    for here, there in zip(path, path[1:], strict=False):
+        node = flow.nodes[here]
+        if there in flow.places:
+            parts.append(flow.places[there])
+        elif isinstance(node, Menu) and there != flow.operator:
+            option = next((o for o in node.options if o.target == there), None)
+            if option is not None:
+                parts.append(flow.prompts[option.say])
+    return tuple(parts)

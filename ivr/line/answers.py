@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl
 
+from ..errors import CallStateError
 from ..flow import moves as call
-from ..flow.model import Flow
+from ..flow.model import Flow, Transfer
 from ..flow.position import Position, parse_position
 from ..stats import events
 from .twiml import Renderer
@@ -44,6 +45,7 @@ class Answers:
         # request more than the rest of its answer. Only the line's own spelling of a real position
         # enters, so junk, padding or reordered parameters are parsed each time and never kept.
         self._positions: dict[str, Position] = {}
+        self._whisper_at = lru_cache(maxsize=1024)(self._whisper)
 
     def _answer(self, step: call.Step | None, counts: tuple[events.Key, ...] = ()) -> Answer:
         if step is call.HANGUP:
@@ -67,6 +69,16 @@ class Answers:
     def dial(self, query: str, status: str) -> Answer:
         """Answer the end of a transfer (DialCallStatus) at the position in the query string."""
         return self._dial_at(self.position(query), status if status in events.DIAL_STATUSES else events.OTHER)
+
+    def whisper(self, query: str) -> Answer:
+        """Answer the request for a transfer's whisper at the position in the query string."""
+        position = self.position(query)
+        if not isinstance(self.flow.nodes[position.node], Transfer):
+            raise CallStateError("whisper for a node that is not a transfer")
+        return self._whisper_at(Position(position.node, position.trail))
+
+    def _whisper(self, position: Position) -> Answer:
+        return Answer(f"whisper at {position.node}", self.renderer.whisper(position).encode())
 
     def _key(self, position: Position, digits: str) -> Answer:
         step = call.press(self.flow, position, digits, self.max_tries)

@@ -10,11 +10,13 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 from ..config import Settings
 from ..flow.directory import Service
 from ..flow.model import KEY_PROMPTS, Department, Flow, Menu, Readout, Transfer
-from ..flow.moves import Step
+from ..flow.moves import Step, chosen
+from ..flow.position import Position
 
 LANGUAGE = "fr-FR"
 KEY_URL = "/voice/key"
 DIAL_URL = "/voice/dial"
+WHISPER_URL = "/voice/whisper"  # heard by whoever answers a transfer, before the caller (IVR_WHISPER=1)
 NUMBER_RATE = "90%"  # numbers are read a little slower than speech
 RING_TONE = "fr"
 
@@ -59,14 +61,17 @@ class Renderer:
             return self.settings.platform_number
         return service.dial
 
-    def _dial(self, parent, service: Service, action: str | None) -> None:
+    def _dial(self, parent, service: Service, action: str | None, whisper: str | None = None) -> None:
         kwargs = dict(timeout=self.settings.dial_timeout, answer_on_bridge=True, ring_tone=RING_TONE)
         if action:
             kwargs.update(action=action, method="POST")
         if self.settings.caller_id:
             kwargs["caller_id"] = self.settings.caller_id
         dial: Dial = parent.dial(**kwargs)
-        dial.number(self._dial_number(service))
+        if whisper and self.settings.whisper:
+            dial.number(self._dial_number(service), url=whisper, method="POST")
+        else:
+            dial.number(self._dial_number(service))
 
     def option_text(self, option) -> str:
         """Say one menu choice: "<label> : tapez <key>."."""
@@ -99,8 +104,9 @@ class Renderer:
         if isinstance(node, Transfer):
             if step.notice:
                 self._prompts(response, [step.notice])
-            self._dial(response, self.flow.services[node.services[step.position.tries]],
-                       f"{DIAL_URL}?{step.position.query()}")
+            position = step.position
+            self._dial(response, self.flow.services[node.services[position.tries]], f"{DIAL_URL}?{position.query()}",
+                       f"{WHISPER_URL}?{Position(position.node, position.trail).query()}")
             return str(response)
         url = f"{KEY_URL}?{step.position.query()}"
         gather: Gather = response.gather(
@@ -121,6 +127,15 @@ class Renderer:
             self._prompts(gather, [*node.after, "readout_options"])
         # No key at all: Twilio falls through to here, and the silence is handled like a key.
         response.redirect(url, method="POST")
+        return str(response)
+
+    def whisper(self, position: Position) -> str:
+        """Build what whoever answers a transfer hears first: the route the caller chose, in one
+        sentence ("Appel de la ligne d'écoute : Médecin, interne ou étudiant ; Calvados.")."""
+        parts = chosen(self.flow, position)
+        text = self.flow.prompts["whisper"] + (f" : {' ; '.join(parts)}." if parts else ".")
+        response = VoiceResponse()
+        self._say(response, text)
         return str(response)
 
     def _fallback(self) -> str:

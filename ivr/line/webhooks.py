@@ -7,8 +7,10 @@ import re
 import traceback
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from ..errors import CallStateError
 from ..stats import events
 from . import recordings, version
 from .form import UnreadableBody, read_form
@@ -18,7 +20,7 @@ bp = Blueprint("voice", __name__)
 TWIML = "text/xml; charset=utf-8"
 # Logged only in the shape Twilio gives them; anything else, forged, is not written.
 _ERROR_CODE = re.compile(r"\d{1,8}")
-_CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
+EMPTY = str(VoiceResponse())  # a whisper that says nothing: the call is connected at once
 
 
 def _twiml(document: str | bytes) -> Response:
@@ -55,8 +57,7 @@ def _answer(line, fields: dict[str, str], answer) -> Response:
     if fields.get("AccountSid") != events.SIMULATED_ACCOUNT:
         line.count(answer.counts)
     if log.isEnabledFor(logging.INFO):
-        sid = fields.get("CallSid", "")
-        log.info("call %s %s", sid if _CALL_SID.fullmatch(sid) else "-", answer.where)
+        log.info("answered %s", answer.where)  # where in the flow, never which call nor who
     return _twiml(answer.document)
 
 
@@ -83,6 +84,20 @@ def dial():
     """Take the end of a transfer (DialCallStatus)."""
     line, fields = _webhook()
     return _answer(line, fields, line.answers.dial(_query(), fields.get("DialCallStatus", "")))
+
+
+@bp.post("/voice/whisper")
+def whisper():
+    """Answer the platform's side of a transfer, before the caller is connected: the route the
+    caller chose (IVR_WHISPER=1). Its fields are only checked against the signature: neither read,
+    nor counted, nor logged."""
+    line, _ = _webhook()
+    try:
+        answer = line.answers.whisper(_query())
+    except CallStateError:  # connect the call all the same, with nothing said
+        return _twiml(EMPTY)
+    log.info("answered %s", answer.where)
+    return _twiml(answer.document)
 
 
 @bp.post("/voice/fallback")
@@ -123,6 +138,8 @@ def safe_answer(exc: Exception):
     """Turn any fault during a call into the fallback answer, never an HTTP 500."""
     if isinstance(exc, HTTPException) and exc.code in (400, 403, 405):
         return exc
+    if request.path == "/voice/whisper":  # the platform's side: never dial from it, connect the call
+        return _twiml(EMPTY)
     # The type and the code locations only: an exception's text is never logged.
     where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"
                        for f in reversed(traceback.extract_tb(exc.__traceback__, limit=-3)))

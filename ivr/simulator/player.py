@@ -111,6 +111,13 @@ class Call:
         rang = dial.timeout + DIAL_TIMEOUT_EXTRA if status == "no-answer" else 0
         self._log("dial-status", status, seconds=rang)
         self.waiting, self.unanswered = None, 0
+        if status == "completed" and dial.whisper is not None:
+            try:
+                self._whisper(*dial.whisper, dial.numbers[0].partition(" ")[2])
+            except CallError as exc:
+                self.error = exc
+                self._log("error", str(exc))
+                return self
         if dial.action is None:
             return self._run(lambda: None)
         form = {"DialCallStatus": status, "DialCallSid": "CA" + secrets.token_hex(16),
@@ -216,6 +223,11 @@ class Call:
         fields = {"CallSid": self.sid, "AccountSid": self.account, "From": self.caller, "To": self.called,
                   "Caller": self.caller, "Called": self.called, "CallStatus": status,
                   "Direction": "inbound", "ApiVersion": "2010-04-01", **form}
+        url, body = self._request(method, url, fields)
+        self.doc_url, self.rest = url, parse_twiml(body, url)
+
+    def _request(self, method: str, url: str, fields: Mapping[str, str]) -> tuple[str, str]:
+        """Request a document as Twilio does (GET: the fields in the query); return its URL and body."""
         if method == "GET":
             parts = urlsplit(url)
             query = "&".join(q for q in (parts.query, urlencode(fields)) if q)
@@ -227,7 +239,22 @@ class Call:
             raise CallError("http", f"{method} {url} failed: {exc}") from None
         if status_code != 200:
             raise CallError("http", f"{method} {url} answered HTTP {status_code}")
-        self.doc_url, self.rest = url, parse_twiml(body, url)
+        return url, body
+
+    def _whisper(self, method: str, url: str, number: str) -> None:
+        """Play a <Number url> as Twilio does once the number answers, before bridging the caller:
+        request it as the call to that number (the line's side, never the caller's) and log what
+        whoever answers hears."""
+        fields = {"CallSid": "CA" + secrets.token_hex(16), "ParentCallSid": self.sid, "AccountSid": self.account,
+                  "From": self.called, "To": number, "CallStatus": "in-progress", "Direction": "outbound-dial",
+                  "ApiVersion": "2010-04-01"}
+        url, body = self._request(method, url, fields)
+        for verb in parse_twiml(body, url):
+            if verb.tag not in HEARD:
+                raise CallError("twiml", f"<{verb.tag}> in a whisper is not simulated ({url})")
+            if verb.tag == "Say":
+                self.events.append(Event("whisper", say_text(verb), self.clock, say_seconds(verb), url))
+                self.clock += say_seconds(verb)
 
     def _play(self, verb: ET.Element) -> None:
         tag = verb.tag

@@ -49,6 +49,7 @@ class Dial:
     action: str | None
     method: str
     timeout: int
+    whisper: tuple[str, str] | None = None  # (method, absolute url) a <Number url> plays to whoever answers
 
 
 def attr_int(el: ET.Element, name: str, default: int | None) -> int | None:
@@ -108,8 +109,11 @@ def dial_of(el: ET.Element, doc_url: str) -> Dial:
     """Read a <Dial>'s numbers and attributes."""
     numbers = tuple(f"{c.tag} {(c.text or '').strip()}" for c in el) or (f"Number {(el.text or '').strip()}",)
     action = el.get("action")
+    number = next((c for c in el if c.tag == "Number" and c.get("url")), None)
+    whisper = None if number is None else (number.get("method", "POST").upper(), urljoin(doc_url, number.get("url")))
     return Dial(numbers=numbers, action=urljoin(doc_url, action) if action else None,
-                method=el.get("method", "POST").upper(), timeout=attr_int(el, "timeout", DEFAULT_DIAL_TIMEOUT) or 0)
+                method=el.get("method", "POST").upper(), timeout=attr_int(el, "timeout", DEFAULT_DIAL_TIMEOUT) or 0,
+                whisper=whisper)
 
 
 def parse_twiml(body: str, url: str) -> list[ET.Element]:

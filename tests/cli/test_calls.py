@@ -62,6 +62,18 @@ def test_call_interactive_reads_keys_from_the_terminal(runner):
     assert SOCIAL.spoken in result.output and "caller hung up" in result.output
 
 
+def test_call_plays_the_whisper_to_whoever_answers_only_when_the_line_whispers(runner, monkeypatch):
+    result = runner.invoke(main, ["call", "--keys", "1 2 14 _ completed"])
+    assert result.exit_code == 0, result.output
+    assert "They hear" not in result.output and "Appel de la ligne" not in result.output
+    monkeypatch.setenv("IVR_WHISPER", "1")
+    result = runner.invoke(main, ["call", "--keys", "1 2 14 _ completed"])
+    assert result.exit_code == 0, result.output
+    heard = [line for line in result.output.splitlines() if "They hear" in line]
+    assert len(heard) == 1 and heard[0].endswith(
+        "Appel de la ligne d'écoute : Médecin, interne ou étudiant ; Aide financière urgente ; Calvados.")
+
+
 def test_call_signs_requests_when_the_line_has_a_token(runner, monkeypatch):
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "secret-for-tests")
     result = runner.invoke(main, ["call", "--keys", "1 3"])

@@ -84,3 +84,13 @@ def test_steps_signed_when_the_line_has_a_token():
 def test_bad_steps_are_refused(client, body):
     answer = client.post("/simulator/step", json=body)
     assert answer.status_code == 400 and answer.get_json()["error"]
+
+
+def test_a_transfer_answered_shows_the_whisper_when_the_line_whispers():
+    client = create_app({"whisper": True}, dev=True).test_client()
+    state = client.post("/simulator/step", json={"action": "start"}).get_json()["state"]
+    state = client.post("/simulator/step", json={"action": "keys", "keys": "2", "state": state}).get_json()["state"]
+    answered = client.post("/simulator/step", json={"action": "dial", "status": "completed", "state": state}).get_json()
+    whispers = [e for e in answered["events"] if e["kind"] == "whisper"]
+    assert [(e["label"], e["text"]) for e in whispers] == [("Whisper", "Appel de la ligne d'écoute : "
+                                                           "Autre profession de santé.")]

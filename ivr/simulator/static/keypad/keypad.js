@@ -9,7 +9,7 @@
   // What the caller hears, one after the other: speech for <Say>, the recording for <Play>.
   let queue = Promise.resolve(), heard = 0, playing = null;
   function hear(event) {
-    if (!$("speak").checked || !["say", "play"].includes(event.kind)) return;
+    if (!$("speak").checked || !["say", "play", "whisper"].includes(event.kind)) return; // the whisper: what the platform hears
     const mine = heard;
     queue = queue.then(() => new Promise((done) => {
       if (mine !== heard) return done();
