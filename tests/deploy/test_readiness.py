@@ -26,7 +26,7 @@ NAMES = ["TWILIO_AUTH_TOKEN", "IVR_ALLOW_UNSIGNED", "IVR_SIMULATOR", "IVR_CALLER
 
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory) -> Path:
-    """A copy of data/ where every number was checked on the day of the review."""
+    """A copy of data/ where every number was checked on 2026-11-24."""
     folder = tmp_path_factory.mktemp("checked")
     shutil.copytree(ROOT / "data", folder / "data")
     directory = folder / "data" / "directory.yaml"
