@@ -98,7 +98,8 @@ def find(client: Client, number: str):
     try:
         wanted_number = e164(number, "the phone number")
     except ConfigError:
-        raise AccountError(f"{number!r} is not a valid phone number (E.164, such as +33974991234)") from None
+        raise AccountError(f"{number!r} is not a valid phone number "
+                           "(E.164: +33 and the nine digits after the leading 0)") from None
     with asking_twilio():
         found = client.api.v2010.account.incoming_phone_numbers.list(phone_number=wanted_number)
     for candidate in found:

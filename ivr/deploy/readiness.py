@@ -65,7 +65,7 @@ def _caller_id(raw: str, passed_on: bool) -> Check:
     try:
         return Check("IVR_CALLER_ID", True, e164(raw, "IVR_CALLER_ID"))
     except ConfigError as exc:
-        return Check("IVR_CALLER_ID", False, f"{exc} (E.164, such as +33974991234)")
+        return Check("IVR_CALLER_ID", False, f"{exc} (E.164: +33 and the nine digits after the leading 0)")
 
 
 def _public_url(raw: str) -> Check:

@@ -104,8 +104,8 @@ def _parse_number(written: str, where: str, file: str, problems: list[Problem]) 
     if not groups or not all(_GROUP.fullmatch(g) or (i == 0 and _SPECIAL.fullmatch(g))
                              for i, g in enumerate(groups)):
         problems.append(Problem(file, where, f"number {written!r} must be groups of 1 to 3 digits "
-                                "separated by spaces, as it is read aloud (e.g. \"09 80 80 03 07\"; "
-                                "a number starting 08 may start with one group of four: \"0800 288 038\")"))
+                                "separated by spaces, as it is read aloud (\"0X XX XX XX XX\"; a number starting "
+                                "08 may start with one group of four: \"08XX XXX XXX\")"))
         return None
     digits = "".join(groups)
     try:
