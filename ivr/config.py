@@ -95,7 +95,7 @@ class Settings:
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, e164(value, self.ENV[name]))
-        if self.public_url is not None and not _is_origin(self.public_url):
+        if self.public_url is not None and not is_origin(self.public_url):
             # Callbacks are written from the root (/voice/key): a path would be lost on the way back.
             raise ConfigError("IVR_PUBLIC_URL must be https://host (http://host for a test), with no path, "
                               f"got {self.public_url!r}")
@@ -131,7 +131,7 @@ def e164(number: str, name: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _is_origin(url: str) -> bool:
+def is_origin(url: str) -> bool:
     """Tell whether a URL is a scheme and a host only (a trailing slash allowed)."""
     parts = urlsplit(url)
     return (parts.scheme in ("https", "http") and bool(parts.hostname) and parts.path in ("", "/")

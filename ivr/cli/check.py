@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ..config import Settings
 from ..deploy.readiness import production_checks
 from ..errors import FlowError
 from ..flow.loader import load_flow
@@ -82,8 +83,9 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
 
 def _production(data_dir: Path | None, prompts_dir: Path | None, max_age: int | None) -> None:
     """Print one line per production check; exit 1 when one fails."""
-    data = data_dir or Path(os.environ.get("IVR_DATA_DIR", "").strip() or "data")
-    prompts = prompts_dir or Path(os.environ.get("IVR_PROMPTS_DIR", "").strip() or "prompts")
+    # Read without Settings.from_env: a bad setting is one of the checks, not a reason to stop.
+    data = data_dir or Path(os.environ.get(Settings.ENV["data_dir"], "").strip() or Settings.data_dir)
+    prompts = prompts_dir or Path(os.environ.get(Settings.ENV["prompts_dir"], "").strip() or Settings.prompts_dir)
     failed = 0
     for result in production_checks(os.environ, data, prompts, today_is(), max_age):
         click.echo(str(result))

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from ..audio.report import rows
-from ..config import Settings, e164
+from ..config import Settings, e164, is_origin
 from ..errors import ConfigError, FlowError
 from ..flow.loader import load_flow
 from ..flow.model import Flow
@@ -71,10 +70,9 @@ def _caller_id(raw: str, passed_on: bool) -> Check:
 def _public_url(raw: str) -> Check:
     if not raw:
         return Check("IVR_PUBLIC_URL", True, "unset: the proxy's headers must tell the public URL")
-    parts = urlsplit(raw)
-    if parts.scheme != "https" or not parts.netloc:
+    if not raw.startswith("https://"):
         return Check("IVR_PUBLIC_URL", False, f"{raw!r} must be https://host: Twilio signs the https URL it calls")
-    if parts.path.strip("/") or parts.query or parts.fragment:
+    if not is_origin(raw):
         return Check("IVR_PUBLIC_URL", False, f"{raw!r} must be only https://host: the line adds each "
                      "request's path to it to check signatures")
     return Check("IVR_PUBLIC_URL", True, raw)

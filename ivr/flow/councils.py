@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -101,9 +101,7 @@ def department_nodes(dep: Department, councils: Mapping[str, Council], operator:
         else:
             nodes[nid] = Department(id=nid, say=("department_last_digit",), codes=MappingProxyType(dict(rest)),
                                     digits=1)
-    full = Department(id=dep.id, say=dep.say, codes=MappingProxyType(codes), digits=2, found_intro=dep.found_intro,
-                      no_number_intro=dep.no_number_intro, intro=dep.intro)
-    return full, nodes, texts
+    return replace(dep, codes=MappingProxyType(codes)), nodes, texts
 
 
 def _fill(template: str, council: Council) -> str:

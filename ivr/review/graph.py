@@ -199,7 +199,7 @@ def _light_edges(p: Picture) -> None:
             continue
         before[nid] = {b for b in before[nid] if not grown_transfer(flow, b)}
         zero = moves.press(flow, Position(nid), OPERATOR_KEY, tries).position.node
-        silent = moves.press(flow, Position(nid, tries=tries - 1), "", tries).position.node
+        silent = moves.press(flow, Position(nid), "", tries).position.node
         repeat = f"{REPEAT_KEY}, {READOUT_REPEAT_KEY}" if isinstance(node, Readout) else REPEAT_KEY
         backs = sorted(b for b in before[nid] if isinstance(flow.nodes[b], Interactive))
         if zero == silent:
