@@ -31,7 +31,7 @@ class Settings:
     caller_id: str | None = None  # number shown to the platform (the line's own), so callers stay anonymous
     simulator: bool = False  # serve the browser keypad (on in development)
     audio_base_url: str | None = None  # serve the prompts' audio files from here (a CDN) instead
-    log_level: str = "WARNING"  # INFO adds one line per webhook: CallSid and node, never a number
+    log_level: str = "WARNING"  # INFO adds one line per webhook: the node, never the call nor a number
     pass_caller_number: bool = False  # the platform may see callers' numbers: no IVR_CALLER_ID, no "anonyme"
     free_number: bool = False  # the line's own number is free to call: the greeting says "gratuite"
     number_max_age: int = 180  # days after which `ivr check` lists a number as "to check again"
@@ -40,6 +40,8 @@ class Settings:
     stats_flush: int = 5  # seconds between two writes of the counters (what a crash loses at most)
     stats_alert_percent: int = 20  # WARNING when more transfers failed in the last hour (5 at least)
     whisper: bool = False  # whoever answers a transfer first hears the route the caller chose
+    speech: bool = True  # every menu also listens: callers may say their choice (Twilio's speech recognition)
+    speech_confidence: float = 0.5  # below this Confidence (0 to 1), what was said is answered like silence
 
     ENV = {
         "data_dir": "IVR_DATA_DIR",
@@ -65,6 +67,8 @@ class Settings:
         "stats_flush": "IVR_STATS_FLUSH",
         "stats_alert_percent": "IVR_STATS_ALERT_PERCENT",
         "whisper": "IVR_WHISPER",
+        "speech": "IVR_SPEECH",
+        "speech_confidence": "IVR_SPEECH_CONFIDENCE",
     }
 
     @classmethod
@@ -86,7 +90,7 @@ class Settings:
     def checked(self) -> Settings:
         """Check values that have a shape; return self."""
         limits = {"max_tries": (1, 5), "gather_timeout": (1, 30), "dial_timeout": (5, 120),
-                  "proxy_hops": (0, 5), "number_max_age": (1, 3650)}
+                  "proxy_hops": (0, 5), "number_max_age": (1, 3650), "speech_confidence": (0, 1)}
         for name, (low, high) in limits.items():
             value = getattr(self, name)
             if not low <= value <= high:
@@ -112,7 +116,7 @@ class Settings:
     def facts(self) -> frozenset[str]:
         """Name what the greeting may promise on this deployment (prompts/fr.yaml, `when`)."""
         return frozenset(name for name, holds in (("anonymous", self.caller_id is not None),
-                                                  ("free", self.free_number)) if holds)
+                                                  ("free", self.free_number), ("speech", self.speech)) if holds)
 
 
 def folder_overrides(data_dir: Path | None, prompts_dir: Path | None) -> dict[str, Path]:
@@ -145,6 +149,14 @@ def _convert(name: str, kind: str, raw: str):
         if raw.lower() in ("0", "false", "no", "off"):
             return False
         raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+    if "float" in kind:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number such as 0.5, got {raw!r}") from None
+        if value != value:  # NaN
+            raise ConfigError(f"{name} must be a number such as 0.5, got {raw!r}")
+        return value
     if "int" in kind:
         try:
             return int(raw)

@@ -81,6 +81,13 @@ class Caller:
         assert gather is not None, f"no keypad prompt in {self.doc.body}"
         return self._post(gather.get("action"), Digits=digits)
 
+    def say(self, words: str, confidence: str | None = "0.9") -> Doc:
+        """Speak at the prompt, as Twilio posts it: SpeechResult and Confidence, no Digits."""
+        gather = self.doc.gather
+        assert gather is not None and "speech" in gather.get("input", ""), f"not listening: {self.doc.body}"
+        extra = {"SpeechResult": words} if confidence is None else {"SpeechResult": words, "Confidence": confidence}
+        return self._post(gather.get("action"), **extra)
+
     def silence(self) -> Doc:
         """Let the keypad prompt time out: Twilio falls through to the Redirect."""
         redirect = self.doc.root.find("Redirect")

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from twilio.twiml import lower_camel
 from twilio.twiml import voice_response as vr
 
-_FIRST = {"message", "words", "phone_number", "url", "digits", "name", "input", "sip_url", "client_identity"}
+_FIRST = {"message", "words", "phone_number", "url", "digits", "name", "sip_url", "client_identity"}
 
 
 def _method(parent: type, tag: str):

@@ -17,6 +17,7 @@ from .model import SYNTHETIC_SEP, Department, Menu, Node, Option, Readout, Trans
 CODE = re.compile(r"^(?:\d\d|2[AB]|\d\d\d)$")  # INSEE: "14", "2A", "971"
 CORSICA = {"2A": "1", "2B": "2"}  # typed "20" then 1 or 2; "2A" typed on a phone is 22 (Côtes-d'Armor)
 CORSICA_PREFIX = "20"
+PREFIX_NAMES = {CORSICA_PREFIX: "Corse"}  # what a caller may say for the question a prefix asks
 COUNCIL_FIELD, HOURS_FIELD = "{council}", "{hours}"  # filled in each council's sentence
 LABEL_PREFIX = "council"  # prompt key of a council's name, said as a choice: "council-2A"
 _DIGIT = re.compile(r"\d")

@@ -6,10 +6,11 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ..errors import FlowError, Problem
-from .councils import department_nodes, parse_councils
+from .councils import PREFIX_NAMES, department_nodes, parse_councils
 from .directory import parse_directory
 from .model import Department, Flow, Transfer, parse_nodes
 from .prompts import parse_prompts
+from .speech import listeners, parse_words
 from .validate import edges, validate
 from .yamlfile import YamlFileError, load_yaml
 
@@ -56,6 +57,7 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
     directory = parse_directory(raw_directory, directory_label, problems)
     services = directory.services
     prompts, mentions = parse_prompts(raw_prompts, prompts_label, services, problems, facts)
+    words = parse_words(raw_prompts, prompts_label, problems)
     councils = parse_councils(raw_councils, councils_label, services, problems) if has_councils else {}
     entry, operator, nodes = parse_nodes(raw_flow, flow_label, problems)
     prompts = dict(prompts)
@@ -75,6 +77,11 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
     problems += validate(entry, operator, nodes, services, prompts, flow_label, prompts_label)
     if problems:
         raise FlowError(problems)
+    spoken_places = {**places, **{dep.child_id(prefix): name for dep in nodes.values() if isinstance(dep, Department)
+                                  for prefix, name in PREFIX_NAMES.items() if dep.child_id(prefix) in nodes}}
+    heard = listeners(nodes, prompts, words, spoken_places, prompts_label, problems)
+    if problems:
+        raise FlowError(problems)
     return Flow(entry=entry, operator=operator, nodes=MappingProxyType(nodes), services=services,
                 prompts=MappingProxyType(prompts), mentions=mentions, edges=edges(nodes, operator),
-                superseded=directory.superseded, places=MappingProxyType(places))
+                superseded=directory.superseded, places=MappingProxyType(places), listeners=heard)

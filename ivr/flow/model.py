@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
 from .directory import Service, Superseded
 from .fields import Fields
+
+if TYPE_CHECKING:
+    from .speech import Listener
 
 # Keys the line gives every menu: 0 = the listening team, * = repeat, # = back.
 OPERATOR_KEY, REPEAT_KEY, BACK_KEY = "0", "*", "#"
@@ -120,6 +123,7 @@ class Flow:
     edges: frozenset[tuple[str, str]] = field(default=frozenset())
     superseded: tuple[Superseded, ...] = ()  # numbers the line used to give, never said nor dialled
     places: Mapping[str, str] = field(default_factory=dict)  # a council's node -> its département's name
+    listeners: Mapping[str, Listener] = field(default_factory=dict)  # node -> what a caller may say there
 
     @property
     def platform(self) -> Service:

@@ -88,6 +88,15 @@ def press(flow: Flow, pos: Position, digits: str, max_tries: int) -> Step:
     return _miss(flow, pos, "wrong_key", max_tries)
 
 
+def press_in_turn(flow: Flow, pos: Position, keys: tuple[str, ...], max_tries: int) -> Step:
+    """Answer keys understood from what a caller said, pressed in turn ("20" then "1": Corse-du-Sud);
+    none is silence."""
+    step = press(flow, pos, keys[0] if keys else "", max_tries)
+    for key in keys[1:]:
+        step = press(flow, step.position, key, max_tries)
+    return step
+
+
 def dialled(flow: Flow, pos: Position, status: str) -> Step | None:
     """Answer the end of a transfer: hang up after a real call; otherwise dial the next service of
     the transfer, after a word; when none is left, the failure node."""

@@ -2,7 +2,8 @@
 
 A prompt may hold `{service}` (the service's number, in words), `{phrase}` (a phrase of the
 `phrases` section, such as who answers), and `{condition}` (a phrase of the `when` section, said
-only when the condition holds for this deployment: `anonymous`, `free`). A département's prompts
+only when the condition holds for this deployment: `anonymous`, `free`, `speech`). The `words`
+section (what callers may say instead of a key) is read by ivr.flow.speech. A département's prompts
 also hold `{council}` and `{hours}`, filled for each council.
 """
 
@@ -22,6 +23,7 @@ _DIGIT = re.compile(r"\d")
 CONDITIONS = {
     "anonymous": "the platform does not receive the caller's number (IVR_CALLER_ID is set)",
     "free": "the line's own number is free to call (IVR_FREE_NUMBER=1)",
+    "speech": "the line listens to what callers say, beside the keypad (IVR_SPEECH, on by default)",
 }
 COUNCIL_FIELDS = ("council", "hours")  # filled per council by ivr.flow.councils
 _DANGLING = re.compile(r"\b(?:au|aux|le|la|les|l'|du|de|des|d')$", re.IGNORECASE)
@@ -36,7 +38,7 @@ def parse_prompts(raw: Any, file: str, services: Mapping[str, Service], problems
                   facts: frozenset[str] = frozenset()) -> tuple[Mapping[str, str], Mapping[str, tuple[str, ...]]]:
     """Build key -> final text, every {placeholder} replaced (numbers in words, phrases, the phrases
     of the conditions in `facts`), and key -> the services the prompt says."""
-    top = Fields(raw, file, "", problems, allowed=("phrases", "when", "prompts"))
+    top = Fields(raw, file, "", problems, allowed=("phrases", "when", "prompts", "words"))
     phrases = _section(top, "phrases", file, problems)
     when = _section(top, "when", file, problems)
     for name in when:

@@ -11,6 +11,7 @@ from ..errors import CallStateError
 from ..flow import moves as call
 from ..flow.model import Flow, Transfer
 from ..flow.position import Position, parse_position
+from ..flow.speech import understand
 from ..stats import events
 from .twiml import Renderer
 
@@ -32,8 +33,9 @@ class Answer:
 class Answers:
     """The line's answers: the flow does not change between requests, so neither do they."""
 
-    def __init__(self, flow: Flow, renderer: Renderer, max_tries: int) -> None:
+    def __init__(self, flow: Flow, renderer: Renderer, max_tries: int, confidence: float = 0.5) -> None:
         self.flow, self.renderer, self.max_tries = flow, renderer, max_tries
+        self.confidence = confidence  # below it, words are answered like silence
         start = call.start(flow)
         self.entry = self._answer(start, events.entry_keys(flow, start))
         self.fallback = Answer("fallback", renderer.fallback.encode())
@@ -41,6 +43,7 @@ class Answers:
         # only positions a caller can be at, and keys a keypad has, ever enter the caches.
         self._key_at = lru_cache(maxsize=8192)(self._key)
         self._dial_at = lru_cache(maxsize=1024)(self._dial)
+        self._said_at = lru_cache(maxsize=8192)(self._said)
         # A callback's query string exactly as the line wrote it -> its position: parsing costs a
         # request more than the rest of its answer. Only the line's own spelling of a real position
         # enters, so junk, padding or reordered parameters are parsed each time and never kept.
@@ -66,6 +69,17 @@ class Answers:
         """Answer the keys pressed ("" for silence) at the position in the query string."""
         return self._key_at(self.position(query), digits if KEYS.fullmatch(digits) else NOT_A_KEY)
 
+    def said(self, query: str, words: str, confidence: str = "") -> Answer:
+        """Answer what a caller said (SpeechResult, with Twilio's Confidence when it sent one) at the
+        position in the query string. The words are understood as keys, then forgotten: only the
+        keys and how sure (never the words) reach the cache and the statistics."""
+        position = self.position(query)
+        listener = self.flow.listeners.get(position.node)
+        if listener is None:  # a transfer: nothing to say there
+            return self._key_at(position, "")
+        heard = understand(listener, words, _confidence(confidence), self.confidence)
+        return self._said_at(position, heard.keys, heard.outcome)
+
     def dial(self, query: str, status: str) -> Answer:
         """Answer the end of a transfer (DialCallStatus) at the position in the query string."""
         return self._dial_at(self.position(query), status if status in events.DIAL_STATUSES else events.OTHER)
@@ -84,6 +98,22 @@ class Answers:
         step = call.press(self.flow, position, digits, self.max_tries)
         return self._answer(step, events.press_keys(self.flow, position, digits, step, self.max_tries))
 
+    def _said(self, position: Position, keys: tuple[str, ...], outcome: str) -> Answer:
+        step = call.press_in_turn(self.flow, position, keys, self.max_tries)
+        return self._answer(step, events.speech_keys(self.flow, position, outcome, step))
+
     def _dial(self, position: Position, status: str) -> Answer:
         step = call.dialled(self.flow, position, status)
         return self._answer(step, events.dial_keys(self.flow, position, status, step))
+
+
+def _confidence(raw: str) -> float | None:
+    """Read Twilio's Confidence ("0.92"); None when it sent none (Twilio does not promise one), 0 when
+    it is not a number."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return 0.0

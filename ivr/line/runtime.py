@@ -40,4 +40,4 @@ class Line:
         audio = load_audio(flow, settings.prompts_dir, audio_base(settings))
         renderer = Renderer(flow, settings, audio.urls, audio.numbers)
         return cls(flow=flow, settings=settings, renderer=renderer, signature_check=check,
-                   answers=Answers(flow, renderer, settings.max_tries), audio=audio)
+                   answers=Answers(flow, renderer, settings.max_tries, settings.speech_confidence), audio=audio)

@@ -19,6 +19,9 @@ DIAL_URL = "/voice/dial"
 WHISPER_URL = "/voice/whisper"  # heard by whoever answers a transfer, before the caller (IVR_WHISPER=1)
 NUMBER_RATE = "90%"  # numbers are read a little slower than speech
 RING_TONE = "fr"
+# Twilio's model for short commands ("press 0 or say ..."), which knows fr-FR. With a model named,
+# speechTimeout must be whole seconds ("auto" is refused).
+SPEECH_MODEL = "experimental_utterances"
 
 
 class Renderer:
@@ -73,6 +76,16 @@ class Renderer:
         else:
             dial.number(self._dial_number(service))
 
+    def _listening(self, node_id: str) -> dict[str, str | int]:
+        """Say how a <Gather> listens: keys only, or keys and French speech with the node's words as
+        hints (IVR_SPEECH)."""
+        if not self.settings.speech:
+            return {}
+        listening = dict(input="dtmf speech", language=LANGUAGE, speech_model=SPEECH_MODEL,
+                         speech_timeout=self.settings.gather_timeout)
+        hints = self.flow.listeners[node_id].hints if node_id in self.flow.listeners else ""
+        return {**listening, "hints": hints} if hints else listening
+
     def option_text(self, option) -> str:
         """Say one menu choice: "<label> : tapez <key>."."""
         p = self.flow.prompts
@@ -111,7 +124,7 @@ class Renderer:
         url = f"{KEY_URL}?{step.position.query()}"
         gather: Gather = response.gather(
             action=url, method="POST", timeout=self.settings.gather_timeout, finish_on_key="",
-            num_digits=node.digits if isinstance(node, Department) else 1,
+            num_digits=node.digits if isinstance(node, Department) else 1, **self._listening(node.id),
         )
         if step.notice:
             self._prompts(gather, [step.notice])

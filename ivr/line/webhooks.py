@@ -74,9 +74,12 @@ def voice():
 
 @bp.post("/voice/key")
 def key():
-    """Take the keys pressed (or the silence) at the position in the URL."""
+    """Take the keys pressed, the words said, or the silence, at the position in the URL."""
     line, fields = _webhook()
-    return _answer(line, fields, line.answers.key(_query(), fields.get("Digits", "").strip()))
+    digits, words = fields.get("Digits", "").strip(), fields.get("SpeechResult", "")
+    if not digits and words.strip():  # said, not pressed (never logged, never kept)
+        return _answer(line, fields, line.answers.said(_query(), words, fields.get("Confidence", "")))
+    return _answer(line, fields, line.answers.key(_query(), digits))
 
 
 @bp.post("/voice/dial")

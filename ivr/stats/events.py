@@ -19,6 +19,7 @@ REACHED = "reached"  # a node reached (arrival, or return to a menu)
 CHOICE = "choice"  # a move from a node to another: subject the node, outcome the target
 SILENCE = "silence"  # a menu unanswered
 WRONG_KEY = "wrong_key"  # a key the menu does not offer
+SPEECH = "speech"  # words said at a node: outcome understood, not understood or unsure (never the words)
 NUMBER = "number"  # a number read: subject the service
 TRANSFER = "transfer"  # a transfer started: subject the service
 TRANSFER_END = "transfer_end"  # how it ended: subject the service, outcome Twilio's DialCallStatus
@@ -87,6 +88,11 @@ def press_keys(flow: Flow, pos: Position, digits: str, step: moves.Step | None, 
             if shadow is not None and shadow.notice in MISSES:
                 keys.append((WRONG_KEY, node.id, ""))
     return (*keys, *step_keys(flow, step, pos.node))
+
+
+def speech_keys(flow: Flow, pos: Position, outcome: str, step: moves.Step | None) -> tuple[Key, ...]:
+    """Count words said at a position by how they were understood, given the step they led to."""
+    return ((SPEECH, pos.node, outcome), *step_keys(flow, step, pos.node))
 
 
 def dial_keys(flow: Flow, pos: Position, status: str, step: moves.Step | None) -> tuple[Key, ...]:

@@ -179,6 +179,10 @@ def page():
         body.insert(1, f'<p class="note">L\'heure de la journée se lit sur {report.WEEK} jours au moins.</p>')
     body.append("<h2>Transferts par service</h2>" + _table(
         ["Service", "Lancés", *OUTCOMES_FR.values(), "Non aboutis"], transfer_rows))
+    speech_rows = [[row["node"], *(row[o] for o in report.SPEECH_OUTCOMES)]
+                   for row in report.sections(rep)["speech"]]
+    body.append("<h2>Choix dits à voix haute</h2>" + _table(
+        ["Menu", "Compris", "Non compris (mis en relation)", "Incertains (mis en relation)"], speech_rows))
     note = "Les nombres de 1 ou 2 sont affichés « < 3 » et absents des graphiques ; rien n'est par heure."
     html = PAGE.format(since=since.isoformat(), until=until.isoformat(), since_fr=since.strftime("%d/%m/%Y"),
                        until_fr=until.strftime("%d/%m/%Y"), calls=report.shown(rep.calls), note=note,

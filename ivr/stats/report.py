@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from ..flow.speech import OUTCOMES as SPEECH_OUTCOMES
 from . import events
 from .store import Row, Store
 
@@ -62,6 +63,7 @@ class Report:
     left: Counter = field(default_factory=Counter)
     silences: Counter = field(default_factory=Counter)
     wrong_keys: Counter = field(default_factory=Counter)
+    speech: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # node -> outcome -> n
     numbers: Counter = field(default_factory=Counter)
     transfers: Counter = field(default_factory=Counter)
     outcomes: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
@@ -114,6 +116,8 @@ def build(rows: list[Row], since: date, until: date) -> Report:
             report.choices[(row.subject, row.outcome)] += n
             report.choices_by_day.setdefault(day, Counter())[(row.subject, row.outcome)] += n
             report.left[row.subject] += n
+        elif e == events.SPEECH:
+            report.speech[row.subject][row.outcome] += n
         elif e == events.TRANSFER_END:
             report.outcomes[row.subject][row.outcome] += n
             report.outcomes_by_day.setdefault(day, Counter())[row.outcome] += n
@@ -147,6 +151,8 @@ def sections(report: Report) -> dict[str, list[dict]]:
         "drop-off": [{"node": n, "reached": shown(a), "left by a choice": shown(b), "ended there": shown(c),
                       "silences": shown(report.silences[n]), "wrong keys": shown(report.wrong_keys[n])}
                      for n, a, b, c in report.drop_off()],
+        "speech": [{"node": n, **{o: shown(report.speech[n][o]) for o in SPEECH_OUTCOMES}}
+                   for n in sorted(report.speech, key=lambda n: (-sum(report.speech[n].values()), n))],
         "numbers read": [{"service": s, "count": shown(n)} for s, n in sorted(report.numbers.items())],
         "durations": [{"duration": label, "calls": shown(report.durations[label])}
                       for label in (*events.DURATION_LABELS, events.OTHER) if report.durations[label]],

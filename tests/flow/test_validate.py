@@ -135,7 +135,8 @@ def test_malformed_yaml_names_file_and_line(data_copy):
 
 def test_duplicate_yaml_keys_are_refused(data_copy):
     path = data_copy.path("prompts")
-    path.write_text(path.read_text(encoding="utf-8") + "  greeting: Bonjour.\n", encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\nprompts:\n", "\nprompts:\n  greeting: Bonjour.\n"), encoding="utf-8")
     with pytest.raises(FlowError, match="duplicate key 'greeting'"):
         data_copy.load()
 

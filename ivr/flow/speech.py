@@ -1,0 +1,297 @@
+"""What a caller says, understood as the keys they could have pressed.
+
+Every menu, read-out and département question also listens (Twilio's speech recognition, fr-FR).
+The words come from prompts/fr.yaml (`words`): the line's own (`operator` = 0, `repeat` = *,
+`back` = #, in every prompt) and one list per menu choice, named like its label; a choice's label
+is one of its words too. A key can be said ("un", "tapez deux", "étoile"). A département is
+understood by its number, in digits or in words (text2num), or by its name (data/councils.yaml).
+
+Matching is on whole words, without accents, case or hyphens; a longer phrase wins over the words
+inside it ("aide financière" over "aide"); near misses are caught by rapidfuzz only when nothing
+matched exactly. Whatever is not understood for sure (a low confidence, no match, two meanings) is
+answered like silence: the caller is put through to a person.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from text_to_num import alpha2digit
+
+from ..errors import Problem
+from .model import (
+    BACK_KEY,
+    KEY_PROMPTS,
+    OPERATOR_KEY,
+    READOUT_REPEAT_KEY,
+    REPEAT_KEY,
+    Department,
+    Menu,
+    Node,
+    Readout,
+)
+
+Keys = tuple[str, ...]  # the keys a caller could have pressed, in turn ("20", "1": Corse-du-Sud)
+NOTHING: Keys = ()
+LINE_WORDS = {"operator": OPERATOR_KEY, "repeat": REPEAT_KEY, "back": BACK_KEY}
+UNDERSTOOD, NOT_UNDERSTOOD, UNSURE = "understood", "not understood", "unsure"
+OUTCOMES = (UNDERSTOOD, NOT_UNDERSTOOD, UNSURE)
+MAX_WORDS = 16  # a caller choosing says a few words; the rest of a long sentence is not read
+FUZZY_CUTOFF = 88  # rapidfuzz ratio (0-100) for a near miss ("calvado", "psychologues")
+FUZZY_MIN_CHARS = 5  # shorter words and phrases match exactly only: "aube" is not "aude"
+MAX_HINTS, MAX_HINT_CHARS = 500, 100  # Twilio's limits on <Gather hints>
+_WORD = re.compile(r"[a-z0-9]+")
+_NUMBER = re.compile(r"\d+")
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+
+
+def plain(text: str) -> str:
+    """Lower-case, without accents, hyphens or apostrophes: "Côtes-d'Armor" -> "cotes d armor"."""
+    text = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
+    return " ".join(_WORD.findall("".join(c for c in text if not unicodedata.combining(c))))
+
+
+def _numbers(words: Iterable[str]) -> tuple[list[str], int]:
+    """The numbers said, in digits ("vingt deux" -> 22, "zéro un" -> 01, "neuf sept un" -> 971),
+    and how many other words were said."""
+    text = " ".join("zéro" if w == "zero" else w for w in words)
+    numbers: list[str] = []
+    others, joined = 0, False
+    for token in alpha2digit(text, "fr", threshold=0).split() if text else ():
+        if _NUMBER.fullmatch(token):
+            if joined:
+                numbers[-1] += token
+            else:
+                numbers.append(token)
+            joined = True
+        else:
+            others, joined = others + 1, False
+    return numbers, others
+
+
+@dataclass(frozen=True)
+class Listener:
+    """What one node understands: phrases (by their first word), the keys a caller may say as a
+    number, and at a département the codes said; `hints` for Twilio's recognition."""
+
+    phrases: Mapping[str, tuple[tuple[tuple[str, ...], Keys], ...]]
+    fuzzy: Mapping[int, tuple[tuple[str, ...], tuple[Keys, ...]]]  # words in a phrase -> phrases, keys
+    keys: Mapping[str, Keys]  # a number said alone -> keys ("1" -> ("1",)); "*"/"#" by their names
+    codes: Mapping[str, Keys] = field(default_factory=dict)  # a département: any number said -> keys
+    digits: int = 0  # a département's digits: "un" is "01"
+    hints: str = ""
+    press: str = "tapez"  # said before a key
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What a caller's words mean here: the keys (none: answered like silence), and how sure."""
+
+    keys: Keys
+    outcome: str
+
+
+def _spans(listener: Listener, words: tuple[str, ...]) -> list[tuple[int, int, Keys]]:
+    """Find the phrases said: exact first; near misses only when nothing matched exactly. A phrase
+    inside a longer one found ("aide" in "aide financière") is dropped."""
+    found = [(i, i + len(phrase), keys) for i, word in enumerate(words)
+             for phrase, keys in listener.phrases.get(word, ()) if words[i:i + len(phrase)] == phrase]
+    if not found:
+        for size, (choices, keys_of) in listener.fuzzy.items():
+            for i in range(len(words) - size + 1):
+                query = " ".join(words[i:i + size])
+                if len(query) < FUZZY_MIN_CHARS:
+                    continue
+                for _, _, index in process.extract(query, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
+                                                   limit=None):
+                    found.append((i, i + size, keys_of[index]))
+    return [(a, b, k) for a, b, k in found
+            if not any(c <= a and b <= d and (d - c) > (b - a) for c, d, _ in found)]
+
+
+def understand(listener: Listener, text: str, confidence: float | None, threshold: float) -> Heard:
+    """Understand what a caller said at a node; `confidence` is Twilio's (None when it sent none)."""
+    if confidence is not None and not confidence >= threshold:  # NaN is not sure either
+        return Heard((), UNSURE)
+    words = tuple(plain(text).split())[:MAX_WORDS]
+    if not words:
+        return Heard((), NOT_UNDERSTOOD)
+    if words[0] == listener.press and len(words) > 1:  # "tapez un"
+        words = words[1:]
+    spans = _spans(listener, words)
+    meanings = {keys for _, _, keys in spans}
+    said = [w for i, w in enumerate(words) if not any(a <= i < b for a, b, _ in spans)]
+    alone = " ".join(said)
+    if not spans and alone in listener.keys:  # "étoile"
+        meanings.add(listener.keys[alone])
+    numbers, others = _numbers(said)
+    if listener.codes:  # a département: a number anywhere, outside the names found
+        for number in numbers:
+            meanings.add(listener.codes.get(number.zfill(listener.digits), listener.codes.get(number, NOTHING)))
+    elif not spans and not meanings:  # a key said alone: "un", "tapez deux"
+        meanings.add(listener.keys.get(numbers[0], NOTHING) if len(numbers) == 1 and not others else NOTHING)
+    if len(meanings) == 1 and NOTHING not in meanings:
+        return Heard(meanings.pop(), UNDERSTOOD)
+    return Heard((), NOT_UNDERSTOOD)
+
+
+# -- building what each node understands, once, from the data --------------------------------------
+def parse_words(raw: Any, file: str, problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+    """Read the `words` section of the prompts file: name -> phrases, as written."""
+    section = raw.get("words") if isinstance(raw, dict) else None
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        problems.append(Problem(file, "words", "expected lists of words by name (operator, repeat, back, or "
+                                "the label of a menu choice)"))
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for name, phrases in section.items():
+        where = f"words.{name}"
+        if not isinstance(phrases, list) or not phrases:
+            problems.append(Problem(file, where, "expected a list of words or phrases: [médecin, docteur]"))
+            continue
+        kept = []
+        for phrase in phrases:
+            if not isinstance(phrase, str) or not plain(phrase):
+                problems.append(Problem(file, where, f"expected a word or phrase, got {phrase!r}"))
+            elif any(c.isdigit() for c in phrase):
+                problems.append(Problem(file, where, f"{phrase!r}: no digits; a number said is a key "
+                                        "(\"un\" presses 1) or a département"))
+            elif "," in phrase or len(phrase) > MAX_HINT_CHARS:
+                problems.append(Problem(file, where, f"{phrase!r}: one phrase per entry, without commas, "
+                                        f"at most {MAX_HINT_CHARS} characters"))
+            else:
+                kept.append(" ".join(phrase.split()))
+        out[str(name)] = tuple(kept)
+    return out
+
+
+class _Words:
+    """The phrases of one node, each with its keys and where it was written (for problems)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, ...], tuple[Keys, str]] = {}
+        self.hints: list[str] = []
+
+    def add(self, phrase: str, keys: Keys, where: str, hint: bool, clash: list[tuple[str, str, str]]) -> None:
+        norm = tuple(plain(phrase).split())
+        if not norm:
+            return
+        known = self.entries.get(norm)
+        if known is not None and known[0] != keys:
+            clash.append((where, phrase, known[1]))
+            return
+        self.entries.setdefault(norm, (keys, where))
+        hint_text = " ".join(phrase.replace(",", " ").split())  # commas separate Twilio's hints
+        if hint and hint_text not in self.hints:
+            self.hints.append(hint_text)
+
+    def listener(self, press: str, keys: Mapping[str, Keys], codes: Mapping[str, Keys] = MappingProxyType({}),
+                 digits: int = 0) -> Listener:
+        by_first: dict[str, list[tuple[tuple[str, ...], Keys]]] = {}
+        by_size: dict[int, tuple[list[str], list[Keys]]] = {}
+        for norm, (k, _) in self.entries.items():
+            by_first.setdefault(norm[0], []).append((norm, k))
+            if len(" ".join(norm)) >= FUZZY_MIN_CHARS:  # "aube" and "aude" are matched exactly only
+                choices, keys_of = by_size.setdefault(len(norm), ([], []))
+                choices.append(" ".join(norm))
+                keys_of.append(k)
+        return Listener(
+            phrases=MappingProxyType({w: tuple(p) for w, p in by_first.items()}),
+            fuzzy=MappingProxyType({n: (tuple(c), tuple(k)) for n, (c, k) in by_size.items()}),
+            keys=MappingProxyType(dict(keys)), codes=MappingProxyType(dict(codes)), digits=digits,
+            hints=", ".join(self.hints[:MAX_HINTS]), press=press)
+
+
+def _said_keys(prompts: Mapping[str, str], offered: Iterable[str]) -> dict[str, Keys]:
+    """The keys a caller may say: digits by their number, * and # by their names ("étoile")."""
+    out: dict[str, Keys] = {}
+    for key in offered:
+        if key.isdigit():
+            out[key] = (key,)
+        elif KEY_PROMPTS.get(key) in prompts:
+            out[plain(prompts[KEY_PROMPTS[key]])] = (key,)
+    return out
+
+
+def _department_codes(nodes: Mapping[str, Node], dep: Department) -> dict[str, Keys]:
+    """Every number a caller may say at a département question: its codes, and the whole codes of
+    the further questions ("971" is "97" then "1")."""
+    codes = {code: (code,) for code in dep.codes}
+    for code, target in dep.codes.items():
+        further = nodes.get(target)
+        if isinstance(further, Department):
+            codes.update({code + rest: (code, rest) for rest in further.codes})
+    return codes
+
+
+def _names(nodes: Mapping[str, Node], places: Mapping[str, str], keys: Keys, target: str) -> list[tuple[str, Keys]]:
+    """The names a caller may say for the node reached by `keys`, and for what lies one question
+    further (Corse-du-Sud is "20" then "1")."""
+    out = [(places[target], keys)] if target in places else []
+    further = nodes.get(target)
+    if isinstance(further, Menu):
+        moves = [(o.key, o.target) for o in further.options]
+    elif isinstance(further, Department):
+        moves = list(further.codes.items())
+    else:
+        moves = []
+    out += [(places[t], (*keys, k)) for k, t in moves if t in places]
+    return out
+
+
+def listeners(nodes: Mapping[str, Node], prompts: Mapping[str, str], words: Mapping[str, tuple[str, ...]],
+              places: Mapping[str, str], file: str, problems: list[Problem]) -> Mapping[str, Listener]:
+    """Build what every node that takes keys understands; report, naming the file and list, a name
+    that is neither a line word nor a choice's label, and a phrase with two meanings in one prompt."""
+    labels = {o.say for n in nodes.values() if isinstance(n, Menu) for o in n.options}
+    for name in words:
+        if name not in LINE_WORDS and name not in labels:
+            problems.append(Problem(file, f"words.{name}", f"unknown list {name!r}: use operator, repeat, back, "
+                                    f"or the label of a menu choice ({', '.join(sorted(labels))})"))
+    parents = {t: (code, n) for n in nodes.values() if isinstance(n, Department) for code, t in n.codes.items()}
+    press = plain(prompts.get("press", ""))
+    out: dict[str, Listener] = {}
+    reported: set[tuple[str, str, str]] = set()
+    for nid, node in nodes.items():
+        if not isinstance(node, (Menu, Readout, Department)):
+            continue
+        said, clash = _Words(), []
+        if isinstance(node, Department):  # names first: a clash is then reported on the word list
+            for code, target in node.codes.items():
+                for name, keys in _names(nodes, places, (code,), target):
+                    said.add(name, keys, f"councils.{code}", True, clash)
+        for name, key in LINE_WORDS.items():
+            for phrase in words.get(name, ()):
+                said.add(phrase, (key,), f"words.{name}", True, clash)
+        if isinstance(node, Menu):
+            for option in node.options:
+                for phrase in words.get(option.say, ()):
+                    said.add(phrase, (option.key,), f"words.{option.say}", True, clash)
+                if option.say in prompts:  # its label, said in the menu
+                    said.add(prompts[option.say], (option.key,), f"prompts.{option.say}",
+                             option.say not in words, clash)
+            offered = [o.key for o in node.options] + [OPERATOR_KEY, REPEAT_KEY, BACK_KEY]
+            out[nid] = said.listener(press, _said_keys(prompts, offered))
+        elif isinstance(node, Readout):
+            offered = [READOUT_REPEAT_KEY, OPERATOR_KEY, REPEAT_KEY, BACK_KEY]
+            out[nid] = said.listener(press, _said_keys(prompts, offered))
+        else:
+            codes = _department_codes(nodes, node)
+            if nid in parents:  # a further question: the whole code said ("neuf cent soixante et onze")
+                prefix = parents[nid][0]
+                codes.update({prefix + rest: (rest,) for rest in node.codes})
+            out[nid] = said.listener(press, _said_keys(prompts, [REPEAT_KEY, BACK_KEY]), codes, node.digits)
+        for where, phrase, other in clash:
+            if (where, phrase, other) not in reported:
+                reported.add((where, phrase, other))
+                problems.append(Problem(file, where, f"{phrase!r} also chooses something else in the same menu "
+                                        f"({other}): a caller saying it would be put through; keep it in one list"))
+    return MappingProxyType(out)

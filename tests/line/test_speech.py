@@ -1,0 +1,189 @@
+"""The line listens: every prompt that takes keys takes French speech too, the words lead where the keys
+do, anything unsure puts the caller through, and the words are never written anywhere."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from ivr import create_app
+from ivr.flow.model import Transfer
+from ivr.line.twiml import SPEECH_MODEL
+
+from ..caller import Caller
+from ..routes import key_paths
+from ..twiml_vocabulary import problems
+
+NUMBER = "+33687654321"
+WORDS = "Je crois que c'est le Calvados, dit Zorglub"  # what a caller said: never kept
+
+
+@pytest.fixture(scope="module")
+def listening():
+    return create_app(dev=True)
+
+
+def _at(doc) -> str:
+    """The node a document is at: its keypad prompt's, or its transfer's."""
+    verb = doc.gather if doc.gather is not None else doc.dial
+    return parse_qs(urlsplit(verb.get("action")).query)["n"][0]
+
+
+def _gathers(app):
+    flow = app.extensions["ivr"].flow
+    client = app.test_client()
+    for node, keys in key_paths(flow).items():
+        if not isinstance(flow.nodes[node], Transfer):
+            yield node, Caller(client).keys(*keys)
+
+
+def test_every_prompt_that_takes_keys_listens_in_french_with_its_words_as_hints(listening):
+    seen = 0
+    settings = listening.extensions["ivr"].settings
+    for node, doc in _gathers(listening):
+        gather = doc.gather
+        assert gather is not None, node
+        assert (gather.get("input"), gather.get("language"), gather.get("speechModel")) == (
+            "dtmf speech", "fr-FR", SPEECH_MODEL), node
+        assert gather.get("speechTimeout") == gather.get("timeout") == str(settings.gather_timeout)
+        assert gather.get("hints"), node
+        assert problems(doc.body) == [], node
+        seen += 1
+    assert seen > 10
+
+
+def test_the_gather_vocabulary_check_knows_input_and_would_refuse_a_misspelt_attribute(listening):
+    body = Caller(listening.test_client()).answer().body
+    assert problems(body) == []
+    assert problems(body.replace("speechModel=", "speechmodel=")) == [
+        "Response/<Gather> has unknown attribute 'speechmodel'"]
+
+
+def test_with_speech_off_prompts_take_keys_only_and_do_not_offer_it():
+    app = create_app({"speech": False}, dev=True)
+    for node, doc in _gathers(app):
+        gather = doc.gather
+        assert not {"input", "hints", "speechModel", "speechTimeout", "language"} & set(gather.attrib), node
+        assert "Vous pouvez le dire" not in doc.body
+    doc = Caller(app.test_client()).keys("1")
+    assert "De quoi avez-vous besoin ?" in doc.text
+
+
+def test_the_second_menu_says_once_that_callers_may_speak(listening):
+    said = [doc.text.count("Vous pouvez le dire") for _, doc in _gathers(listening)]
+    assert sum(said) == 1
+
+
+@pytest.mark.parametrize(("keys", "words"), [
+    ((), "je suis médecin"), ((), "infirmière"), ((), "psychologue"), ((), "tapez un"),
+    (("1",), "aide financière"), (("1",), "une assistante sociale"), (("1",), "burn-out"),
+    (("1",), "retour"), (("1",), "répétez"), (("1", "2"), "quatorze"), (("1", "2"), "Calvados"),
+    (("1", "4"), "oui"), (("1", "3"), "un"),
+])
+def test_words_lead_exactly_where_their_keys_do(listening, keys, words):
+    client = listening.test_client()
+    spoken = Caller(client).keys(*keys)
+    said = Caller(client)
+    said.keys(*keys)
+    meant = listening.extensions["ivr"].flow.listeners[spoken.node]
+    from ivr.flow.speech import understand
+
+    pressed = understand(meant, words, None, 0.5).keys
+    assert pressed
+    assert said.say(words).body == Caller(client).keys(*keys, *pressed).body
+
+
+@pytest.mark.parametrize(("words", "council"), [
+    ("Corse du Sud", "de la Corse-du-Sud"), ("Guadeloupe", "de la Guadeloupe"), ("vingt-deux", "des Côtes-d'Armor"),
+])
+def test_a_departement_said_reaches_a_council_that_takes_two_questions_by_keypad(listening, words, council):
+    caller = Caller(listening.test_client())
+    caller.keys("1", "2")
+    reached = caller.say(words)
+    assert f"Ordre des médecins {council}" in reached.text
+    assert reached.dial is not None or reached.gather is not None
+
+
+def test_corse_du_sud_said_and_typed_reach_the_same_answer(listening):
+    client = listening.test_client()
+    said = Caller(client)
+    said.keys("1", "2")
+    assert said.say("la Corse-du-Sud").body == Caller(client).keys("1", "2", "20", "1").body
+
+
+@pytest.mark.parametrize("confidence", ["0.3", "0", "abc", "nan"])
+def test_unsure_words_put_the_caller_through_like_silence(listening, confidence):
+    client = listening.test_client()
+    caller = Caller(client)
+    caller.keys("1")
+    doc = caller.say("aide financière", confidence)
+    assert _at(doc) == "listening_team" and doc.dialled == "+33800288038"
+    assert doc.body == Caller(client).keys("1", "").body
+
+
+def test_words_with_two_meanings_or_none_put_the_caller_through(listening):
+    for words in ("médecin ou infirmière", "allô ?", "bonjour je voudrais"):
+        caller = Caller(listening.test_client())
+        caller.answer()
+        assert _at(caller.say(words)) == "listening_team", words
+
+
+def test_no_confidence_sent_is_matched_as_said(listening):
+    caller = Caller(listening.test_client())
+    caller.answer()
+    assert caller.say("médecin", confidence=None).node == "doctor_needs"
+
+
+def test_keys_win_over_words_when_twilio_sends_both(listening):
+    caller = Caller(listening.test_client())
+    gather = caller.answer().gather
+    doc = caller._post(gather.get("action"), Digits="2", SpeechResult="médecin", Confidence="0.9")
+    assert _at(doc) == "other_professions"
+
+
+def test_empty_words_are_silence(listening):
+    caller = Caller(listening.test_client())
+    caller.answer()
+    gather = caller.doc.gather
+    assert _at(caller._post(gather.get("action"), SpeechResult="  ", Confidence="0.9")) == "listening_team"
+
+
+def test_thousands_of_different_sentences_add_only_their_meanings_to_the_cache(listening):
+    answers = listening.extensions["ivr"].answers
+    client = listening.test_client()
+    before = answers._said_at.cache_info().currsize
+    for i in range(300):
+        caller = Caller(client)
+        caller.answer()
+        caller.say(f"je suis médecin depuis {i} ans" if i % 2 else f"phrase {i} sans sens")
+    assert answers._said_at.cache_info().currsize - before <= 2
+
+
+def test_what_callers_say_is_never_logged_nor_counted(tmp_path, caplog):
+    url = f"sqlite:///{tmp_path / 'stats.db'}"
+    app = create_app({"stats_url": url, "stats_flush": 1}, dev=True)
+    client = app.test_client()
+    with caplog.at_level(logging.DEBUG, logger="ivr"):
+        for keys in ((), ("1",), ("1", "2")):
+            caller = Caller(client, caller_number=NUMBER)
+            caller.account_sid = "AC" + "1" * 32  # a real account: counted
+            caller.keys(*keys)
+            caller.say(WORDS)
+            caller.keys(*keys)
+            caller.say(WORDS, "0.1")
+    app.extensions["ivr.stats"].close()
+    logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert "answered at cdo_lookup-14" in logged
+    for secret in ("Calvados,", "Zorglub", "Je crois", NUMBER):
+        assert secret not in logged
+    engine = create_engine(url)
+    with engine.connect() as db:
+        tables = [r[0] for r in db.execute(text("select name from sqlite_master where type='table'"))]
+        rows = [tuple(r) for t in tables for r in db.execute(text(f'select * from "{t}"'))]
+    dump = repr(rows)
+    assert "speech" in dump and "understood" in dump and "unsure" in dump
+    for secret in ("Calvados", "Zorglub", "crois", NUMBER):
+        assert secret not in dump
