@@ -8,7 +8,7 @@ from ivr import create_app
 from ivr.flow import moves as call
 from ivr.flow.timing import speech_seconds
 from ivr.line.budget import Budget, heard
-from tests.paths import LINE_NUMBER
+from tests.paths import LINE_NUMBER, ROOT
 
 SILENT_BUDGET = 30.0  # (a) a caller who presses nothing
 ZERO_BUDGET = 12.0  # (b) a caller who presses 0 as soon as keys are taken, greeting included
@@ -122,3 +122,34 @@ def test_recorded_prompts_count_for_their_real_length(line):
     said = Budget(line.flow, line.renderer).zero_caller().seconds
     greeting = speech_seconds(line.flow.prompts["greeting"])
     assert played == pytest.approx(said - greeting + 9.5)
+
+
+def _readme_table() -> list[tuple[str, str, float]]:
+    """The README's time-to-human table: (route, keys, seconds)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Time to a human"):]
+    section = section[: section.index("\n## ")]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[3].replace(".", "").isdigit():
+            rows.append((cells[0], cells[1], float(cells[3])))
+    return rows
+
+
+def test_the_readme_table_says_what_ivr_budget_measures(budget):
+    rows = _readme_table()
+    assert len(rows) >= 10
+    by_keys = {" ".join(r.keys): r.seconds for r in budget.numbers()}
+    for route, keys, seconds in rows:
+        if route.startswith("(a)"):
+            measured = budget.silent_caller().seconds
+        elif route.startswith("(b)"):
+            measured = budget.zero_caller().seconds
+        elif route.startswith("(d)"):
+            measured = budget.longest_silence().seconds
+        elif route.startswith("(e)"):
+            measured = budget.unanswered().seconds
+        else:
+            measured = by_keys[keys]
+        assert round(measured, 1) == seconds, f"README says {seconds} s for {route!r}; ivr budget: {measured:.1f} s"

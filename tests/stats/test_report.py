@@ -37,6 +37,8 @@ def _fill(url: str) -> Store:
         (h, ("transfer", "platform", "")): 10, (h, ("transfer_end", "platform", "completed")): 6,
         (h, ("transfer_end", "platform", "busy")): 3, (h, ("transfer_end", "platform", "no-answer")): 1,
         (h, ("ended", "completed", "2-5 min")): 11, (h, ("fallback", "", "11200")): 2,
+        (h, ("speech", "welcome", "understood")): 4, (h + 1, ("speech", "welcome", "understood")): 3,
+        (h, ("speech", "welcome", "not understood")): 1, (h, ("speech", "cdo_lookup", "unsure")): 5,
     })
     return store
 
@@ -56,6 +58,9 @@ def test_counts_are_summed_by_day_and_small_ones_hidden(db_url):
     assert drop["welcome"]["ended there"] == "< 3" and drop["doctor_needs"]["ended there"] == "< 3"
     assert drop["welcome"]["reached"] == 12
     assert "hour of day" not in tables, "a single day never shows hours"
+    assert tables["speech"] == [  # most words said first; what was said is never there
+        {"node": "welcome", "understood": 7, "not understood": "< 3", "unsure": 0},
+        {"node": "cdo_lookup", "understood": 0, "not understood": 0, "unsure": 5}]
     assert {r["day"] for r in tables["calls"]} == {"2026-03-10"}
     assert not any("hour" in key for rows in tables.values() for row in rows for key in row)
     store.dispose()
