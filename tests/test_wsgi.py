@@ -101,7 +101,7 @@ def test_check_lists_numbers_with_sources_and_check_dates(on_the_day_of_the_revi
     assert result.exit_code == 0, result.output
     out = result.output
     lines = out.splitlines()
-    assert "The call flow is valid" in out
+    assert "The call flow is valid" in out and "its prompts take keys and words (prompts/fr.yaml, words)" in out
     assert "09 80 80 03 07" in out and "seed 003_d1ef49de34176248.txt" in out
     assert 'said: "zéro neuf, quatre-vingts, quatre-vingts, zéro trois, zéro sept"' in out
     i = next(i for i, line in enumerate(lines) if line.strip().startswith("31 14"))
@@ -113,6 +113,12 @@ def test_check_lists_numbers_with_sources_and_check_dates(on_the_day_of_the_revi
     assert "To check again (1), not checked for more than 180 days: 09 80 80 03 07 (social_service)" in out
     superseded = next(line for line in lines if line.strip().startswith("0800 800 854"))
     assert "2018-03 to 2019, replaced by 0800 288 038 (platform)" in superseded
+
+
+def test_check_says_when_the_prompts_take_keys_only(on_the_day_of_the_review, monkeypatch):
+    monkeypatch.setenv("IVR_SPEECH", "0")
+    result = CliRunner().invoke(main, ["check"])
+    assert "its prompts take keys only (IVR_SPEECH=0)" in result.output
 
 
 def test_check_strict_fails_while_a_number_is_due(on_the_day_of_the_review, monkeypatch):

@@ -48,7 +48,8 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
             click.echo(f"  - {problem}", err=True)
         sys.exit(1)
     menus = len([n for n in flow.nodes if SYNTHETIC_SEP not in n])
-    click.echo(f"The call flow is valid: {menus} nodes, {len(flow.services)} services.\n")
+    takes = "keys and words (prompts/fr.yaml, words)" if settings.speech else "keys only (IVR_SPEECH=0)"
+    click.echo(f"The call flow is valid: {menus} nodes, {len(flow.services)} services; its prompts take {takes}.\n")
     click.echo("Numbers the line can say or dial:")
     today = today_is()
     uses = number_uses(flow)

@@ -94,6 +94,8 @@ def test_production_server_logs_no_caller_number(tmp_path):
         assert post("/voice", {}) == 200
         assert post("/voice/key?n=welcome", {"Digits": "1"}) == 200
         assert post("/voice/key?n=doctor_needs&t=welcome", {"Digits": "3"}) == 200
+        said = {"SpeechResult": f"aide financière, rappelez-moi au {NUMBER}", "Confidence": "0.93"}
+        assert post("/voice/key?n=doctor_needs&t=welcome", said) == 200
         assert post("/voice/dial?n=listening_team&t=welcome", {"DialCallStatus": "busy"}) == 200
         assert post("/voice/key?n=bogus", {"Digits": "1"}) == 200
         assert post("/voice", {}, signed=False) == 403
@@ -106,6 +108,7 @@ def test_production_server_logs_no_caller_number(tmp_path):
     assert "POST /voice 403" in logs
     assert "answered at social_help" in logs, "operators see where calls go at INFO"
     assert "CA2222" not in logs, "never which call"
+    assert "rappelez" not in logs and "financi" not in logs, "never what the caller said"
     assert _leaks(logs) == []
     for path in tmp_path.rglob("*"):
         if path.is_file():

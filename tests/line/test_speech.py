@@ -187,3 +187,18 @@ def test_what_callers_say_is_never_logged_nor_counted(tmp_path, caplog):
     assert "speech" in dump and "understood" in dump and "unsure" in dump
     for secret in ("Calvados", "Zorglub", "crois", NUMBER):
         assert secret not in dump
+
+
+def test_the_whisper_after_words_names_the_route_never_the_words():
+    app = create_app({"whisper": True}, dev=True)
+    client = app.test_client()
+    caller = Caller(client)
+    caller.answer()
+    caller.say("je suis interne")
+    caller.say("plutôt une aide financière")
+    doc = caller.say("en Corse du Sud je crois")
+    url = doc.dial.find("Number").get("url")
+    whisper = client.post(url, data={"CallSid": "CA" + "7" * 32, "Direction": "outbound-dial"}).get_data(as_text=True)
+    assert ("Appel de la ligne d'écoute : Médecin, interne ou étudiant ; Aide financière urgente ; "
+            "Corse-du-Sud.") in whisper
+    assert "plutôt" not in whisper and "je crois" not in whisper
