@@ -25,11 +25,11 @@ from ..simulator.transport import (
 from ..stats.events import COUNTED_SIMULATION
 from .options import data_option, prompts_option
 
-STYLES = {"say": "cyan", "play": "cyan", "pause": None, "gather": "yellow", "keys": "green", "silence": "green",
-          "dial": "magenta", "dial-status": "green", "whisper": "magenta", "redirect": None, "hangup": "red",
-          "end": "red", "error": "red", "skipped": "red"}
-LABELS = {"say": "Say", "play": "Play", "pause": "Pause", "gather": "Gather", "keys": "You press", "silence":
-          "You wait", "dial": "Dial", "dial-status": "Transfer", "whisper": "They hear",
+STYLES = {"say": "cyan", "play": "cyan", "pause": None, "gather": "yellow", "keys": "green", "speech": "green",
+          "silence": "green", "dial": "magenta", "dial-status": "green", "whisper": "magenta", "redirect": None,
+          "hangup": "red", "end": "red", "error": "red", "skipped": "red"}
+LABELS = {"say": "Say", "play": "Play", "pause": "Pause", "gather": "Gather", "keys": "You press", "speech": "You say",
+          "silence": "You wait", "dial": "Dial", "dial-status": "Transfer", "whisper": "They hear",
           "redirect": "Redirect", "hangup": "Hangup", "end": "End", "error": "ERROR", "skipped": "Skipped"}
 DIAL_ANSWERS = {"": "completed", "c": "completed", "b": "busy", "n": "no-answer", "f": "failed",
                 **{s: s for s in DIAL_STATUSES}}

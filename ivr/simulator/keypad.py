@@ -14,9 +14,9 @@ from .report import place
 from .transport import flask_audio_length, flask_transport
 
 keypad = Blueprint("keypad", __name__, static_folder="static/keypad", static_url_path="/simulator/static")
-LABELS = {"say": "Say", "play": "Play", "pause": "Pause", "gather": "Gather", "keys": "Keys", "silence": "Silence",
-          "dial": "Dial", "dial-status": "Transfer", "whisper": "Whisper", "redirect": "Redirect", "hangup": "Hangup",
-          "end": "End", "error": "Error", "skipped": "Skipped"}
+LABELS = {"say": "Say", "play": "Play", "pause": "Pause", "gather": "Gather", "keys": "Keys", "speech": "Speech",
+          "silence": "Silence", "dial": "Dial", "dial-status": "Transfer", "whisper": "Whisper", "redirect": "Redirect",
+          "hangup": "Hangup", "end": "End", "error": "Error", "skipped": "Skipped"}
 PICTURE = "keypad.picture"  # app.extensions[PICTURE]: a function giving the flow's SVG (None: no picture)
 
 
