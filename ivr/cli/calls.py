@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -25,12 +26,13 @@ from ..simulator.transport import (
 from ..stats.events import COUNTED_SIMULATION
 from .options import data_option, prompts_option
 
-STYLES = {"say": "cyan", "play": "cyan", "pause": None, "gather": "yellow", "keys": "green", "silence": "green",
-          "dial": "magenta", "dial-status": "green", "whisper": "magenta", "redirect": None, "hangup": "red",
-          "end": "red", "error": "red", "skipped": "red"}
-LABELS = {"say": "Say", "play": "Play", "pause": "Pause", "gather": "Gather", "keys": "You press", "silence":
-          "You wait", "dial": "Dial", "dial-status": "Transfer", "whisper": "They hear",
+STYLES = {"say": "cyan", "play": "cyan", "pause": None, "gather": "yellow", "keys": "green", "speech": "green",
+          "silence": "green", "dial": "magenta", "dial-status": "green", "whisper": "magenta", "redirect": None,
+          "hangup": "red", "end": "red", "error": "red", "skipped": "red"}
+LABELS = {"say": "Say", "play": "Play", "pause": "Pause", "gather": "Gather", "keys": "You press", "speech": "You say",
+          "silence": "You wait", "dial": "Dial", "dial-status": "Transfer", "whisper": "They hear",
           "redirect": "Redirect", "hangup": "Hangup", "end": "End", "error": "ERROR", "skipped": "Skipped"}
+TOKENS = re.compile(r'"[^"]*"|\S+')  # keys, or words in double quotes kept whole
 DIAL_ANSWERS = {"": "completed", "c": "completed", "b": "busy", "n": "no-answer", "f": "failed",
                 **{s: s for s in DIAL_STATUSES}}
 
@@ -85,14 +87,16 @@ def with_line_options(command):
 
 
 @click.command("call")
-@click.option("--keys", help=f"Play the call non-interactively: keys per menu, separated by spaces; "
-              f"{SILENCE} = silence; {', '.join(DIAL_STATUSES)} = how a transfer ends (default completed). "
-              "The caller hangs up when the keys run out.")
+@click.option("--keys", help=f"Play the call non-interactively: keys per menu, separated by spaces; words in "
+              f"double quotes are said (\"aide financière\"); {SILENCE} = silence; {', '.join(DIAL_STATUSES)} = "
+              "how a transfer ends (default completed). The caller hangs up when the keys run out.")
+@click.option("--confidence", type=click.FloatRange(0, 1), default=0.9, show_default=True,
+              help="The Confidence sent with the words said (0 to 1).")
 @click.option("--caller", default=ANONYMOUS, show_default=True, help="The From number sent to the line.")
 @click.option("--stats", is_flag=True,
               help="Count the call in the statistics (IVR_STATS_URL's, or the line's at --url).")
 @with_line_options
-def call_command(keys, caller, stats, url, token, data_dir, prompts_dir) -> None:
+def call_command(keys, confidence, caller, stats, url, token, data_dir, prompts_dir) -> None:
     """Call the line as Twilio would, and print what the caller hears."""
     entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir, stats)
     call = Call(transport, entry, caller=caller, audio_length=audio_length)
@@ -107,7 +111,7 @@ def call_command(keys, caller, stats, url, token, data_dir, prompts_dir) -> None
         shown = len(call.events)
 
     call.start()
-    tokens = keys.split() if keys is not None else None
+    tokens = TOKENS.findall(keys) if keys is not None else None
     while not call.over:
         flush()
         if tokens is not None:
@@ -116,7 +120,7 @@ def call_command(keys, caller, stats, url, token, data_dir, prompts_dir) -> None
             elif call.dial is not None and tokens[0] not in DIAL_STATUSES:
                 call.answer("completed")
             else:
-                call.act(tokens.pop(0))
+                call.act(tokens.pop(0), confidence)
             continue
         if call.dial is not None:
             answer = click.prompt("Transfer answered? [Enter] completed, b busy, n no-answer, f failed, h hang up",
@@ -126,8 +130,14 @@ def call_command(keys, caller, stats, url, token, data_dir, prompts_dir) -> None
             elif answer in DIAL_ANSWERS:
                 call.answer(DIAL_ANSWERS[answer])
         else:
-            answer = click.prompt("Keys? [Enter] silence, h hang up", default="", show_default=False).strip()
-            call.hang_up() if answer.lower() == "h" else call.act(answer.replace(" ", ""))
+            answer = click.prompt('Keys or "words"? [Enter] silence, h hang up', default="",
+                                  show_default=False).strip()
+            if answer.lower() == "h":
+                call.hang_up()
+            elif answer.startswith('"'):
+                call.say(answer.strip('"'), confidence)
+            else:
+                call.act(answer.replace(" ", ""))
     flush()
     if tokens:
         click.echo(f"Keys not used, the call was over: {' '.join(tokens)}", err=True)

@@ -1,4 +1,4 @@
-"""Walk every path of a line through the simulated caller: every key, silence, transfer outcome."""
+"""Walk every path of a line through the simulated caller: every key, every hint said, silence, transfer outcome."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ DIGITS = "0123456789"
 
 def choices(gather: Gather) -> list[str]:
     """List what a caller can do at a <Gather>: silence, every key, and every two-digit entry when
-    it takes two or more digits (a longer entry is tried as the same key repeated)."""
+    it takes two or more digits (a longer entry is tried as the same key repeated); at one that
+    listens to speech, every hint said, in double quotes as `ivr call --keys` takes it."""
     options = [SILENCE, *KEYS]
     if gather.num_digits == 2:
         options += ["".join(pair) for pair in product(DIGITS, repeat=2)]
@@ -25,6 +26,8 @@ def choices(gather: Gather) -> list[str]:
     if gather.finish_on_key:
         options = [o if o == SILENCE or len(o) >= (gather.num_digits or 99) else o + gather.finish_on_key
                    for o in options]
+    if gather.speech:
+        options += [f'"{hint}"' for hint in gather.hints]
     return list(dict.fromkeys(options))
 
 

@@ -14,9 +14,9 @@ from .report import place
 from .transport import flask_audio_length, flask_transport
 
 keypad = Blueprint("keypad", __name__, static_folder="static/keypad", static_url_path="/simulator/static")
-LABELS = {"say": "Say", "play": "Play", "pause": "Pause", "gather": "Gather", "keys": "Keys", "silence": "Silence",
-          "dial": "Dial", "dial-status": "Transfer", "whisper": "Whisper", "redirect": "Redirect", "hangup": "Hangup",
-          "end": "End", "error": "Error", "skipped": "Skipped"}
+LABELS = {"say": "Say", "play": "Play", "pause": "Pause", "gather": "Gather", "keys": "Keys", "speech": "Speech",
+          "silence": "Silence", "dial": "Dial", "dial-status": "Transfer", "whisper": "Whisper", "redirect": "Redirect",
+          "hangup": "Hangup", "end": "End", "error": "Error", "skipped": "Skipped"}
 PICTURE = "keypad.picture"  # app.extensions[PICTURE]: a function giving the flow's SVG (None: no picture)
 
 
@@ -43,11 +43,18 @@ def _transport():
     return base, flask_transport(app, line.settings.auth_token), flask_audio_length(app)
 
 
+def _fraction(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+
+
 @keypad.post("/simulator/step")
 def step():
-    """Do one thing as the caller (start, keys, silence, answer a transfer, hang up) and say what follows."""
+    """Do one thing as the caller (start, keys, words, silence, answer a transfer, hang up) and say what follows."""
     body = request.get_json(silent=True) or {}
     action = body.get("action")
+    confidence = body.get("confidence", 0.9)  # null: no Confidence sent, as Twilio may
+    if action == "say" and not (confidence is None or _fraction(confidence)):
+        return jsonify(error="the confidence is a number from 0 to 1, or null"), 400
     base, transport, audio_length = _transport()
     try:
         if action == "start":
@@ -57,6 +64,8 @@ def step():
             seen = len(call.events)
             if action == "keys" and call.gather is not None and str(body.get("keys", "")).strip():
                 call.press("".join(str(body["keys"]).split()))
+            elif action == "say" and call.gather is not None:
+                call.say(str(body.get("words", "")), confidence)
             elif action == "silence" and call.gather is not None:
                 call.silence()
             elif action == "dial" and call.dial is not None and body.get("status") in DIAL_STATUSES:
@@ -72,7 +81,7 @@ def step():
     waiting = None
     if gather is not None:
         waiting = {"kind": "gather", "numDigits": gather.num_digits, "finishOnKey": gather.finish_on_key,
-                   "timeout": gather.timeout}
+                   "timeout": gather.timeout, "speech": gather.speech, "hints": list(gather.hints)}
     elif dial is not None:
         waiting = {"kind": "dial", "numbers": list(dial.numbers), "timeout": dial.timeout}
     return jsonify(

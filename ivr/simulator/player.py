@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
-from ..flow.timing import DIAL_TIMEOUT_EXTRA
+from ..flow.timing import DIAL_TIMEOUT_EXTRA, speech_seconds
 from .twiml import (
     CallError,
     Dial,
@@ -39,7 +39,7 @@ CONVERSATION_SECONDS = 60  # DialCallDuration sent for a transfer answered as co
 class Event:
     """Something that happened in the call, at `at` seconds after it was answered."""
 
-    kind: str  # say, play, pause, gather, keys, silence, redirect, dial, dial-status, hangup, end, error
+    kind: str  # say, play, pause, gather, keys, speech, silence, redirect, dial, dial-status, hangup, end, error
     text: str
     at: float
     seconds: float = 0.0
@@ -49,6 +49,11 @@ class Event:
     def end(self) -> float:
         """Return when it stops."""
         return self.at + self.seconds
+
+
+def spoken(token: str) -> str | None:
+    """Return the words of a scripted token in double quotes, None for any other token."""
+    return token[1:-1] if len(token) >= 2 and token[0] == token[-1] == '"' else None
 
 
 class Call:
@@ -82,9 +87,7 @@ class Call:
 
     def press(self, keys: str) -> Call:
         """Press keys at the waiting <Gather> ("" is silence)."""
-        gather = self.gather
-        if gather is None:
-            raise ValueError("no <Gather> is waiting for keys")
+        gather = self._gathering()
         digits, waits = gather.entry(keys)
         if not digits:
             return self.silence()
@@ -92,11 +95,29 @@ class Call:
         self.waiting, self.unanswered = None, 0
         return self._run(lambda: self._load(gather.method, gather.action, {"Digits": digits}))
 
+    def say(self, words: str, confidence: float | None = 0.9) -> Call:
+        """Speak at the waiting <Gather> ("" is silence). One that listens to speech posts the words
+        to its action once the caller has been quiet its speechTimeout, with the Confidence Twilio
+        gives them (none when `confidence` is None); one that does not hears nothing: its timeout
+        runs while the caller speaks, as in silence."""
+        gather = self._gathering()
+        words = " ".join(words.split())
+        if not words:
+            return self.silence()
+        speaking = speech_seconds(words)
+        if not gather.speech:
+            self.events.append(Event("speech", words, self.clock, speaking, self.doc_url))
+            return self.silence()
+        self._log("speech", words, seconds=speaking + gather.speech_timeout)
+        self.waiting, self.unanswered = None, 0
+        form = {"SpeechResult": words}
+        if confidence is not None:
+            form["Confidence"] = str(float(confidence))
+        return self._run(lambda: self._load(gather.method, gather.action, form))
+
     def silence(self) -> Call:
         """Stay silent at the waiting <Gather> until its timeout."""
-        gather = self.gather
-        if gather is None:
-            raise ValueError("no <Gather> is waiting for keys")
+        gather = self._gathering()
         self._log("silence", f"{gather.timeout} s", seconds=gather.timeout)
         self.waiting, self.unanswered = None, 0
         if gather.action_on_empty:
@@ -124,10 +145,13 @@ class Call:
                 "DialCallDuration": str(CONVERSATION_SECONDS if status == "completed" else 0)}
         return self._run(lambda: self._load(dial.method, dial.action, form))
 
-    def act(self, token: str) -> Call:
-        """Do one scripted thing: keys, "_" or "" for silence, or a dial status."""
+    def act(self, token: str, confidence: float | None = 0.9) -> Call:
+        """Do one scripted thing: keys, words in double quotes ("aide financière", said with
+        `confidence`), "_" or "" for silence, or a dial status."""
         if self.dial is not None:
             return self.answer(token)
+        if (words := spoken(token)) is not None:
+            return self.say(words, confidence)
         return self.silence() if token in ("", "_") else self.press(token)
 
     def hang_up(self) -> Call:
@@ -139,10 +163,16 @@ class Call:
     # -- state ---------------------------------------------------------------------------------
     @property
     def gather(self) -> Gather | None:
-        """Return the <Gather> waiting for keys, if any."""
+        """Return the <Gather> waiting for the caller, if any."""
         if self.waiting is not None and self.waiting.tag == "Gather":
             return gather_of(self.waiting, self.doc_url)
         return None
+
+    def _gathering(self) -> Gather:
+        gather = self.gather
+        if gather is None:
+            raise ValueError("no <Gather> is waiting for the caller")
+        return gather
 
     @property
     def dial(self) -> Dial | None:
@@ -262,7 +292,8 @@ class Call:
             self._hear(verb)
         elif tag == "Gather":
             gather = gather_of(verb, self.doc_url)
-            digits = f"{gather.num_digits} key(s)" if gather.num_digits else "keys"
+            digits = (f"{gather.num_digits} key(s)" if gather.num_digits else "keys") + (
+                " or words" if gather.speech else "")
             self._log("gather", f"{digits}, {gather.timeout} s of silence, then "
                       + ("the action" if gather.action_on_empty else "the next verb"))
             for child in verb:

@@ -19,7 +19,7 @@ from ..flow.directory import Service
 from .explorer import SILENCE, Exploration
 from .player import Call, Event
 
-CALLER_ACTS = ("keys", "silence", "dial-status")
+CALLER_ACTS = ("keys", "speech", "silence", "dial-status")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ class CallError(Exception):
 
 @dataclass(frozen=True)
 class Gather:
-    """A <Gather> waiting for keys."""
+    """A <Gather> waiting for keys, and for words when its input includes speech."""
 
     action: str
     method: str
@@ -31,6 +31,13 @@ class Gather:
     num_digits: int | None
     finish_on_key: str
     action_on_empty: bool
+    speech: bool = False  # input="dtmf speech": Twilio listens to words (its default is dtmf alone)
+    hints: tuple[str, ...] = ()  # words and phrases the recogniser expects
+    speech_timeout: int | None = None  # seconds of quiet that end speech; None: the timeout, Twilio's default
+
+    def __post_init__(self) -> None:
+        if self.speech_timeout is None:
+            object.__setattr__(self, "speech_timeout", self.timeout)
 
     def entry(self, keys: str) -> tuple[str, bool]:
         """Return the digits Twilio submits for the keys pressed, and whether it waits the timeout."""
@@ -94,14 +101,20 @@ def say_seconds(el: ET.Element) -> float:
 
 
 def gather_of(el: ET.Element, doc_url: str) -> Gather:
-    """Read a <Gather>'s attributes, with Twilio's defaults (action: the current document)."""
+    """Read a <Gather>'s attributes, with Twilio's defaults (action: the current document; input:
+    dtmf; speechTimeout: the timeout, "auto" counted as 1 s)."""
+    timeout = attr_int(el, "timeout", 5) or 0
+    speech_timeout = 1 if el.get("speechTimeout", "").lower() == "auto" else attr_int(el, "speechTimeout", timeout)
     return Gather(
         action=urljoin(doc_url, el.get("action", "")),
         method=el.get("method", "POST").upper(),
-        timeout=attr_int(el, "timeout", 5) or 0,
+        timeout=timeout,
         num_digits=attr_int(el, "numDigits", None),
         finish_on_key=el.get("finishOnKey", "#"),
         action_on_empty=el.get("actionOnEmptyResult", "false").lower() == "true",
+        speech="speech" in el.get("input", "dtmf").lower().split(),
+        hints=tuple(hint.strip() for hint in el.get("hints", "").split(",") if hint.strip()),
+        speech_timeout=speech_timeout or 0,
     )
 
 

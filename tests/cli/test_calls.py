@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
+from flask import Flask, request
 
 from ivr import create_app
 from ivr.cli import main
@@ -19,6 +19,7 @@ from ivr.simulator.explorer import explore
 from ivr.simulator.player import Call
 from ivr.simulator.report import NumberBook, report
 from ivr.simulator.transport import flask_transport, remembering
+from tests.servers import served
 
 FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)
 SOCIAL = FLOW.services["social_service"]
@@ -79,6 +80,57 @@ def test_call_signs_requests_when_the_line_has_a_token(runner, monkeypatch):
     result = runner.invoke(main, ["call", "--keys", "1 3"])
     assert result.exit_code == 0, result.output
     assert SOCIAL.spoken in result.output
+
+
+def listening_app(forms: list[dict[str, str]], answers: dict[str, str] | None = None) -> Flask:
+    """Build a hand-written line whose menu listens to keys and speech and says what it heard (words in
+    `answers` get their TwiML instead); a caller silent at the menu hears the platform's number."""
+    app = Flask("listening")
+    menu = ('<Gather action="/voice/menu" numDigits="1" timeout="3" finishOnKey="" input="dtmf speech" '
+            f'speechTimeout="2" hints="aide financière, quatorze"><Say>Menu.</Say></Gather>'
+            f"<Say>{FLOW.platform.spoken}</Say>")
+
+    @app.post("/voice", endpoint="voice")
+    @app.post("/voice/menu")
+    def answer():
+        forms.append(request.form.to_dict())
+        heard = request.form.get("SpeechResult") or request.form.get("Digits")
+        said = f"<Say>Vous avez dit : {heard}.</Say>" if heard else ""
+        twiml = (answers or {}).get(heard, said + menu)
+        return f"<Response>{twiml}</Response>", 200, {"Content-Type": "text/xml"}
+
+    return app
+
+
+def test_call_says_the_words_in_double_quotes_with_the_confidence_given(runner):
+    forms: list[dict[str, str]] = []
+    with served(listening_app(forms)) as url:
+        result = runner.invoke(main, ["call", "--url", url, "--confidence", "0.5",
+                                      "--keys", '1 "aide financière"  "quatorze"'])
+    assert result.exit_code == 0, result.output
+    assert [(f.get("Digits"), f.get("SpeechResult"), f.get("Confidence")) for f in forms] == [
+        (None, None, None), ("1", None, None), (None, "aide financière", "0.5"), (None, "quatorze", "0.5")]
+    said = [line.split(maxsplit=2)[2] for line in result.output.splitlines() if "You say" in line]
+    assert said == ["You say  aide financière", "You say  quatorze"]
+    assert "Vous avez dit : aide financière." in result.output and "caller hung up" in result.output
+
+
+def test_call_interactive_says_words_typed_in_double_quotes(runner):
+    forms: list[dict[str, str]] = []
+    with served(listening_app(forms)) as url:
+        result = runner.invoke(main, ["call", "--url", url], input='"aide financière"\nh\n')
+    assert result.exit_code == 0, result.output
+    assert 'Keys or "words"?' in result.output
+    assert (forms[-1]["SpeechResult"], forms[-1]["Confidence"]) == ("aide financière", "0.9")
+    assert "Vous avez dit : aide financière." in result.output
+
+
+def test_call_words_at_a_menu_that_does_not_listen_are_heard_as_silence(runner):
+    result = runner.invoke(main, ["call", "--keys", '"parler à quelqu\'un"'])
+    assert result.exit_code == 0, result.output
+    acts = [line.split(maxsplit=2)[2] for line in result.output.splitlines()
+            if re.search(r"You (say|wait|press) ", line)]
+    assert acts[:2] == ["You say  parler à quelqu'un", "You wait  3 s"]
 
 
 def _explore(app: Flask):
@@ -142,6 +194,17 @@ def broken_app(answers: dict[str, str]) -> Flask:
 def test_routes_report_dead_ends_loops_and_errors(answers, problem):
     rows, problems = report(_explore(broken_app(answers)), NumberBook(FLOW.services))
     assert problems and all(problem in p for p in problems[:1]), problems
+
+
+def test_routes_say_each_hint_where_the_menu_listens(runner, monkeypatch, tmp_path):
+    app = listening_app([], {"quatorze": f"<Dial>{FLOW.platform.dial}</Dial><Say>{FLOW.platform.spoken}</Say>"})
+    monkeypatch.setattr("ivr.cli.calls._line", lambda *args: ("http://localhost/voice", flask_transport(app),
+                                                             NumberBook(FLOW.services), None))
+    out = tmp_path / "routes.csv"
+    result = runner.invoke(main, ["routes", "--format", "csv", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {r["keys"]: r["outcome"] for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+    assert rows == {'"quatorze"': f"transfer to {FLOW.platform.number}"}, "written as ivr call --keys takes it"
 
 
 def test_routes_command_exits_non_zero_on_a_dead_end(runner, monkeypatch):

@@ -103,6 +103,82 @@ def test_gather_takes_num_digits_and_waits_the_timeout_for_a_short_entry():
     assert g.entry("1") == ("1", True)
 
 
+LISTENING = ('<Gather action="/voice/key?n=menu" numDigits="1" timeout="4" finishOnKey="" input="dtmf speech" '
+             'language="fr-FR" speechTimeout="3" hints="médecin, docteur,, parler à quelqu\'un ">'
+             "<Say>Press one or say doctor.</Say></Gather><Say>Still there?</Say>")
+SPEECH_PAGES = {("POST", f"{BASE}/voice"): LISTENING, ("POST", f"{BASE}/voice/key?n=menu"): "<Say>Heard.</Say>"}
+
+
+@pytest.mark.parametrize(("attributes", "speech", "hints", "speech_timeout"), [
+    ("", False, (), 4),  # Twilio's defaults: keys only, speechTimeout as long as the timeout
+    ('input="dtmf" hints="a, b"', False, ("a", "b"), 4),
+    ('input="Speech"', True, (), 4),
+    ('input="dtmf  speech" speechTimeout="auto" hints=" x ,, y z "', True, ("x", "y z"), 1),
+    ('input="speeches" speechTimeout="2"', False, (), 2),
+])
+def test_gather_reads_input_hints_and_speech_timeout(attributes, speech, hints, speech_timeout):
+    c, _ = call({("POST", f"{BASE}/voice"): f'<Gather timeout="4" {attributes}/>'})
+    assert (c.gather.speech, c.gather.hints, c.gather.speech_timeout) == (speech, hints, speech_timeout)
+
+
+def test_speech_posts_the_words_and_their_confidence_without_digits():
+    c, line = call(SPEECH_PAGES)
+    assert c.gather.hints == ("médecin", "docteur", "parler à quelqu'un")
+    before = c.clock
+    c.say("  aide   financière ")
+    method, url, form = line.requests[-1]
+    assert (method, url) == ("POST", f"{BASE}/voice/key?n=menu")
+    assert (form["SpeechResult"], form["Confidence"]) == ("aide financière", "0.9")
+    assert "Digits" not in form and form["CallSid"] == c.sid
+    speaking = len("aide financière") / 15
+    assert [(e.kind, e.text, e.at, e.seconds) for e in c.events if e.kind == "speech"] == [
+        ("speech", "aide financière", before, pytest.approx(speaking + 3))], "speaking, then 3 s of speechTimeout"
+    assert kinds(c)[-2:] == [("say", "Heard."), ("end", "end of document")]
+    assert c.clock - before == pytest.approx(speaking + 3 + len("Heard.") / 15 + 0.45)
+
+
+def test_confidence_is_written_like_twilio_and_left_out_when_none():
+    c, line = call(SPEECH_PAGES)
+    c.say("docteur", confidence=1)
+    assert line.requests[-1][2]["Confidence"] == "1.0"
+    c, line = call(SPEECH_PAGES)
+    c.say("docteur", confidence=None)
+    assert line.requests[-1][2]["SpeechResult"] == "docteur" and "Confidence" not in line.requests[-1][2]
+
+
+def test_a_gather_not_listening_to_speech_hears_silence_and_the_transcript_shows_the_words():
+    c, line = call({("POST", f"{BASE}/voice"): GATHER})
+    before = c.clock
+    c.say("médecin")
+    assert len(line.requests) == 1, "nothing posted: Twilio heard nothing"
+    assert kinds(c)[-4:] == [("speech", "médecin"), ("silence", "4 s"), ("say", "Still there?"),
+                             ("end", "end of document")]
+    assert c.clock - before == pytest.approx(4 + 0.45 + len("Still there?") / 15), "the timeout runs as they speak"
+
+
+def test_speech_at_a_gather_not_listening_posts_an_empty_result_when_asked():
+    gather = '<Gather action="next" actionOnEmptyResult="true" input="dtmf" hints="médecin"/><Say>Never.</Say>'
+    c, line = call({("POST", f"{BASE}/voice"): gather, ("POST", f"{BASE}/next"): "<Hangup/>"})
+    c.say("médecin")
+    form = line.requests[-1][2]
+    assert line.requests[-1][1] == f"{BASE}/next"
+    assert not {"Digits", "SpeechResult", "Confidence"} & set(form)
+    assert [k for k, _ in kinds(c)][-4:] == ["speech", "silence", "hangup", "end"]
+
+
+def test_a_token_in_double_quotes_is_speech_and_empty_words_are_silence():
+    c, line = call(SPEECH_PAGES)
+    c.act('"parler à quelqu\'un"', confidence=0.42)
+    assert (line.requests[-1][2]["SpeechResult"], line.requests[-1][2]["Confidence"]) == ("parler à quelqu'un", "0.42")
+    for quiet in ('""', '" "'):
+        c, line = call(SPEECH_PAGES)
+        c.act(quiet)
+        assert len(line.requests) == 1 and [k for k, _ in kinds(c)][-3:] == ["silence", "say", "end"]
+    c, line = call(SPEECH_PAGES)
+    c.act("1")
+    assert line.requests[-1][2]["Digits"] == "1" and "SpeechResult" not in line.requests[-1][2]
+
+
 def test_redirect_is_followed_with_its_method_and_an_absolute_url():
     c, line = call({("POST", f"{BASE}/voice"): '<Redirect method="GET">https://other.test/x?a=1</Redirect>',
                     ("GET", "https://other.test/x?a=1&" + "CallSid="): ""})

@@ -75,13 +75,19 @@
     const gathering = inCall && waiting.kind === "gather" && !busy;
     keys.forEach((b) => { b.disabled = !gathering; });
     $("silence").disabled = !gathering;
+    $("say").disabled = $("say-it").disabled = !gathering;
+    const listens = gathering && waiting.speech;
+    $("say-hint").textContent = !gathering ? ""
+      : listens ? "This menu listens to speech" + (waiting.hints.length ? ", expecting: " + waiting.hints.join(", ") : "") + "."
+        : "This menu does not listen to speech: Twilio hears silence.";
+    $("hints").replaceChildren(...(listens ? waiting.hints : []).map((hint) => new Option(hint)));
     $("transfer").hidden = !(inCall && waiting.kind === "dial");
     entry.textContent = typed ? "Keys: " + typed : "";
     if (!inCall) return;
     status.textContent = waiting.kind === "dial"
       ? "Ringing " + waiting.numbers.join(", ") + ": choose how the transfer ends."
       : "The menu waits for " + (waiting.numDigits ? waiting.numDigits + " key(s)" : "keys")
-        + " (" + waiting.timeout + " s of silence, then it times out).";
+        + (waiting.speech ? " or words" : "") + " (" + waiting.timeout + " s of silence, then it times out).";
   }
 
   async function step(body) {
@@ -134,6 +140,16 @@
   // Silence: the menu times out; keys typed so far are sent, as Twilio does on a timeout.
   $("silence").addEventListener("click", () => step(typed ? { action: "keys", keys: typed } : { action: "silence" }));
   keys.forEach((b) => b.addEventListener("click", () => press(b.dataset.key)));
+  // Words: sent even to a menu that does not listen to speech (the simulator hears silence there, as Twilio does).
+  $("words").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!waiting || waiting.kind !== "gather" || busy) return;
+    hush();
+    const words = $("say").value.trim();
+    $("say").value = "";
+    await step({ action: "say", words });
+    if (!$("say").disabled) $("say").focus();
+  });
   document.querySelectorAll("#transfer button").forEach((b) =>
     b.addEventListener("click", () => step({ action: "dial", status: b.dataset.status })));
   document.addEventListener("keydown", (event) => {
