@@ -31,6 +31,7 @@ from .model import (
     OPERATOR_KEY,
     READOUT_REPEAT_KEY,
     REPEAT_KEY,
+    SYNTHETIC_SEP,
     Department,
     Menu,
     Node,
@@ -251,9 +252,9 @@ def listeners(nodes: Mapping[str, Node], prompts: Mapping[str, str], words: Mapp
               places: Mapping[str, str], file: str, problems: list[Problem]) -> Mapping[str, Listener]:
     """Build what every node that takes keys understands; report, naming the file and list, a name
     that is neither a line word nor a choice's label, and a phrase with two meanings in one prompt."""
-    labels = {o.say for n in nodes.values() if isinstance(n, Menu) for o in n.options}
-    for name in words:
-        if name not in LINE_WORDS and name not in labels:
+    labels = {o.say for n in nodes.values() if isinstance(n, Menu) for o in n.options if SYNTHETIC_SEP not in o.say}
+    for name in words:  # a prompt no choice uses any more keeps its words, as it keeps its sentence
+        if name not in LINE_WORDS and name not in prompts:
             problems.append(Problem(file, f"words.{name}", f"unknown list {name!r}: use operator, repeat, back, "
                                     f"or the label of a menu choice ({', '.join(sorted(labels))})"))
     parents = {t: (code, n) for n in nodes.values() if isinstance(n, Department) for code, t in n.codes.items()}

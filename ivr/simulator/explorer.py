@@ -66,6 +66,7 @@ class Exploration:
 def explore(start: Callable[[], Call], max_depth: int = 12) -> Exploration:
     """Try everything a caller can do, breadth first, until every state has been seen."""
     found = Exploration()
+    where_said: dict[tuple[str, str, str], tuple[str, ...] | str] = {}
     queue: deque[tuple[Call, tuple[str, ...], tuple[str, ...] | None]] = deque([(start().start(), (), None)])
     while queue:
         call, inputs, parent = queue.popleft()
@@ -89,7 +90,16 @@ def explore(start: Callable[[], Call], max_depth: int = 12) -> Exploration:
             continue
         options = list(DIAL_STATUSES) if call.dial is not None else choices(call.gather)
         for option in options:
-            queue.append((call.fork().act(option), (*inputs, option), key))
+            # Words said post to the action, whose answer depends on nothing else (the line keeps
+            # no state): the same words at the same action lead where they led before.
+            said = (call.gather.method, call.gather.action, option) if option.startswith('"') else None
+            if said in where_said:
+                found.edges[key].add(where_said[said])
+                continue
+            after = call.fork().act(option)
+            if said is not None:
+                where_said[said] = after.key() if not after.over else "end" if after.error is None else "error"
+            queue.append((after, (*inputs, option), key))
     for stop in found.trapped():
         found.problems.append(f"{' '.join(stop.inputs)}: a loop without end (no path from here "
                               "ends the call or reaches a transfer)")

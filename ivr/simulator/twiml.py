@@ -100,6 +100,7 @@ def say_seconds(el: ET.Element) -> float:
     return loops * sum(speech_seconds(text, rate) for text, rate in _spoken(el) if text.strip())
 
 
+@lru_cache(maxsize=4096)  # by element: a document's verbs are parsed once and read again and again
 def gather_of(el: ET.Element, doc_url: str) -> Gather:
     """Read a <Gather>'s attributes, with Twilio's defaults (action: the current document; input:
     dtmf; speechTimeout: the timeout, "auto" counted as 1 s)."""

@@ -125,7 +125,17 @@ def test_call_interactive_says_words_typed_in_double_quotes(runner):
     assert "Vous avez dit : aide financière." in result.output
 
 
-def test_call_words_at_a_menu_that_does_not_listen_are_heard_as_silence(runner):
+def test_call_words_reach_a_council_by_the_line_itself(runner):
+    result = runner.invoke(main, ["call", "--keys", '"je suis médecin" "aide financière" "quatorze"'])
+    assert result.exit_code == 0, result.output
+    said = [line.split(maxsplit=2)[2] for line in result.output.splitlines() if "You say" in line]
+    assert said == ["You say  je suis médecin", "You say  aide financière", "You say  quatorze"]
+    assert "Conseil départemental de l'Ordre des médecins du Calvados." in result.output
+    assert "zéro deux, trente et un, quatre-vingt-six, trente-huit, vingt-huit" in result.output
+
+
+def test_call_words_at_a_menu_that_does_not_listen_are_heard_as_silence(runner, monkeypatch):
+    monkeypatch.setenv("IVR_SPEECH", "0")
     result = runner.invoke(main, ["call", "--keys", '"parler à quelqu\'un"'])
     assert result.exit_code == 0, result.output
     acts = [line.split(maxsplit=2)[2] for line in result.output.splitlines()

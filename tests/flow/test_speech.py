@@ -231,3 +231,14 @@ def test_without_speech_the_prompt_does_not_offer_it(flow):
     speaking = load_flow(ROOT / "data", ROOT / "prompts", frozenset({"speech"}))
     assert speaking.prompts["need_question"] == "De quoi avez-vous besoin ? Vous pouvez le dire."
     assert flow.prompts["need_question"] == "De quoi avez-vous besoin ?"
+
+
+def test_a_choice_removed_from_the_flow_may_keep_its_words(data_copy):
+    def remove_long_term_care(doc):
+        menu = doc["nodes"]["doctor_needs"]
+        menu["options"] = [o for o in menu["options"] if o["key"] != "5"]
+        del doc["nodes"]["long_term_care"]
+
+    data_copy.edit("flow", remove_long_term_care)
+    flow = data_copy.load()  # its sentence and its words stay in prompts/fr.yaml, unused
+    assert understand(flow.listeners["doctor_needs"], "burn-out", None, 0.5).keys == ()

@@ -71,7 +71,7 @@ def test_an_option_removed(pair):
     written = out.read_text(encoding="utf-8")
     assert "### Routes whose ending changed (1)" in written
     assert ("| 1 5 | reads 06 08 28 25 89 (mots) at long_term_care | waits at doctor_needs, no number "
-            "| 61.5 s → no human |") in written.splitlines()
+            "| 63.4 s → no human |") in written.splitlines()
     assert "ERROR" not in written
 
 

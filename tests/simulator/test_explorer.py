@@ -52,3 +52,15 @@ def test_hints_of_a_gather_that_does_not_listen_are_not_tried(listens):
     assert all(stop.call.dial is None for stop in found.states.values())
     assert not any("SpeechResult" in f for f in line.forms)
     assert not any(i.startswith('"') for stop in [*found.states.values(), *found.endings] for i in stop.inputs)
+
+
+def test_words_said_again_at_the_same_action_are_not_played_again_yet_lead_where_they_led():
+    line = Line("dtmf speech")
+    found = explore(lambda: Call(line, f"{BASE}/voice"))
+    said = [f["SpeechResult"] for f in line.forms if "SpeechResult" in f]
+    assert sorted(said) == ["médecin", "répéter"], "each hint once at the menu's action, from every state there"
+    menus = [k for k, stop in found.states.items() if stop.call.gather is not None]
+    assert len(menus) == 2
+    for menu in menus:  # both menu states know where "médecin" leads: nothing is trapped
+        assert any(found.states[t].call.dial is not None for t in found.edges[menu] if t in found.states)
+    assert found.trapped() == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
-from flask import request
 
 from ivr import create_app
 from ivr.config import Settings
@@ -97,7 +96,8 @@ def test_a_transfer_answered_shows_the_whisper_when_the_line_whispers():
                                                            "Autre profession de santé.")]
 
 
-def test_words_at_a_menu_that_does_not_listen_are_shown_then_heard_as_silence(client):
+def test_words_at_a_menu_that_does_not_listen_are_shown_then_heard_as_silence():
+    client = create_app({"speech": False}, dev=True).test_client()
     start = client.post("/simulator/step", json={"action": "start"}).get_json()
     assert (start["waiting"]["speech"], start["waiting"]["hints"]) == (False, [])
     said = client.post("/simulator/step", json={"action": "say", "words": "médecin", "state": start["state"]})
@@ -107,32 +107,18 @@ def test_words_at_a_menu_that_does_not_listen_are_shown_then_heard_as_silence(cl
         ("speech", "Speech", "médecin"), ("silence", "Silence", f"{start['waiting']['timeout']} s")]
 
 
-LISTENING = ('<Gather action="/voice/key?n=welcome" numDigits="1" timeout="3" finishOnKey="" '
-             'input="dtmf speech" speechTimeout="2" hints="médecin, retour"><Say>Dites médecin.</Say></Gather>')
-
-
-def test_words_at_a_menu_that_listens_are_posted():
-    """The line does not listen yet: the state carries a hand-written <Gather> that does, reached
-    when the one before it times out."""
-    app, forms = create_app(dev=True), []
-
-    @app.before_request
-    def keep_the_form():
-        if request.path.startswith("/voice"):
-            forms.append(request.form.to_dict())
-
-    client = app.test_client()
-    state = client.post("/simulator/step", json={"action": "start"}).get_json()["state"]
-    state = {**state, "waiting": '<Gather action="/voice/key?n=welcome" timeout="1"/>', "rest": [LISTENING]}
-    listening = client.post("/simulator/step", json={"action": "silence", "state": state}).get_json()
-    assert (listening["waiting"]["speech"], listening["waiting"]["hints"]) == (True, ["médecin", "retour"])
+def test_words_at_a_menu_that_listens_are_posted_and_understood():
+    client = create_app(dev=True).test_client()
+    listening = client.post("/simulator/step", json={"action": "start"}).get_json()
+    assert listening["waiting"]["speech"] is True and "médecin" in listening["waiting"]["hints"]
     said = client.post("/simulator/step", json={"action": "say", "words": "médecin", "confidence": None,
                                                 "state": listening["state"]}).get_json()
     speech = said["events"][0]
-    assert (speech["label"], speech["text"], speech["seconds"]) == ("Speech", "médecin", round(7 / 15 + 2, 1))
+    timeout = listening["waiting"]["timeout"]
+    assert (speech["label"], speech["text"], speech["seconds"]) == ("Speech", "médecin", round(7 / 15 + timeout, 1))
     assert "silence" not in [e["kind"] for e in said["events"]]
-    assert {k: forms[-1].get(k) for k in ("SpeechResult", "Confidence", "Digits")} == {
-        "SpeechResult": "médecin", "Confidence": None, "Digits": None}
+    assert "De quoi avez-vous besoin ? Vous pouvez le dire." in [e["text"] for e in said["events"]]
+    assert said["node"] == "doctor_needs"
 
 
 @pytest.mark.parametrize("confidence", [1.5, -0.1, "0.9", True])
