@@ -88,6 +88,7 @@ class Listener:
     digits: int = 0  # a département's digits: "un" is "01"
     hints: str = ""
     press: str = "tapez"  # said before a key
+    echo: Keys = NOTHING  # a read-out: digits said back (the caller noting the number) read it again
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,11 @@ def understand(listener: Listener, text: str, confidence: float | None, threshol
     if listener.codes:  # a département: a number anywhere, outside the names found
         for number in numbers:
             meanings.add(listener.codes.get(number.zfill(listener.digits), listener.codes.get(number, NOTHING)))
-    elif not spans and not meanings:  # a key said alone: "un", "tapez deux"
-        meanings.add(listener.keys.get(numbers[0], NOTHING) if len(numbers) == 1 and not others else NOTHING)
+    elif not spans and not meanings:  # a key said alone ("un", "tapez deux"); at a read-out, the number echoed
+        if numbers and not others:
+            meanings.add(listener.keys.get(numbers[0], listener.echo) if len(numbers) == 1 else listener.echo)
+        else:
+            meanings.add(NOTHING)
     if len(meanings) == 1 and NOTHING not in meanings:
         return Heard(meanings.pop(), UNDERSTOOD)
     return Heard((), NOT_UNDERSTOOD)
@@ -195,7 +199,7 @@ class _Words:
             self.hints.append(hint_text)
 
     def listener(self, press: str, keys: Mapping[str, Keys], codes: Mapping[str, Keys] = MappingProxyType({}),
-                 digits: int = 0) -> Listener:
+                 digits: int = 0, echo: Keys = NOTHING) -> Listener:
         by_first: dict[str, list[tuple[tuple[str, ...], Keys]]] = {}
         by_size: dict[int, tuple[list[str], list[Keys]]] = {}
         for norm, (k, _) in self.entries.items():
@@ -208,7 +212,7 @@ class _Words:
             phrases=MappingProxyType({w: tuple(p) for w, p in by_first.items()}),
             fuzzy=MappingProxyType({n: (tuple(c), tuple(k)) for n, (c, k) in by_size.items()}),
             keys=MappingProxyType(dict(keys)), codes=MappingProxyType(dict(codes)), digits=digits,
-            hints=", ".join(self.hints[:MAX_HINTS]), press=press)
+            hints=", ".join(self.hints[:MAX_HINTS]), press=press, echo=echo)
 
 
 def _said_keys(prompts: Mapping[str, str], offered: Iterable[str]) -> dict[str, Keys]:
@@ -283,7 +287,7 @@ def listeners(nodes: Mapping[str, Node], prompts: Mapping[str, str], words: Mapp
             out[nid] = said.listener(press, _said_keys(prompts, offered))
         elif isinstance(node, Readout):
             offered = [READOUT_REPEAT_KEY, OPERATOR_KEY, REPEAT_KEY, BACK_KEY]
-            out[nid] = said.listener(press, _said_keys(prompts, offered))
+            out[nid] = said.listener(press, _said_keys(prompts, offered), echo=(REPEAT_KEY,))
         else:
             codes = _department_codes(nodes, node)
             if nid in parents:  # a further question: the whole code said ("neuf cent soixante et onze")

@@ -242,3 +242,11 @@ def test_a_choice_removed_from_the_flow_may_keep_its_words(data_copy):
     data_copy.edit("flow", remove_long_term_care)
     flow = data_copy.load()  # its sentence and its words stay in prompts/fr.yaml, unused
     assert understand(flow.listeners["doctor_needs"], "burn-out", None, 0.5).keys == ()
+
+
+@pytest.mark.parametrize("words", ["zéro neuf, quatre-vingts, quatre-vingts", "09 80 80 03 07", "quatre-vingts"])
+def test_a_number_said_back_at_a_read_out_reads_it_again_instead_of_putting_through(flow, words):
+    # The caller writes the number down, saying it aloud: they need it again, not a transfer.
+    assert heard(flow, "social_help", words).keys == ("*",)
+    assert heard(flow, "welcome", words).keys == ()  # in a menu, a number that is no key is not understood
+    assert heard(flow, "social_help", "attendez, un stylo").keys == ()  # not a number: put through
