@@ -10,7 +10,9 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_BODY = 16 * 1024  # Twilio's forms are about 1 kB; a bigger body is not Twilio's
 MAX_FIELDS = 64  # Twilio sends about 30 fields
 BODY_SECONDS = 5.0  # Twilio sends its form with the headers; a body that trickles in is not its
-MAX_ESCAPES = 256  # Twilio's forms have a few dozen %XX; each costs a turn of a Python loop to decode
+# Twilio's forms have a few dozen %XX, more with what a caller said (SpeechResult, up to 60 s of
+# French: an accented letter is two); each costs a turn of a Python loop to decode.
+MAX_ESCAPES = 1024
 
 
 class UnreadableBody(Exception):

@@ -4,7 +4,7 @@ do, anything unsure puts the caller through, and the words are never written any
 from __future__ import annotations
 
 import logging
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -202,3 +202,19 @@ def test_the_whisper_after_words_names_the_route_never_the_words():
     assert ("Appel de la ligne d'écoute : Médecin, interne ou étudiant ; Aide financière urgente ; "
             "Corse-du-Sud.") in whisper
     assert "plutôt" not in whisper and "je crois" not in whisper
+
+
+def test_a_long_french_sentence_is_still_twilios_form_under_the_signature():
+    from .test_webhooks import TOKEN, sign
+
+    app = create_app({"auth_token": TOKEN}, dev=True)
+    client = app.test_client()
+    words = "Je suis épuisée, désolée, je ne sais plus à qui m'adresser ; " * 20  # a long minute said, 300 escapes
+    form = {"CallSid": "CA" + "3" * 32, "SpeechResult": words, "Confidence": "0.91"}
+    url = "/voice/key?n=doctor_needs&t=welcome"
+    body = urlencode(form)  # as a form encoder escapes it: accents, commas, apostrophes
+    assert body.count("%") > 256
+    response = client.post(url, data=body, content_type="application/x-www-form-urlencoded",
+                           headers={"X-Twilio-Signature": sign(f"http://localhost{url}", form)})
+    assert response.status_code == 200
+    assert "n=long_term_care" in response.get_data(as_text=True)  # "épuisée": Mots
