@@ -261,7 +261,7 @@ def listeners(nodes: Mapping[str, Node], prompts: Mapping[str, str], words: Mapp
         if name not in LINE_WORDS and name not in prompts:
             problems.append(Problem(file, f"words.{name}", f"unknown list {name!r}: use operator, repeat, back, "
                                     f"or the label of a menu choice ({', '.join(sorted(labels))})"))
-    parents = {t: (code, n) for n in nodes.values() if isinstance(n, Department) for code, t in n.codes.items()}
+    prefixes = {t: code for n in nodes.values() if isinstance(n, Department) for code, t in n.codes.items()}
     press = plain(prompts.get("press", ""))
     out: dict[str, Listener] = {}
     reported: set[tuple[str, str, str]] = set()
@@ -290,9 +290,8 @@ def listeners(nodes: Mapping[str, Node], prompts: Mapping[str, str], words: Mapp
             out[nid] = said.listener(press, _said_keys(prompts, offered), echo=(REPEAT_KEY,))
         else:
             codes = _department_codes(nodes, node)
-            if nid in parents:  # a further question: the whole code said ("neuf cent soixante et onze")
-                prefix = parents[nid][0]
-                codes.update({prefix + rest: (rest,) for rest in node.codes})
+            if nid in prefixes:  # a further question: the whole code said ("neuf cent soixante et onze")
+                codes.update({prefixes[nid] + rest: (rest,) for rest in node.codes})
             out[nid] = said.listener(press, _said_keys(prompts, [REPEAT_KEY, BACK_KEY]), codes, node.digits)
         for where, phrase, other in clash:
             if (where, phrase, other) not in reported:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import product
 
-from .player import DIAL_STATUSES, Call, Gather
+from .player import DIAL_STATUSES, Call, Gather, spoken
 
 SILENCE = "_"
 KEYS = "0123456789*#"
@@ -92,7 +92,7 @@ def explore(start: Callable[[], Call], max_depth: int = 12) -> Exploration:
         for option in options:
             # Words said post to the action, whose answer depends on nothing else (the line keeps
             # no state): the same words at the same action lead where they led before.
-            said = (call.gather.method, call.gather.action, option) if option.startswith('"') else None
+            said = (call.gather.method, call.gather.action, option) if spoken(option) is not None else None
             if said in where_said:
                 found.edges[key].add(where_said[said])
                 continue
