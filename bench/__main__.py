@@ -14,8 +14,12 @@ from pathlib import Path
 from . import attacks, calls, graph, profile, routes, servers, stats, synthetic_flow, wrk
 from .signing import signed_post
 
-CALL = {"CallSid": "CAbench0000000000000000000000000", "AccountSid": "ACbench", "From": "anonymous",
-        "CallStatus": "in-progress"}
+CALL = {
+    "CallSid": "CAbench0000000000000000000000000",
+    "AccountSid": "ACbench",
+    "From": "anonymous",
+    "CallStatus": "in-progress",
+}
 ENTRY, READOUT, DEEP = "entry", "read-out", "deepest read-out"
 
 
@@ -23,9 +27,11 @@ def webhooks(flow) -> dict[str, tuple[str, dict[str, str]]]:
     """Return the webhooks to load: the entry, the arrival at the nearest read-out, and at the read-out
     with the most keys (a département's): the biggest pages, each rendered from several prompts."""
     near, deep = routes.first_readout(flow), routes.deepest_readout(flow)
-    return {ENTRY: ("/voice", CALL),
-            f"{READOUT} {near.end}": (near.url(), {**CALL, "Digits": near.keys[-1]}),
-            f"{DEEP} {deep.end}": (deep.url(), {**CALL, "Digits": deep.keys[-1]})}
+    return {
+        ENTRY: ("/voice", CALL),
+        f"{READOUT} {near.end}": (near.url(), {**CALL, "Digits": near.keys[-1]}),
+        f"{DEEP} {deep.end}": (deep.url(), {**CALL, "Digits": deep.keys[-1]}),
+    }
 
 
 WEBHOOKS = webhooks(routes.load())
@@ -43,13 +49,20 @@ def fetch(base: str, path: str, params: dict[str, str]) -> bytes:
 
 def machine() -> str:
     """Describe the machine in one line."""
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.machine())
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.machine(),
+    )
     return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, {platform.system()}"
 
 
-def speed(app: servers.Server, floor: servers.Server, rounds: int, seconds: float, connections: int,
-          label: str = "") -> bool:
+def speed(
+    app: servers.Server, floor: servers.Server, rounds: int, seconds: float, connections: int, label: str = ""
+) -> bool:
     """Load app and floor in interleaved rounds; print the figures and ratios; return whether targets hold."""
     for path, params in WEBHOOKS.values():  # warm up both, caches included
         for server in (app, floor):
@@ -57,10 +70,12 @@ def speed(app: servers.Server, floor: servers.Server, rounds: int, seconds: floa
     results = {(name, target): [] for name in WEBHOOKS for target in ("app", "floor")}
     for r in range(rounds):
         for name, (path, params) in WEBHOOKS.items():
-            for server in ((app, floor) if r % 2 == 0 else (floor, app)):
+            for server in (app, floor) if r % 2 == 0 else (floor, app):
                 results[name, server.name].append(wrk.run(server.base, path, params, seconds, connections))
-    print(f"\n## Webhook speed: app{label} vs floor ({rounds} interleaved rounds of {seconds:g} s, "
-          f"wrk, {connections} connections)\n")
+    print(
+        f"\n## Webhook speed: app{label} vs floor ({rounds} interleaved rounds of {seconds:g} s, "
+        f"wrk, {connections} connections)\n"
+    )
     print("| webhook | target | req/s | p50 ms | p99 ms | errors | bytes |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     ok = True
@@ -69,21 +84,28 @@ def speed(app: servers.Server, floor: servers.Server, rounds: int, seconds: floa
         med = {}
         for target in ("app", "floor"):
             runs = results[name, target]
-            med[target] = {"rps": statistics.median(x.rps for x in runs),
-                           "p50": statistics.median(x.p50_ms for x in runs),
-                           "p99": statistics.median(x.p99_ms for x in runs),
-                           "errors": sum(x.errors for x in runs)}
+            med[target] = {
+                "rps": statistics.median(x.rps for x in runs),
+                "p50": statistics.median(x.p50_ms for x in runs),
+                "p99": statistics.median(x.p99_ms for x in runs),
+                "errors": sum(x.errors for x in runs),
+            }
             m = med[target]
-            print(f"| {name} | {target} | {m['rps']:.0f} | {m['p50']:.2f} | {m['p99']:.2f} | {m['errors']} | "
-                  f"{runs[0].bytes_per_answer:.0f} |")
+            print(
+                f"| {name} | {target} | {m['rps']:.0f} | {m['p50']:.2f} | {m['p99']:.2f} | {m['errors']} | "
+                f"{runs[0].bytes_per_answer:.0f} |"
+            )
         rps_ratio = med["app"]["rps"] / med["floor"]["rps"]
         p99_ratio = med["app"]["p99"] / med["floor"]["p99"]
         passed = rps_ratio >= THROUGHPUT_TARGET and p99_ratio <= P99_TARGET and med["app"]["errors"] == 0
         ok &= passed
-        verdicts.append(f"| {name} | {rps_ratio:.2f} | {p99_ratio:.2f} | {med['app']['errors']} | "
-                        f"{'pass' if passed else 'FAIL'} |")
-    print(f"\n| webhook | throughput app/floor (>= {THROUGHPUT_TARGET}) | p99 app/floor (<= {P99_TARGET}) "
-          "| app errors | verdict |")
+        verdicts.append(
+            f"| {name} | {rps_ratio:.2f} | {p99_ratio:.2f} | {med['app']['errors']} | {'pass' if passed else 'FAIL'} |"
+        )
+    print(
+        f"\n| webhook | throughput app/floor (>= {THROUGHPUT_TARGET}) | p99 app/floor (<= {P99_TARGET}) "
+        "| app errors | verdict |"
+    )
     print("| --- | ---: | ---: | ---: | --- |")
     print("\n".join(verdicts))
     return ok
@@ -92,8 +114,10 @@ def speed(app: servers.Server, floor: servers.Server, rounds: int, seconds: floa
 def load(app: servers.Server, calls_n: int, levels: tuple[int, ...], max_seconds: float) -> int:
     """Play complete calls at each concurrency; print the figures; return the error count."""
     plays = calls.scripts(routes.load())
-    print(f"\n## Complete calls ({len(plays)} kinds of call, in turn; at most {calls_n} calls "
-          f"or {max_seconds:g} s per level)\n")
+    print(
+        f"\n## Complete calls ({len(plays)} kinds of call, in turn; at most {calls_n} calls "
+        f"or {max_seconds:g} s per level)\n"
+    )
     print("| concurrent calls | calls | calls/s | webhooks/s | webhook | p50 ms | p99 ms | errors |")
     print("| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
     errors = 0
@@ -101,8 +125,10 @@ def load(app: servers.Server, calls_n: int, levels: tuple[int, ...], max_seconds
         r = calls.drive(app.base, plays, calls_n, level, max_seconds)
         errors += r["error_count"]
         for path, p in r["paths"].items():
-            print(f"| {level} | {r['calls']} | {r['calls_per_s']:.0f} | {r['requests_per_s']:.0f} | {path} "
-                  f"| {p['p50_ms']:.1f} | {p['p99_ms']:.1f} | {r['error_count']} |")
+            print(
+                f"| {level} | {r['calls']} | {r['calls_per_s']:.0f} | {r['requests_per_s']:.0f} | {path} "
+                f"| {p['p50_ms']:.1f} | {p['p99_ms']:.1f} | {r['error_count']} |"
+            )
         for kind, count in r["errors"].items():
             print(f"  error: {kind} x{count}")
     return errors
@@ -110,8 +136,10 @@ def load(app: servers.Server, calls_n: int, levels: tuple[int, ...], max_seconds
 
 def memory_line(label: str, server: servers.Server) -> str:
     m = server.memory()
-    return (f"| {label} | {server.startup_s:.2f} | {m['workers']} | {m['worker_rss_mib']:.1f} | "
-            f"{m['worker_pss_mib']:.1f} | {m['master_rss_mib']:.1f} |")
+    return (
+        f"| {label} | {server.startup_s:.2f} | {m['workers']} | {m['worker_rss_mib']:.1f} | "
+        f"{m['worker_pss_mib']:.1f} | {m['master_rss_mib']:.1f} |"
+    )
 
 
 def parts() -> None:
@@ -132,10 +160,14 @@ def parts() -> None:
 
 def growth(work: Path, factors: tuple[int, ...], seconds: float, connections: int) -> None:
     """Print start-up time, memory and speed for synthetic flows of growing size."""
-    print(f"\n## Growth with the flow (synthetic flows; every page visited once, then {seconds:g} s of "
-          "load per webhook)\n")
-    print("| flow | nodes | start-up s | worker RSS MiB | worker PSS MiB | pages | "
-          "entry req/s | deepest read-out req/s | p99 ms |")
+    print(
+        f"\n## Growth with the flow (synthetic flows; every page visited once, then {seconds:g} s of "
+        "load per webhook)\n"
+    )
+    print(
+        "| flow | nodes | start-up s | worker RSS MiB | worker PSS MiB | pages | "
+        "entry req/s | deepest read-out req/s | p99 ms |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for factor in factors:
         out = work / f"flow-x{factor}"
@@ -148,9 +180,11 @@ def growth(work: Path, factors: tuple[int, ...], seconds: float, connections: in
             deep = wrk.run(app.base, *hooks[-1], seconds, connections)
             m = app.memory()
             errors = walked["errors"] + entry.errors + deep.errors
-            print(f"| x{factor} | {nodes} | {app.startup_s:.2f} | {m['worker_rss_mib']:.1f} | "
-                  f"{m['worker_pss_mib']:.1f} | {walked['pages']} | {entry.rps:.0f} | {deep.rps:.0f} | "
-                  f"{max(entry.p99_ms, deep.p99_ms):.2f} |" + (f" errors: {errors}" if errors else ""))
+            print(
+                f"| x{factor} | {nodes} | {app.startup_s:.2f} | {m['worker_rss_mib']:.1f} | "
+                f"{m['worker_pss_mib']:.1f} | {walked['pages']} | {entry.rps:.0f} | {deep.rps:.0f} | "
+                f"{max(entry.p99_ms, deep.p99_ms):.2f} |" + (f" errors: {errors}" if errors else "")
+            )
 
 
 def main() -> int:
@@ -160,19 +194,29 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=5, help="seconds of load per round and webhook (default 5)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
     parser.add_argument("--calls", type=int, default=3000, help="complete calls per concurrency level (default 3000)")
-    parser.add_argument("--quick", action="store_true",
-                        help="1 round of 2 s, 500 calls, flows x1 and x10, fewer probes and junk requests")
-    parser.add_argument("--skip", nargs="*", default=(),
-                        choices=("speed", "calls", "profile", "growth", "attacks", "graph"))
-    parser.add_argument("--stats", nargs="+", default=["sqlite", "postgresql"], choices=stats.MODES,
-                        help="where the app counts its statistics, one speed run each (default: sqlite postgresql)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1 round of 2 s, 500 calls, flows x1 and x10, fewer probes and junk requests",
+    )
+    parser.add_argument(
+        "--skip", nargs="*", default=(), choices=("speed", "calls", "profile", "growth", "attacks", "graph")
+    )
+    parser.add_argument(
+        "--stats",
+        nargs="+",
+        default=["sqlite", "postgresql"],
+        choices=stats.MODES,
+        help="where the app counts its statistics, one speed run each (default: sqlite postgresql)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.seconds, args.calls = 1, 2, 500
     wrk.wrk_path()
     began = time.perf_counter()
-    print(f"# Benchmark of the webhooks\n\nMachine: {machine()}; gunicorn as in the Procfile: "
-          f"`{servers.procfile_web()}`")
+    print(
+        f"# Benchmark of the webhooks\n\nMachine: {machine()}; gunicorn as in the Procfile: `{servers.procfile_web()}`"
+    )
     ok = True
     with tempfile.TemporaryDirectory(prefix="ivr-bench-") as tmp, stats.databases(args.stats, Path(tmp)) as urls:
         work = Path(tmp)
@@ -188,8 +232,10 @@ def main() -> int:
                         ok &= speed(app, floor, args.rounds, args.seconds, args.connections, stats.label(mode))
                         if i == 0:
                             print("\n## Memory and start-up (after the load above)\n")
-                            print("| server | start-up s (until /healthz answers) | workers | worker RSS MiB "
-                                  "| worker PSS MiB | master RSS MiB |")
+                            print(
+                                "| server | start-up s (until /healthz answers) | workers | worker RSS MiB "
+                                "| worker PSS MiB | master RSS MiB |"
+                            )
                             print("| --- | ---: | ---: | ---: | ---: | ---: |")
                             print(memory_line(f"app (default flow{stats.label(mode)})", app))
                             print(memory_line("floor", floor))

@@ -10,8 +10,10 @@ from . import forged, idle, servers
 from .signing import signed_post
 
 CALL = {"CallSid": "CA" + "0" * 32, "AccountSid": "AC" + "0" * 32, "From": "anonymous"}
-HOOKS = {"signed /voice": ("/voice", CALL, True),
-         "fallback (unsigned)": ("/voice/fallback", {**CALL, "ErrorCode": "11200"}, False)}
+HOOKS = {
+    "signed /voice": ("/voice", CALL, True),
+    "fallback (unsigned)": ("/voice/fallback", {**CALL, "ErrorCode": "11200"}, False),
+}
 HELD = (0, 60, 500)
 P99_MS, COST_RATIO, GROWTH_MIB = 500.0, 2.0, 20.0
 WORKERS = {"gevent (Procfile)": None, "gthread, 8 threads": "--worker-class gthread --threads 8"}
@@ -20,26 +22,31 @@ WORKERS = {"gevent (Procfile)": None, "gthread, 8 threads": "--worker-class gthr
 def held_connections(work, probes: int) -> bool:
     """Print p50/p99/errors of signed calls and the fallback while connections are held open, for the
     Procfile's workers and for threads; return whether the Procfile's hold the targets."""
-    print(f"\n## Held connections (idle, slow headers, slow body, a third each, opened again when the server "
-          f"closes them; at least {probes} probes per hook and 12 s per level, each on a new connection, "
-          "one at a time)\n")
+    print(
+        f"\n## Held connections (idle, slow headers, slow body, a third each, opened again when the server "
+        f"closes them; at least {probes} probes per hook and 12 s per level, each on a new connection, "
+        "one at a time)\n"
+    )
     print("| workers | held | hook | requests | p50 ms | p99 ms | max ms | errors | reopened | verdict |")
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     ok = True
     web = servers.procfile_web()
     for label, flags in WORKERS.items():
         command = web if flags is None else servers.with_worker(web, flags)
-        with servers.Server("app", command, env=servers.line_env(),
-                            log=work / f"held-{label.split()[0]}.log") as app:
+        with servers.Server("app", command, env=servers.line_env(), log=work / f"held-{label.split()[0]}.log") as app:
             for held in HELD:
                 for hook, r in idle.measure(app.base, held, probes, HOOKS, max_seconds=45, min_seconds=12).items():
                     passed = r["errors"] == 0 and r["p99_ms"] < P99_MS
                     if flags is None:
                         ok &= passed
-                    print(f"| {label} | {held} | {hook} | {r['requests']} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
-                          f"| {r['max_ms']:.1f} | {r['errors']} | {r['reopened']} | {'pass' if passed else 'FAIL'} |")
-    print(f"\nTarget (Procfile): p99 < {P99_MS:.0f} ms and no error with 0, 60 and 500 connections held; "
-          f"an error is no 200 within Twilio's {idle.TWILIO_LIMIT_S:.0f} s.")
+                    print(
+                        f"| {label} | {held} | {hook} | {r['requests']} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
+                        f"| {r['max_ms']:.1f} | {r['errors']} | {r['reopened']} | {'pass' if passed else 'FAIL'} |"
+                    )
+    print(
+        f"\nTarget (Procfile): p99 < {P99_MS:.0f} ms and no error with 0, 60 and 500 connections held; "
+        f"an error is no 200 within Twilio's {idle.TWILIO_LIMIT_S:.0f} s."
+    )
     return ok
 
 
@@ -53,8 +60,10 @@ def forged_costs(rounds: int) -> bool:
     for name, us in costs.items():
         print(f"| {name} | {us:.0f} | {us / small:.2f} |")
     ratio = costs["forged 64 kB"] / small
-    print(f"\nTarget: a forged 64 kB request costs at most {COST_RATIO:g}x a small one: {ratio:.2f} "
-          f"({'pass' if ratio <= COST_RATIO else 'FAIL'}).")
+    print(
+        f"\nTarget: a forged 64 kB request costs at most {COST_RATIO:g}x a small one: {ratio:.2f} "
+        f"({'pass' if ratio <= COST_RATIO else 'FAIL'})."
+    )
     return ratio <= COST_RATIO
 
 
@@ -70,8 +79,7 @@ def _junk(base: str, i: int) -> int:
 
 def junk_positions(work, count: int) -> bool:
     """Send signed requests at real positions padded with junk; print the workers' memory growth."""
-    with servers.Server("app", servers.procfile_web(), env=servers.line_env(),
-                        log=work / "junk.log") as app:
+    with servers.Server("app", servers.procfile_web(), env=servers.line_env(), log=work / "junk.log") as app:
         for i in range(200):
             _junk(app.base, i)
         before = app.memory()["worker_rss_mib"]
@@ -82,8 +90,12 @@ def junk_positions(work, count: int) -> bool:
         grown = app.memory()["worker_rss_mib"] - before
     errors = sum(status != 200 for status in statuses)
     ok = grown < GROWTH_MIB and errors == 0
-    print(f"\n## Junk positions ({count} signed requests, each a real position padded with 1.5 kB of junk in "
-          f"the URL and in the key, in {seconds:.0f} s)\n")
-    print(f"Worker RSS {before:.1f} MiB before, growth {grown:+.1f} MiB (target < {GROWTH_MIB:g} MiB), "
-          f"{errors} errors: {'pass' if ok else 'FAIL'}.")
+    print(
+        f"\n## Junk positions ({count} signed requests, each a real position padded with 1.5 kB of junk in "
+        f"the URL and in the key, in {seconds:.0f} s)\n"
+    )
+    print(
+        f"Worker RSS {before:.1f} MiB before, growth {grown:+.1f} MiB (target < {GROWTH_MIB:g} MiB), "
+        f"{errors} errors: {'pass' if ok else 'FAIL'}."
+    )
     return ok

@@ -174,11 +174,18 @@ def drive(base: str, plays: list[Script], calls: int, concurrency: int, max_seco
     elapsed = time.perf_counter() - began
     requests = sum(len(v) for v in stats.latencies.values())
     return {
-        "calls": stats.calls, "requests": requests, "seconds": elapsed, "concurrency": concurrency,
-        "calls_per_s": stats.calls / elapsed, "requests_per_s": requests / elapsed,
-        "errors": dict(stats.errors), "error_count": sum(stats.errors.values()),
-        "paths": {path: {"requests": len(v), "p50_ms": statistics.median(v) * 1000,
-                         "p99_ms": percentile(v, 99) * 1000} for path, v in sorted(stats.latencies.items())},
+        "calls": stats.calls,
+        "requests": requests,
+        "seconds": elapsed,
+        "concurrency": concurrency,
+        "calls_per_s": stats.calls / elapsed,
+        "requests_per_s": requests / elapsed,
+        "errors": dict(stats.errors),
+        "error_count": sum(stats.errors.values()),
+        "paths": {
+            path: {"requests": len(v), "p50_ms": statistics.median(v) * 1000, "p99_ms": percentile(v, 99) * 1000}
+            for path, v in sorted(stats.latencies.items())
+        },
     }
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 from flask import Flask, Response
 
 _path = os.environ.get("BENCH_FLOOR_FILE")
-DOCUMENT = (Path(_path).read_bytes() if _path else
-            b'<?xml version="1.0" encoding="UTF-8"?><Response><Hangup /></Response>')
+DOCUMENT = (
+    Path(_path).read_bytes() if _path else b'<?xml version="1.0" encoding="UTF-8"?><Response><Hangup /></Response>'
+)
 
 app = Flask(__name__)
 

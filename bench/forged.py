@@ -13,13 +13,23 @@ from .profile import environ
 from .signing import LINE_NUMBER, TOKEN
 
 # The fields Twilio posts on a voice webhook (about 1 kB), with anonymous values.
-CALL = {"AccountSid": "AC" + "0" * 32, "ApiVersion": "2010-04-01", "CallSid": "CA" + "0" * 32,
-        "CallStatus": "in-progress", "Direction": "inbound", "Digits": "1", "msg": "Gather End",
-        "FinishedOnKey": "", "CallToken": "%7B%22parentCallInfoToken%22%3A%22" + "e" * 300 + "%22%7D",
-        "StirVerstat": "TN-Validation-Passed-A",
-        **{f"{who}{part}": value for who in ("Called", "Caller", "From", "To")
-           for part, value in (("", "+33100000000"), ("City", ""), ("Country", "FR"), ("State", ""),
-                               ("Zip", ""))}}
+CALL = {
+    "AccountSid": "AC" + "0" * 32,
+    "ApiVersion": "2010-04-01",
+    "CallSid": "CA" + "0" * 32,
+    "CallStatus": "in-progress",
+    "Direction": "inbound",
+    "Digits": "1",
+    "msg": "Gather End",
+    "FinishedOnKey": "",
+    "CallToken": "%7B%22parentCallInfoToken%22%3A%22" + "e" * 300 + "%22%7D",
+    "StirVerstat": "TN-Validation-Passed-A",
+    **{
+        f"{who}{part}": value
+        for who in ("Called", "Caller", "From", "To")
+        for part, value in (("", "+33100000000"), ("City", ""), ("Country", "FR"), ("State", ""), ("Zip", ""))
+    },
+}
 FORGED = "Zm9yZ2VkIHNpZ25hdHVyZSE="
 
 
@@ -80,7 +90,7 @@ def _measure(app, rounds: int, per_round: int) -> dict[str, float]:
     for env, expected in cases.values():  # warm up, and check each gets its status
         _serve(app, env, expected)
     for r in range(rounds):
-        for name, (env, expected) in (cases.items() if r % 2 == 0 else reversed(cases.items())):
+        for name, (env, expected) in cases.items() if r % 2 == 0 else reversed(cases.items()):
             began = time.perf_counter()
             for _ in range(per_round):
                 _serve(app, env, expected)

@@ -27,8 +27,10 @@ def _open(host: str, port: int, kind: str) -> socket.socket:
     if kind == "slow headers":  # slowloris: a request line, then a header byte now and then
         sock.send(b"POST /voice HTTP/1.1\r\nHost: x\r\n")
     elif kind == "slow body":  # announces 100 bytes, sends 8, with a signature so the body is read
-        sock.send(b"POST /voice HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                  b"X-Twilio-Signature: Zm9yZ2Vk\r\nContent-Length: 100\r\n\r\nCallSid=")
+        sock.send(
+            b"POST /voice HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"X-Twilio-Signature: Zm9yZ2Vk\r\nContent-Length: 100\r\n\r\nCallSid="
+        )
     return sock
 
 
@@ -110,8 +112,15 @@ def probe(base: str, path: str, params: dict[str, str], signed: bool) -> float:
     return time.perf_counter() - began
 
 
-def measure(base: str, held: int, probes: int, hooks: dict[str, tuple[str, dict, bool]],
-            max_seconds: float = 60.0, max_errors: int = 3, min_seconds: float = 0.0) -> dict[str, dict]:
+def measure(
+    base: str,
+    held: int,
+    probes: int,
+    hooks: dict[str, tuple[str, dict, bool]],
+    max_seconds: float = 60.0,
+    max_errors: int = 3,
+    min_seconds: float = 0.0,
+) -> dict[str, dict]:
     """Hold `held` connections open and time at least `probes` requests to each hook, in turn, for at
     least `min_seconds` (long enough for the server to close held connections and see them opened
     again); stop after `max_seconds`, or once a hook has failed `max_errors` times (each failure may
@@ -135,7 +144,12 @@ def measure(base: str, held: int, probes: int, hooks: dict[str, tuple[str, dict,
     out = {}
     for name in hooks:
         ms = sorted(t * 1000 for t in times[name]) or [float("nan")]
-        out[name] = {"requests": len(times[name]) + errors[name], "errors": errors[name],
-                     "p50_ms": statistics.median(ms), "p99_ms": ms[min(len(ms) - 1, int(len(ms) * 0.99))],
-                     "max_ms": ms[-1], "reopened": reopened}
+        out[name] = {
+            "requests": len(times[name]) + errors[name],
+            "errors": errors[name],
+            "p50_ms": statistics.median(ms),
+            "p99_ms": ms[min(len(ms) - 1, int(len(ms) * 0.99))],
+            "max_ms": ms[-1],
+            "reopened": reopened,
+        }
     return out

@@ -21,12 +21,24 @@ def environ(path: str, params: dict[str, str]) -> dict:
     body, headers = signed_post(f"http://{HOST}{path}", params)
     parts = urlsplit(path)
     return {
-        "REQUEST_METHOD": "POST", "SCRIPT_NAME": "", "PATH_INFO": parts.path, "QUERY_STRING": parts.query,
-        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": HOST,
-        "CONTENT_TYPE": headers["Content-Type"], "CONTENT_LENGTH": str(len(body)),
-        "HTTP_X_TWILIO_SIGNATURE": headers["X-Twilio-Signature"], "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr, "wsgi.multithread": False,
-        "wsgi.multiprocess": True, "wsgi.run_once": False, "wsgi.version": (1, 0),
+        "REQUEST_METHOD": "POST",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": parts.path,
+        "QUERY_STRING": parts.query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": HOST,
+        "CONTENT_TYPE": headers["Content-Type"],
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_X_TWILIO_SIGNATURE": headers["X-Twilio-Signature"],
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
         "_body": body,
     }
 
@@ -61,8 +73,10 @@ def parts(path: str, params: dict[str, str], number: int = 2000) -> dict[str, fl
     app = create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER})
     line = app.extensions["ivr"]
     env = environ(path, params)
-    out = {"app (whole request)": _us(lambda: call_wsgi(app.wsgi_app, env), number),
-           "floor (whole request)": _us(lambda: call_wsgi(floor_app.app.wsgi_app, env), number)}
+    out = {
+        "app (whole request)": _us(lambda: call_wsgi(app.wsgi_app, env), number),
+        "floor (whole request)": _us(lambda: call_wsgi(floor_app.app.wsgi_app, env), number),
+    }
     ctx_env = {**env, "wsgi.input": io.BytesIO(env["_body"])}
     with app.request_context(ctx_env):
         body = env["_body"]
@@ -73,16 +87,22 @@ def parts(path: str, params: dict[str, str], number: int = 2000) -> dict[str, fl
         sig = env["HTTP_X_TWILIO_SIGNATURE"]
         form = MultiDict(params)
         out["  Twilio's RequestValidator.validate, for comparison"] = _us(
-            lambda: line.signature_check.validator.validate(url, form, sig), number)
+            lambda: line.signature_check.validator.validate(url, form, sig), number
+        )
         query, digits = env["QUERY_STRING"], form.get("Digits", "")
         if request.path == "/voice":
             step = call.start(line.flow)
         else:
             out["answer (cached)"] = _us(lambda: line.answers.key(query, digits), number)
             out["answer (first time: position, move, render)"] = _us(
-                lambda: line.answers._key(line.answers.position(query), digits), max(1, number // 10))
-            step = call.press(line.flow, parse_position(dict(parse_qsl(query)), line.flow, line.settings.max_tries),
-                              digits, line.settings.max_tries)
+                lambda: line.answers._key(line.answers.position(query), digits), max(1, number // 10)
+            )
+            step = call.press(
+                line.flow,
+                parse_position(dict(parse_qsl(query)), line.flow, line.settings.max_tries),
+                digits,
+                line.settings.max_tries,
+            )
         out["render alone (first time)"] = _us(lambda: line.renderer._render(step), max(1, number // 10))
     return out
 

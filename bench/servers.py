@@ -25,7 +25,7 @@ def procfile_web(procfile: Path = PROCFILE) -> str:
     """Return the command of the Procfile's `web:` process."""
     for line in procfile.read_text().splitlines():
         if line.startswith("web:"):
-            return line[len("web:"):].strip()
+            return line[len("web:") :].strip()
     raise ValueError(f"no web: process in {procfile}")
 
 
@@ -85,12 +85,22 @@ class Server:
 
     def start(self, timeout: float = 60.0) -> Server:
         """Start the server and wait until /healthz answers; record the start-up time."""
-        env = {**os.environ, **self.env, "PORT": str(self.port),
-               "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+        env = {
+            **os.environ,
+            **self.env,
+            "PORT": str(self.port),
+            "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+        }
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 (closed by the child)
         began = time.perf_counter()
-        self.process = subprocess.Popen(["sh", "-c", f"exec {self.command}"], cwd=ROOT, env=env,
-                                        stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            ["sh", "-c", f"exec {self.command}"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         if self.log:
             out.close()
         while time.perf_counter() - began < timeout:
@@ -114,10 +124,12 @@ class Server:
         """Return the mean RSS and PSS of the workers, and the master's RSS, in MiB."""
         mem = [_memory_kb(pid) for pid in self.workers()]
         master_rss, _ = _memory_kb(self.process.pid)
-        return {"workers": len(mem),
-                "worker_rss_mib": sum(m[0] for m in mem) / len(mem) / 1024 if mem else 0.0,
-                "worker_pss_mib": sum(m[1] for m in mem) / len(mem) / 1024 if mem else 0.0,
-                "master_rss_mib": master_rss / 1024}
+        return {
+            "workers": len(mem),
+            "worker_rss_mib": sum(m[0] for m in mem) / len(mem) / 1024 if mem else 0.0,
+            "worker_pss_mib": sum(m[1] for m in mem) / len(mem) / 1024 if mem else 0.0,
+            "master_rss_mib": master_rss / 1024,
+        }
 
     def stop(self) -> None:
         """Stop gunicorn gracefully (SIGTERM to the master), then for good."""
@@ -142,8 +154,9 @@ def line_env(stats_url: str = "off") -> dict[str, str]:
     return {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_CALLER_ID": LINE_NUMBER, "IVR_STATS_URL": stats_url}
 
 
-def app_server(log: Path | None = None, data_dir: Path | None = None, prompts_dir: Path | None = None,
-               stats_url: str = "off") -> Server:
+def app_server(
+    log: Path | None = None, data_dir: Path | None = None, prompts_dir: Path | None = None, stats_url: str = "off"
+) -> Server:
     """Return the production server, as the Procfile starts it, signing required; counting into
     `stats_url` (IVR_STATS_URL), or not at all."""
     env = line_env(stats_url)

@@ -13,8 +13,9 @@ MODES = ("off", "sqlite", "postgresql")
 
 def label(mode: str) -> str:
     """Name a mode in a table's title."""
-    return {"off": ", statistics off", "sqlite": ", statistics in SQLite",
-            "postgresql": ", statistics in PostgreSQL"}[mode]
+    return {"off": ", statistics off", "sqlite": ", statistics in SQLite", "postgresql": ", statistics in PostgreSQL"}[
+        mode
+    ]
 
 
 @contextlib.contextmanager
@@ -48,6 +49,5 @@ def report(mode: str, url: str) -> bool:
     calls = sum(r.count for r in rows if r.event == "call")
     counted = sum(r.count for r in rows)
     lost = sum(r.count for r in rows if r.event == "lost")
-    print(f"\nCounted into {mode}: {calls} calls answered, {counted} increments in {len(rows)} rows, "
-          f"{lost} lost.")
+    print(f"\nCounted into {mode}: {calls} calls answered, {counted} increments in {len(rows)} rows, {lost} lost.")
     return calls > 0 and lost == 0

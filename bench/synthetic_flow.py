@@ -62,8 +62,7 @@ def generate(out: Path, factor: int, data_dir: Path = ROOT / "data", prompts_dir
             nodes[nid] = {"type": "readout", "service": services[i % len(services)], "intro": [f"syn_intro_{i}"]}
         else:
             prompts[f"syn_intro_{i}"] = pool[i % len(pool)]
-            nodes[nid] = {"type": "transfer", "services": dialled, "intro": [f"syn_intro_{i}"],
-                          "on_failure": failure}
+            nodes[nid] = {"type": "transfer", "services": dialled, "intro": [f"syn_intro_{i}"], "on_failure": failure}
     (out / "data").mkdir(parents=True, exist_ok=True)
     (out / "prompts").mkdir(parents=True, exist_ok=True)
     for name in ("directory.yaml", "councils.yaml"):
@@ -77,8 +76,12 @@ def generate(out: Path, factor: int, data_dir: Path = ROOT / "data", prompts_dir
 def check(out: Path) -> None:
     """Validate the written flow with `ivr check`; raise when it is not valid."""
     ivr = Path(sys.executable).parent / "ivr"
-    subprocess.run([str(ivr), "check", "--data", str(out / "data"), "--prompts", str(out / "prompts")],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [str(ivr), "check", "--data", str(out / "data"), "--prompts", str(out / "prompts")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 def main() -> None:

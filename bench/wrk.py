@@ -56,8 +56,7 @@ def wrk_path() -> str:
     return path
 
 
-def run(base: str, path: str, params: dict[str, str], seconds: float, connections: int = 8,
-        threads: int = 1) -> Result:
+def run(base: str, path: str, params: dict[str, str], seconds: float, connections: int = 8, threads: int = 1) -> Result:
     """Load base+path with a POST of params, signed for that exact URL, for a number of seconds."""
     url = base + path
     body, headers = signed_post(url, params)
@@ -65,16 +64,30 @@ def run(base: str, path: str, params: dict[str, str], seconds: float, connection
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
     try:
-        command = [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s",
-                   "-s", f.name, url]
+        command = [
+            wrk_path(),
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "5s",
+            "-s",
+            f.name,
+            url,
+        ]
         out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30)
     finally:
         Path(f.name).unlink()
     if out.returncode != 0:
         raise RuntimeError(f"wrk failed ({out.returncode}): {out.stderr.strip()[:300]}")
     line = next(x for x in out.stdout.splitlines() if x.startswith("BENCH "))
-    d = json.loads(line[len("BENCH "):])
+    d = json.loads(line[len("BENCH ") :])
     errors = d["status"] + d["connect"] + d["read"] + d["write"] + d["timeout"]
-    return Result(requests=d["requests"], seconds=d["duration_us"] / 1e6, errors=errors,
-                  p50_ms=d["p50_us"] / 1000, p99_ms=d["p99_us"] / 1000,
-                  bytes_per_answer=d["bytes"] / d["requests"] if d["requests"] else 0.0)
+    return Result(
+        requests=d["requests"],
+        seconds=d["duration_us"] / 1e6,
+        errors=errors,
+        p50_ms=d["p50_us"] / 1000,
+        p99_ms=d["p99_us"] / 1000,
+        bytes_per_answer=d["bytes"] / d["requests"] if d["requests"] else 0.0,
+    )

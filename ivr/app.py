@@ -30,22 +30,33 @@ def create_app(test_config: dict[str, Any] | None = None, dev: bool | None = Non
     settings = Settings.from_env(**(test_config or {}))
     if settings.auth_token is None:
         if not (dev or settings.allow_unsigned):
-            raise ConfigError("TWILIO_AUTH_TOKEN is not set: webhooks would accept forged requests. "
-                              "Set it (Twilio console, Account info), or set IVR_ALLOW_UNSIGNED=1 "
-                              "for a test deployment that no real caller can reach.")
-        log.warning("TWILIO_AUTH_TOKEN is not set: requests are not checked for Twilio's signature "
-                    "(fine for local development, never for the live line)")
+            raise ConfigError(
+                "TWILIO_AUTH_TOKEN is not set: webhooks would accept forged requests. "
+                "Set it (Twilio console, Account info), or set IVR_ALLOW_UNSIGNED=1 "
+                "for a test deployment that no real caller can reach."
+            )
+        log.warning(
+            "TWILIO_AUTH_TOKEN is not set: requests are not checked for Twilio's signature "
+            "(fine for local development, never for the live line)"
+        )
     if settings.caller_id is None and not (dev or settings.pass_caller_number):
-        raise ConfigError("IVR_CALLER_ID is not set: the listening platform would see each caller's own number, "
-                          "and the line promises anonymity. Set it to the line's own Twilio number, or set "
-                          "IVR_PASS_CALLER_NUMBER=1 if the platform may see callers' numbers (the greeting then "
-                          "does not say \"anonyme\").")
+        raise ConfigError(
+            "IVR_CALLER_ID is not set: the listening platform would see each caller's own number, "
+            "and the line promises anonymity. Set it to the line's own Twilio number, or set "
+            "IVR_PASS_CALLER_NUMBER=1 if the platform may see callers' numbers (the greeting then "
+            'does not say "anonyme").'
+        )
     line = Line.build(settings)
     app = Flask(__name__, static_folder=None)  # no /static route: the keypad page serves its own files
     _statistics(app, line)
     if settings.proxy_hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=settings.proxy_hops, x_host=settings.proxy_hops,
-                                x_port=settings.proxy_hops, x_prefix=settings.proxy_hops)
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_proto=settings.proxy_hops,
+            x_host=settings.proxy_hops,
+            x_port=settings.proxy_hops,
+            x_prefix=settings.proxy_hops,
+        )
     register(app)
     if dev or settings.simulator:
         from .review.graph import svg_once

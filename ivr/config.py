@@ -89,8 +89,14 @@ class Settings:
 
     def checked(self) -> Settings:
         """Check values that have a shape; return self."""
-        limits = {"max_tries": (1, 5), "gather_timeout": (1, 30), "dial_timeout": (5, 120),
-                  "proxy_hops": (0, 5), "number_max_age": (1, 3650), "speech_confidence": (0, 1)}
+        limits = {
+            "max_tries": (1, 5),
+            "gather_timeout": (1, 30),
+            "dial_timeout": (5, 120),
+            "proxy_hops": (0, 5),
+            "number_max_age": (1, 3650),
+            "speech_confidence": (0, 1),
+        }
         for name, (low, high) in limits.items():
             value = getattr(self, name)
             if not low <= value <= high:
@@ -101,22 +107,32 @@ class Settings:
                 object.__setattr__(self, name, e164(value, self.ENV[name]))
         if self.public_url is not None and not is_origin(self.public_url):
             # Callbacks are written from the root (/voice/key): a path would be lost on the way back.
-            raise ConfigError("IVR_PUBLIC_URL must be https://host (http://host for a test), with no path, "
-                              f"got {self.public_url!r}")
+            raise ConfigError(
+                f"IVR_PUBLIC_URL must be https://host (http://host for a test), with no path, got {self.public_url!r}"
+            )
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError(f"IVR_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {self.log_level!r}")
         if self.audio_base_url is not None and not self.audio_base_url.startswith(("https://", "http://")):
             raise ConfigError(f"IVR_AUDIO_BASE_URL must start with https://, got {self.audio_base_url!r}")
         if self.pass_caller_number and self.caller_id is not None:
-            raise ConfigError("IVR_PASS_CALLER_NUMBER=1 and IVR_CALLER_ID are both set: choose one (with "
-                              "IVR_CALLER_ID the platform sees the line's number, and callers stay anonymous)")
+            raise ConfigError(
+                "IVR_PASS_CALLER_NUMBER=1 and IVR_CALLER_ID are both set: choose one (with "
+                "IVR_CALLER_ID the platform sees the line's number, and callers stay anonymous)"
+            )
         return self
 
     @property
     def facts(self) -> frozenset[str]:
         """Name what the greeting may promise on this deployment (prompts/fr.yaml, `when`)."""
-        return frozenset(name for name, holds in (("anonymous", self.caller_id is not None),
-                                                  ("free", self.free_number), ("speech", self.speech)) if holds)
+        return frozenset(
+            name
+            for name, holds in (
+                ("anonymous", self.caller_id is not None),
+                ("free", self.free_number),
+                ("speech", self.speech),
+            )
+            if holds
+        )
 
 
 def folder_overrides(data_dir: Path | None, prompts_dir: Path | None) -> dict[str, Path]:
@@ -138,8 +154,14 @@ def e164(number: str, name: str) -> str:
 def is_origin(url: str) -> bool:
     """Tell whether a URL is a scheme and a host only (a trailing slash allowed)."""
     parts = urlsplit(url)
-    return (parts.scheme in ("https", "http") and bool(parts.hostname) and parts.path in ("", "/")
-            and not parts.query and not parts.fragment and "@" not in parts.netloc)
+    return (
+        parts.scheme in ("https", "http")
+        and bool(parts.hostname)
+        and parts.path in ("", "/")
+        and not parts.query
+        and not parts.fragment
+        and "@" not in parts.netloc
+    )
 
 
 def _convert(name: str, kind: str, raw: str):

@@ -62,9 +62,17 @@ class Caller:
         self.history: list[Doc] = []
 
     def _post(self, url: str, **extra) -> Doc:
-        form = {"CallSid": self.call_sid, "AccountSid": self.account_sid, "From": self.caller_number,
-                "Caller": self.caller_number, "To": "+33100000000", "CallStatus": "in-progress",
-                "Direction": "inbound", "ApiVersion": "2010-04-01", **extra}
+        form = {
+            "CallSid": self.call_sid,
+            "AccountSid": self.account_sid,
+            "From": self.caller_number,
+            "Caller": self.caller_number,
+            "To": "+33100000000",
+            "CallStatus": "in-progress",
+            "Direction": "inbound",
+            "ApiVersion": "2010-04-01",
+            **extra,
+        }
         absolute = urljoin("http://localhost/", url)
         response = self.client.post(url, data=form, headers=self.headers(absolute, form))
         assert response.status_code == 200, (url, response.status_code)

@@ -51,8 +51,12 @@ class DataCopy:
         shutil.copytree(ROOT / "prompts", self.prompts, ignore=shutil.ignore_patterns("audio", "recordings"))
 
     def path(self, name: str) -> Path:
-        return {"flow": self.data / "flow.yaml", "directory": self.data / "directory.yaml",
-                "councils": self.data / "councils.yaml", "prompts": self.prompts / "fr.yaml"}[name]
+        return {
+            "flow": self.data / "flow.yaml",
+            "directory": self.data / "directory.yaml",
+            "councils": self.data / "councils.yaml",
+            "prompts": self.prompts / "fr.yaml",
+        }[name]
 
     def edit(self, name: str, change) -> None:
         """Load one file, let `change` mutate the parsed YAML, write it back."""

@@ -19,8 +19,10 @@ from pathlib import Path
 def _binaries() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
     if not found:
-        raise RuntimeError("PostgreSQL is not installed: run scripts/setup as root (it installs Debian's "
-                           "`postgresql`), or set IVR_TEST_DATABASE_URL=postgresql://… to a server")
+        raise RuntimeError(
+            "PostgreSQL is not installed: run scripts/setup as root (it installs Debian's "
+            "`postgresql`), or set IVR_TEST_DATABASE_URL=postgresql://… to a server"
+        )
     return Path(found[-1]).parent
 
 
@@ -52,14 +54,15 @@ class Cluster:
             entry = pwd.getpwnam(self.user)
             os.chmod(self.root, 0o700)
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
-        made = self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                         "--no-sync", "--locale=C")
+        made = self._run(
+            "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"
+        )
         if made.returncode != 0:
             raise RuntimeError(f"initdb failed: {made.stderr.strip() or made.stdout.strip()}")
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c max_connections=100")
-        started = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60",
-                            "start")
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100"
+        started = self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start"
+        )
         if started.returncode != 0:
             log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
             raise RuntimeError(f"PostgreSQL did not start: {started.stderr.strip()} {started.stdout.strip()}\n{log}")

@@ -81,16 +81,31 @@ def test_the_import_check_sees_a_forbidden_import():
 
 def test_the_flow_model_loads_without_the_web_app():
     """Loading and walking the flow imports neither Flask nor the line nor the simulator."""
-    code = ("import sys\nfrom ivr.flow.loader import load_flow\nfrom ivr.flow import moves\n"
-            f"flow = load_flow({str(ROOT / 'data')!r}, {str(ROOT / 'prompts')!r})\n"
-            "moves.press(flow, moves.start(flow).position, '1', 2)\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug') "
-            "or m.startswith(('ivr.line', 'ivr.simulator', 'ivr.app'))))")
+    code = (
+        "import sys\nfrom ivr.flow.loader import load_flow\nfrom ivr.flow import moves\n"
+        f"flow = load_flow({str(ROOT / 'data')!r}, {str(ROOT / 'prompts')!r})\n"
+        "moves.press(flow, moves.start(flow).position, '1', 2)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug') "
+        "or m.startswith(('ivr.line', 'ivr.simulator', 'ivr.app'))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
 
 
 def test_the_package_shows_its_parts_at_a_glance():
     entries = sorted(p.name for p in PACKAGE.iterdir() if p.name != "__pycache__")
-    assert entries == ["__init__.py", "app.py", "audio", "cli", "config.py", "deploy", "errors.py", "flow", "line",
-                       "review", "simulator", "stats", "wsgi.py"]
+    assert entries == [
+        "__init__.py",
+        "app.py",
+        "audio",
+        "cli",
+        "config.py",
+        "deploy",
+        "errors.py",
+        "flow",
+        "line",
+        "review",
+        "simulator",
+        "stats",
+        "wsgi.py",
+    ]

@@ -47,8 +47,9 @@ def test_floor_answers_any_post_with_its_document():
 
 def test_floor_command_changes_only_the_app():
     web = "gunicorn 'ivr.wsgi:create_app()' --preload --workers ${WEB_CONCURRENCY:-2} --bind 0.0.0.0:${PORT:-8000}"
-    assert servers.floor_command(web) == ("gunicorn bench.floor_app:app --preload --workers ${WEB_CONCURRENCY:-2} "
-                                          "--bind 0.0.0.0:${PORT:-8000}")
+    assert servers.floor_command(web) == (
+        "gunicorn bench.floor_app:app --preload --workers ${WEB_CONCURRENCY:-2} --bind 0.0.0.0:${PORT:-8000}"
+    )
 
 
 def test_procfile_web_command_runs_gunicorn():
@@ -77,8 +78,12 @@ def test_bench_signatures_pass_the_apps_check_with_and_without_the_port():
     with app.test_request_context("/voice/key?n=welcome", method="POST", data=body, headers=headers):
         assert check(request.environ, params) is True
     with_port = signature("http://localhost:80/voice/key?n=welcome", PARAMS)
-    with app.test_request_context("/voice/key?n=welcome", method="POST", data=body, headers={
-            "Content-Type": headers["Content-Type"], HEADER: with_port}):
+    with app.test_request_context(
+        "/voice/key?n=welcome",
+        method="POST",
+        data=body,
+        headers={"Content-Type": headers["Content-Type"], HEADER: with_port},
+    ):
         assert check(request.environ, params) is True
     with app.test_request_context("/voice/key?n=welcome&r=1", method="POST", data=body, headers=headers):
         assert check(request.environ, params) is False
@@ -98,6 +103,8 @@ def test_with_worker_swaps_the_worker_class_and_its_patching_only():
     assert "--worker-class gthread --threads 8" in threads
     for kept in ("--preload", "--keep-alive 5", "--limit-request-line", "--logger-class", "--bind"):
         assert kept in threads
+
+
 def test_graph_bench_draws_the_default_flow(tmp_path):
     figures = graph.timed(1, tmp_path, rounds=1)
     assert figures["nodes"] == len(load_flow(synthetic_flow.ROOT / "data", synthetic_flow.ROOT / "prompts").nodes)

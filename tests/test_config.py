@@ -12,7 +12,7 @@ from ivr.errors import ConfigError
 from tests.paths import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-TABLE = README[README.index("## Settings"):]
+TABLE = README[README.index("## Settings") :]
 TABLE = TABLE[: TABLE.index("\n## ")]
 
 
@@ -37,19 +37,22 @@ def test_defaults_apply_when_the_environment_is_empty():
     assert settings.voice == "Polly.Lea-Neural" and settings.auth_token is None
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({"IVR_MAX_TRIES": "two"}, "IVR_MAX_TRIES must be a whole number"),
-    ({"IVR_MAX_TRIES": "9"}, "IVR_MAX_TRIES=9 is out of range"),
-    ({"IVR_DIAL_TIMEOUT": "1"}, "IVR_DIAL_TIMEOUT=1 is out of range"),
-    ({"IVR_SPEECH_CONFIDENCE": "haute"}, "IVR_SPEECH_CONFIDENCE must be a number such as 0.5"),
-    ({"IVR_SPEECH_CONFIDENCE": "nan"}, "IVR_SPEECH_CONFIDENCE must be a number such as 0.5"),
-    ({"IVR_SPEECH_CONFIDENCE": "1.5"}, "IVR_SPEECH_CONFIDENCE=1.5 is out of range"),
-    ({"IVR_SPEECH": "oui"}, "IVR_SPEECH must be 1 or 0"),
-    ({"IVR_ALLOW_UNSIGNED": "maybe"}, "IVR_ALLOW_UNSIGNED must be 1 or 0"),
-    ({"IVR_PLATFORM_NUMBER": "12"}, "IVR_PLATFORM_NUMBER is not a valid phone number"),
-    ({"IVR_CALLER_ID": "not a number"}, "IVR_CALLER_ID is not a valid phone number"),
-    ({"IVR_PUBLIC_URL": "line.example.org"}, "IVR_PUBLIC_URL must be https://host (http://host for a test)"),
-])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"IVR_MAX_TRIES": "two"}, "IVR_MAX_TRIES must be a whole number"),
+        ({"IVR_MAX_TRIES": "9"}, "IVR_MAX_TRIES=9 is out of range"),
+        ({"IVR_DIAL_TIMEOUT": "1"}, "IVR_DIAL_TIMEOUT=1 is out of range"),
+        ({"IVR_SPEECH_CONFIDENCE": "haute"}, "IVR_SPEECH_CONFIDENCE must be a number such as 0.5"),
+        ({"IVR_SPEECH_CONFIDENCE": "nan"}, "IVR_SPEECH_CONFIDENCE must be a number such as 0.5"),
+        ({"IVR_SPEECH_CONFIDENCE": "1.5"}, "IVR_SPEECH_CONFIDENCE=1.5 is out of range"),
+        ({"IVR_SPEECH": "oui"}, "IVR_SPEECH must be 1 or 0"),
+        ({"IVR_ALLOW_UNSIGNED": "maybe"}, "IVR_ALLOW_UNSIGNED must be 1 or 0"),
+        ({"IVR_PLATFORM_NUMBER": "12"}, "IVR_PLATFORM_NUMBER is not a valid phone number"),
+        ({"IVR_CALLER_ID": "not a number"}, "IVR_CALLER_ID is not a valid phone number"),
+        ({"IVR_PUBLIC_URL": "line.example.org"}, "IVR_PUBLIC_URL must be https://host (http://host for a test)"),
+    ],
+)
 def test_a_bad_setting_is_named(env, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         Settings.from_env(env)
@@ -60,15 +63,26 @@ def test_phone_settings_are_normalised():
     assert (settings.platform_number, settings.caller_id) == ("+33611223344", "+33970000000")
 
 
-@pytest.mark.parametrize("url", ["https://line.example.org/ivr", "https://line.example.org/ivr/", "ftp://line.example.org",
-                                 "https://line.example.org?x=1", "https://", "https://user@line.example.org"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://line.example.org/ivr",
+        "https://line.example.org/ivr/",
+        "ftp://line.example.org",
+        "https://line.example.org?x=1",
+        "https://",
+        "https://user@line.example.org",
+    ],
+)
 def test_a_public_url_with_a_path_or_not_a_host_is_refused(url):
     """Callbacks are written from the root: a path in the public URL would be lost, so it is refused."""
     with pytest.raises(ConfigError, match=re.escape(f"with no path, got {url!r}")):
         Settings.from_env({"IVR_PUBLIC_URL": url})
 
 
-@pytest.mark.parametrize("url", ["https://line.example.org", "https://line.example.org/", "http://127.0.0.1:8000",
-                                 "https://line.example.org:8443"])
+@pytest.mark.parametrize(
+    "url",
+    ["https://line.example.org", "https://line.example.org/", "http://127.0.0.1:8000", "https://line.example.org:8443"],
+)
 def test_a_public_url_of_a_host_is_accepted(url):
     assert Settings.from_env({"IVR_PUBLIC_URL": url}).public_url == url

@@ -25,20 +25,30 @@ EVIL_HEADER = f"FORGED \x1b[31mred {NUMBER} 0687654321"  # a header value cannot
 CALL = {"CallSid": "CA" + "3" * 32, "From": NUMBER}
 
 # Every line the server may write: gunicorn's own, the access log, the line's messages.
-LINE_SHAPES = [re.compile(p) for p in (
-    r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[(INFO|WARNING|DEBUG)\] [ -~]*",
-    r"([A-Z]{1,10}|\(other\)) (/[a-z/._-]*|\(other\)) \d{3} (\d+|-) \d+ms",
-    r"INFO ivr\.call: answered (at [\w-]+|ended after the transfer|whisper at [\w-]+)",
-    r"WARNING ivr\.call: fallback URL called \(ErrorCode=(\d+|-)\)",
-    r"WARNING ivr\.call: refused unsigned or forged request to /[a-z/]+",
-)]
+LINE_SHAPES = [
+    re.compile(p)
+    for p in (
+        r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[(INFO|WARNING|DEBUG)\] [ -~]*",
+        r"([A-Z]{1,10}|\(other\)) (/[a-z/._-]*|\(other\)) \d{3} (\d+|-) \d+ms",
+        r"INFO ivr\.call: answered (at [\w-]+|ended after the transfer|whisper at [\w-]+)",
+        r"WARNING ivr\.call: fallback URL called \(ErrorCode=(\d+|-)\)",
+        r"WARNING ivr\.call: refused unsigned or forged request to /[a-z/]+",
+    )
+]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port = free_port()
-    proc = run_procfile({"TWILIO_AUTH_TOKEN": TOKEN, "IVR_LOG_LEVEL": "INFO", "IVR_PROXY_HOPS": "1",
-                         "TMPDIR": str(tmp_path_factory.mktemp("tmp"))}, port)
+    proc = run_procfile(
+        {
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "IVR_LOG_LEVEL": "INFO",
+            "IVR_PROXY_HOPS": "1",
+            "TMPDIR": str(tmp_path_factory.mktemp("tmp")),
+        },
+        port,
+    )
     base = f"http://127.0.0.1:{port}"
     wait_until_up(proc, base)
 
@@ -99,51 +109,98 @@ def test_a_connection_that_sends_no_whole_request_is_closed(server, sent):
 
 def test_a_body_sent_slowly_is_given_up(server):
     _, port, _ = server
-    answer = _raw(port, b"POST /voice HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                        b"X-Twilio-Signature: Zm9yZ2Vk\r\nContent-Length: 100\r\n\r\nCallSid=")
+    answer = _raw(
+        port,
+        b"POST /voice HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"X-Twilio-Signature: Zm9yZ2Vk\r\nContent-Length: 100\r\n\r\nCallSid=",
+    )
     assert _status(answer) == 400
 
 
-@pytest.mark.parametrize("headers", [
-    b"Host: 127.0.0.1:abc\r\n",
-    b"Host: [::1\r\n",
-    b"Host: x\r\nX-Forwarded-Port: abc\r\nX-Forwarded-Proto: https\r\n",
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        b"Host: 127.0.0.1:abc\r\n",
+        b"Host: [::1\r\n",
+        b"Host: x\r\nX-Forwarded-Port: abc\r\nX-Forwarded-Proto: https\r\n",
+    ],
+)
 def test_a_request_that_breaks_the_signature_check_is_a_403(server, headers):
     _, port, _ = server
     body = b"CallSid=CA1&Digits=1"
-    answer = _raw(port, b"POST /voice/key?n=welcome HTTP/1.1\r\n" + headers +
-                  b"Content-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: Zm9yZ2Vk\r\n"
-                  b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    answer = _raw(
+        port,
+        b"POST /voice/key?n=welcome HTTP/1.1\r\n"
+        + headers
+        + b"Content-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: Zm9yZ2Vk\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body) + body,
+    )
     assert _status(answer) == 403
 
 
 def test_a_malformed_chunked_body_is_a_400(server):
     _, port, _ = server
-    answer = _raw(port, b"POST /voice HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                        b"X-Twilio-Signature: Zm9yZ2Vk\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        b"zz\r\nCallSid=CA\r\n0\r\n\r\n")
+    answer = _raw(
+        port,
+        b"POST /voice HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"X-Twilio-Signature: Zm9yZ2Vk\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"zz\r\nCallSid=CA\r\n0\r\n\r\n",
+    )
     assert _status(answer) == 400
 
 
 def test_content_type_in_any_case(server):
     base, _, _ = server
-    assert _post(base, "/voice/key?n=welcome", {**CALL, "Digits": "1"},
-                 {"Content-Type": "Application/X-WWW-Form-Urlencoded"}) == 200
+    assert (
+        _post(
+            base, "/voice/key?n=welcome", {**CALL, "Digits": "1"}, {"Content-Type": "Application/X-WWW-Form-Urlencoded"}
+        )
+        == 200
+    )
 
 
 def test_forged_lines_never_reach_the_logs(server):
     """Newlines, terminal escapes and a number in every field, header and path: each log line stays
     one of the server's own, and none carries the number. Stops the server, to read all it wrote."""
     base, port, stop = server
-    form = {name: EVIL for name in ("CallSid", "From", "Caller", "To", "Digits", "DialCallStatus", "ErrorCode",
-                                    "ErrorUrl", "AccountSid", "CallStatus")}
-    headers = {name: EVIL_HEADER for name in ("User-Agent", "Referer", "X-Forwarded-For", "X-Request-Id",
-                                              "I-Twilio-Idempotency-Token", "X-Forwarded-Host")}
+    form = {
+        name: EVIL
+        for name in (
+            "CallSid",
+            "From",
+            "Caller",
+            "To",
+            "Digits",
+            "DialCallStatus",
+            "ErrorCode",
+            "ErrorUrl",
+            "AccountSid",
+            "CallStatus",
+        )
+    }
+    headers = {
+        name: EVIL_HEADER
+        for name in (
+            "User-Agent",
+            "Referer",
+            "X-Forwarded-For",
+            "X-Request-Id",
+            "I-Twilio-Idempotency-Token",
+            "X-Forwarded-Host",
+        )
+    }
     quoted = urllib.parse.quote(EVIL, safe="")
-    for path in ("/voice", "/voice/key?n=welcome", "/voice/dial?n=listening_team&t=welcome", "/voice/fallback",
-                 f"/voice/key?n=welcome&{quoted}={quoted}", f"/voice/{quoted}", f"/{quoted}",
-                 f"/audio/{quoted}.wav", f"/simulator/static/{quoted}"):
+    for path in (
+        "/voice",
+        "/voice/key?n=welcome",
+        "/voice/dial?n=listening_team&t=welcome",
+        "/voice/fallback",
+        f"/voice/key?n=welcome&{quoted}={quoted}",
+        f"/voice/{quoted}",
+        f"/{quoted}",
+        f"/audio/{quoted}.wav",
+        f"/simulator/static/{quoted}",
+    ):
         _post(base, path, form, headers, signed=True)
         _post(base, path, form, headers, signed=False)
         _post(base, path, {**form, "CallSid": "CA" + "4" * 32})

@@ -19,8 +19,9 @@ def ivr(args: list[str], cwd: Path, site: Path | None = None) -> subprocess.Comp
     if site is not None:
         env["PYTHONPATH"] = str(site)
     code = "import sys, ivr; from ivr.cli import main; print('package:', ivr.__file__); main()"
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def checkout_copy(where: Path) -> Path:
@@ -39,8 +40,23 @@ def installed(tmp_path_factory) -> Path:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     shutil.copytree(ROOT / "ivr", source / "ivr", ignore=shutil.ignore_patterns("__pycache__"))
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--target", str(base / "site"), str(source)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(base / "site"),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return base / "site"
 
 
@@ -70,8 +86,9 @@ def test_a_second_checkout_reads_and_writes_its_own_folders(tmp_path):
     flow is read, and `ivr prompts build` writes into that folder's prompts/audio/."""
     other = checkout_copy(tmp_path / "other")
     flow = other / "data" / "flow.yaml"
-    flow.write_text(flow.read_text(encoding="utf-8").replace("on_failure: other_lines",
-                                                              "on_failure: nowhere"), encoding="utf-8")
+    flow.write_text(
+        flow.read_text(encoding="utf-8").replace("on_failure: other_lines", "on_failure: nowhere"), encoding="utf-8"
+    )
     broken = ivr(["check"], cwd=other)
     assert broken.returncode == 1
     assert f"package: {ROOT / 'ivr'}" in broken.stdout, "this checkout's package ran"

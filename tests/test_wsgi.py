@@ -34,22 +34,41 @@ def free_port() -> int:
 
 
 def run_procfile(env_extra: dict, port: int):
-    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "PORT": str(port), "WEB_CONCURRENCY": "1",
-           "IVR_CALLER_ID": LINE_NUMBER, **env_extra}
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "IVR_CALLER_ID": LINE_NUMBER,
+        **env_extra,
+    }
     env.pop("FLASK_RUN_FROM_CLI", None)
-    return subprocess.Popen(["bash", "-c", f"exec {procfile_command()}"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        ["bash", "-c", f"exec {procfile_command()}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
-@pytest.mark.parametrize(("env", "expected"), [
-    ({"TWILIO_AUTH_TOKEN": "", "IVR_ALLOW_UNSIGNED": ""}, "TWILIO_AUTH_TOKEN is not set"),
-    ({"TWILIO_AUTH_TOKEN": "x", "IVR_MAX_TRIES": "lots"}, "IVR_MAX_TRIES must be a whole number"),
-    ({"TWILIO_AUTH_TOKEN": "x", "IVR_CALLER_ID": ""}, "IVR_CALLER_ID is not set: the listening platform would see"),
-    ({"TWILIO_AUTH_TOKEN": "x", "IVR_PLATFORM_NUMBER": "0800 800 854"},
-     "IVR_PLATFORM_NUMBER is 0800 800 854, superseded: the platform is now 0800 288 038"),
-    ({"TWILIO_AUTH_TOKEN": "x", "IVR_DATA_DIR": "BROKEN"},
-     "data/flow.yaml [nodes.doctor_needs.options[2].target]: unknown node 'nowhere'"),
-])
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"TWILIO_AUTH_TOKEN": "", "IVR_ALLOW_UNSIGNED": ""}, "TWILIO_AUTH_TOKEN is not set"),
+        ({"TWILIO_AUTH_TOKEN": "x", "IVR_MAX_TRIES": "lots"}, "IVR_MAX_TRIES must be a whole number"),
+        ({"TWILIO_AUTH_TOKEN": "x", "IVR_CALLER_ID": ""}, "IVR_CALLER_ID is not set: the listening platform would see"),
+        (
+            {"TWILIO_AUTH_TOKEN": "x", "IVR_PLATFORM_NUMBER": "0800 800 854"},
+            "IVR_PLATFORM_NUMBER is 0800 800 854, superseded: the platform is now 0800 288 038",
+        ),
+        (
+            {"TWILIO_AUTH_TOKEN": "x", "IVR_DATA_DIR": "BROKEN"},
+            "data/flow.yaml [nodes.doctor_needs.options[2].target]: unknown node 'nowhere'",
+        ),
+    ],
+)
 def test_procfile_refuses_to_start_with_one_clear_message(tmp_path, env, expected):
     if env.get("IVR_DATA_DIR") == "BROKEN":
         data = tmp_path / "data"
@@ -57,8 +76,9 @@ def test_procfile_refuses_to_start_with_one_clear_message(tmp_path, env, expecte
         for name in ("flow.yaml", "directory.yaml", "councils.yaml"):
             (data / name).write_text((ROOT / "data" / name).read_text(encoding="utf-8"), encoding="utf-8")
         flow = data / "flow.yaml"
-        flow.write_text(flow.read_text(encoding="utf-8").replace("target: social_help", "target: nowhere"),
-                        encoding="utf-8")
+        flow.write_text(
+            flow.read_text(encoding="utf-8").replace("target: social_help", "target: nowhere"), encoding="utf-8"
+        )
         env = {**env, "IVR_DATA_DIR": str(data)}
     proc = run_procfile(env, free_port())
     _, err = proc.communicate(timeout=60)
@@ -143,5 +163,6 @@ def test_check_reports_every_problem_and_fails(data_copy):
 def test_a_bad_log_level_is_named():
     from ivr.config import Settings
     from ivr.errors import ConfigError
+
     with pytest.raises(ConfigError, match="IVR_LOG_LEVEL must be"):
         Settings.from_env({"IVR_LOG_LEVEL": "chatty"})

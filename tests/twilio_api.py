@@ -21,23 +21,34 @@ from twilio.http.http_client import TwilioHttpClient
 API = "https://api.twilio.com"
 VERSION = "2010-04-01"
 # Twilio's update parameters, by the JSON field each one sets.
-PARAMETERS = {"VoiceUrl": "voice_url", "VoiceMethod": "voice_method", "VoiceFallbackUrl": "voice_fallback_url",
-              "VoiceFallbackMethod": "voice_fallback_method", "StatusCallback": "status_callback",
-              "StatusCallbackMethod": "status_callback_method", "FriendlyName": "friendly_name"}
+PARAMETERS = {
+    "VoiceUrl": "voice_url",
+    "VoiceMethod": "voice_method",
+    "VoiceFallbackUrl": "voice_fallback_url",
+    "VoiceFallbackMethod": "voice_fallback_method",
+    "StatusCallback": "status_callback",
+    "StatusCallbackMethod": "status_callback_method",
+    "FriendlyName": "friendly_name",
+}
 _LIST = re.compile(rf"^/{VERSION}/Accounts/(AC\w+)/IncomingPhoneNumbers\.json$")
 _ONE = re.compile(rf"^/{VERSION}/Accounts/(AC\w+)/IncomingPhoneNumbers/(PN\w+)\.json$")
 
 
 def _error(status: int, code: int, message: str) -> dict:
-    return {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
-            "status": status}
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
 
 
 class TwilioStandIn:
     """An account with phone numbers, served over HTTP on 127.0.0.1."""
 
-    def __init__(self, account_sid: str, auth_token: str, api_key: tuple[str, str] | None = None,
-                 page_size: int = 50) -> None:
+    def __init__(
+        self, account_sid: str, auth_token: str, api_key: tuple[str, str] | None = None, page_size: int = 50
+    ) -> None:
         self.account_sid, self.auth_token, self.api_key = account_sid, auth_token, api_key
         self.page_size = page_size  # Twilio's default is 50; smaller makes the client follow next_page_uri
         self.numbers: dict[str, dict] = {}
@@ -61,17 +72,40 @@ class TwilioStandIn:
         uri = f"/{VERSION}/Accounts/{self.account_sid}/IncomingPhoneNumbers/{sid}.json"
         now = formatdate(usegmt=True)
         self.numbers[sid] = {
-            "account_sid": self.account_sid, "address_requirements": "none", "address_sid": None,
-            "api_version": VERSION, "beta": False, "bundle_sid": None,
+            "account_sid": self.account_sid,
+            "address_requirements": "none",
+            "address_sid": None,
+            "api_version": VERSION,
+            "beta": False,
+            "bundle_sid": None,
             "capabilities": {"fax": False, "mms": False, "sms": False, "voice": True},
-            "date_created": now, "date_updated": now, "emergency_address_sid": None,
-            "emergency_address_status": "unregistered", "emergency_status": "Inactive",
-            "friendly_name": friendly_name or phone_number, "identity_sid": None, "origin": "twilio",
-            "phone_number": phone_number, "sid": sid, "sms_application_sid": "", "sms_fallback_method": "POST",
-            "sms_fallback_url": "", "sms_method": "POST", "sms_url": "", "status": "in-use",
-            "status_callback": "", "status_callback_method": "POST", "trunk_sid": None, "uri": uri,
-            "voice_application_sid": None, "voice_caller_id_lookup": False, "voice_fallback_method": "POST",
-            "voice_fallback_url": None, "voice_method": "POST", "voice_receive_mode": "voice", "voice_url": None,
+            "date_created": now,
+            "date_updated": now,
+            "emergency_address_sid": None,
+            "emergency_address_status": "unregistered",
+            "emergency_status": "Inactive",
+            "friendly_name": friendly_name or phone_number,
+            "identity_sid": None,
+            "origin": "twilio",
+            "phone_number": phone_number,
+            "sid": sid,
+            "sms_application_sid": "",
+            "sms_fallback_method": "POST",
+            "sms_fallback_url": "",
+            "sms_method": "POST",
+            "sms_url": "",
+            "status": "in-use",
+            "status_callback": "",
+            "status_callback_method": "POST",
+            "trunk_sid": None,
+            "uri": uri,
+            "voice_application_sid": None,
+            "voice_caller_id_lookup": False,
+            "voice_fallback_method": "POST",
+            "voice_fallback_url": None,
+            "voice_method": "POST",
+            "voice_receive_mode": "voice",
+            "voice_url": None,
             "subresource_uris": {"assigned_add_ons": uri.replace(".json", "/AssignedAddOns.json")},
         }
         self.numbers[sid].update(webhooks)
@@ -102,8 +136,9 @@ class TwilioStandIn:
         valid = {(self.account_sid, self.auth_token)} | ({self.api_key} if self.api_key else set())
         return account == self.account_sid and (user, password) in valid
 
-    def answer(self, method: str, path: str, query: dict[str, str], form: dict[str, str],
-               authorization: str | None) -> tuple[int, dict]:
+    def answer(
+        self, method: str, path: str, query: dict[str, str], form: dict[str, str], authorization: str | None
+    ) -> tuple[int, dict]:
         """Return the status and JSON Twilio would answer."""
         self.requests.append((method, path, form))
         match_list, match_one = _LIST.match(path), _ONE.match(path)
@@ -128,16 +163,23 @@ class TwilioStandIn:
         regex = re.compile(re.escape(pattern).replace(r"\*", r"\d")) if pattern else None
         found = [n for n in self.numbers.values() if regex is None or regex.search(n["phone_number"])]
         size, page = int(query.get("PageSize", self.page_size)), int(query.get("Page", 0))
-        rows = found[page * size: (page + 1) * size]
+        rows = found[page * size : (page + 1) * size]
 
         def uri(p: int) -> str:
             return f"{path}?{urlencode({**({'PhoneNumber': pattern} if pattern else {}), 'PageSize': size, 'Page': p})}"
 
         more = (page + 1) * size < len(found)
-        return {"end": page * size + max(len(rows) - 1, 0), "first_page_uri": uri(0),
-                "incoming_phone_numbers": rows, "next_page_uri": uri(page + 1) if more else None,
-                "page": page, "page_size": size, "previous_page_uri": uri(page - 1) if page else None,
-                "start": page * size, "uri": uri(page)}
+        return {
+            "end": page * size + max(len(rows) - 1, 0),
+            "first_page_uri": uri(0),
+            "incoming_phone_numbers": rows,
+            "next_page_uri": uri(page + 1) if more else None,
+            "page": page,
+            "page_size": size,
+            "previous_page_uri": uri(page - 1) if page else None,
+            "start": page * size,
+            "uri": uri(page),
+        }
 
     def _update(self, record: dict, form: dict[str, str]) -> tuple[int, dict]:
         if self.refusal is not None:
@@ -161,8 +203,13 @@ class TwilioStandIn:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode() if length else ""
-                status, payload = standin.answer(self.command, parts.path, dict(parse_qsl(parts.query)),
-                                                 dict(parse_qsl(body)), self.headers.get("Authorization"))
+                status, payload = standin.answer(
+                    self.command,
+                    parts.path,
+                    dict(parse_qsl(parts.query)),
+                    dict(parse_qsl(body)),
+                    self.headers.get("Authorization"),
+                )
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -53,7 +53,7 @@ def trim(sound):
     threshold = sound.max_dBFS - SILENCE_BELOW_PEAK_DB
     start = detect(sound, silence_threshold=threshold)
     end = detect(sound.reverse(), silence_threshold=threshold)
-    return sound[start:len(sound) - end] if start < len(sound) - end else sound[:0]
+    return sound[start : len(sound) - end] if start < len(sound) - end else sound[:0]
 
 
 def level(sound):
@@ -75,8 +75,9 @@ def load(path: Path):
     """Read a recording in any format ffmpeg knows (WAV needs no ffmpeg)."""
     fmt = Path(path).suffix[1:].lower()
     if fmt != "wav" and not (shutil.which("ffmpeg") or shutil.which("avconv")):
-        raise RuntimeError(f"{Path(path).name}: reading {fmt.upper()} needs ffmpeg (apt-get install ffmpeg); "
-                           "or record it as WAV")
+        raise RuntimeError(
+            f"{Path(path).name}: reading {fmt.upper()} needs ffmpeg (apt-get install ffmpeg); or record it as WAV"
+        )
     with open(path, "rb") as f:  # pydub leaves the files it opens itself open
         return _pydub().AudioSegment.from_file(f, format=None if fmt == "m4a" else fmt)
 
@@ -86,8 +87,7 @@ def placeholder(text: str, workdir: Path):
     if shutil.which("espeak-ng") is None:
         raise RuntimeError("placeholders need espeak-ng (apt-get install espeak-ng)")
     out = workdir / "placeholder.wav"
-    subprocess.run(["espeak-ng", "-v", PLACEHOLDER_VOICE, "-w", str(out), "--", text],
-                   check=True, capture_output=True)
+    subprocess.run(["espeak-ng", "-v", PLACEHOLDER_VOICE, "-w", str(out), "--", text], check=True, capture_output=True)
     return load(out)
 
 
@@ -165,8 +165,9 @@ class Build:
         try:
             self.audio_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise RuntimeError(f"cannot write the audio files: {self.audio_dir} is not a folder "
-                               f"({exc.strerror or type(exc).__name__})") from None
+            raise RuntimeError(
+                f"cannot write the audio files: {self.audio_dir} is not a folder ({exc.strerror or type(exc).__name__})"
+            ) from None
         previous = read_manifest(self.audio_dir)["prompts"]
         recordings = Path(self.prompts_dir) / RECORDINGS_DIR
         with tempfile.TemporaryDirectory() as work:
@@ -174,11 +175,20 @@ class Build:
                 self.prompt(key, text, recordings, previous.get(key, {}), Path(work))
         for sid, service in self.flow.services.items():
             self.number(sid, service, recordings / NUMBERS_DIR)
-        manifest = {"format": {"sample_rate": SAMPLE_RATE, "channels": CHANNELS, "sample_width": SAMPLE_WIDTH,
-                               "target_dbfs": TARGET_DBFS, "lead_in_ms": LEAD_IN_MS},
-                    "prompts": self.prompts, "numbers": self.numbers}
-        (self.audio_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                               encoding="utf-8")
+        manifest = {
+            "format": {
+                "sample_rate": SAMPLE_RATE,
+                "channels": CHANNELS,
+                "sample_width": SAMPLE_WIDTH,
+                "target_dbfs": TARGET_DBFS,
+                "lead_in_ms": LEAD_IN_MS,
+            },
+            "prompts": self.prompts,
+            "numbers": self.numbers,
+        }
+        (self.audio_dir / MANIFEST).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         keep = {e["file"] for e in (*self.prompts.values(), *self.numbers.values())}
         for old in self.audio_dir.glob("*.wav"):
             if old.name not in keep:
@@ -194,8 +204,12 @@ class Build:
             # so a text changed since is reported stale instead of silently accepted.
             said = before.get("text_sha256") if before.get("from_sha256") == source_hash else None
             sound = load(source)
-            entry = {"source": "recorded", "from": f"{RECORDINGS_DIR}/{source.name}",
-                     "from_sha256": source_hash, "text_sha256": said or text_hash(text)}
+            entry = {
+                "source": "recorded",
+                "from": f"{RECORDINGS_DIR}/{source.name}",
+                "from_sha256": source_hash,
+                "text_sha256": said or text_hash(text),
+            }
         elif self.placeholders:
             sound = placeholder(text, work)
             entry = {"source": "placeholder", "text_sha256": text_hash(text)}
@@ -215,8 +229,13 @@ class Build:
             return
         clips = {n: prepare(load(p)) for n, p in paths.items()}
         file, seconds = self.write(f"number-{sid}", assemble([[clips[n] for n in g] for g in groups]))
-        self.numbers[sid] = {"file": file, "seconds": seconds, "source": "recorded",
-                             "text_sha256": text_hash(service.spoken), "clips": needed}
+        self.numbers[sid] = {
+            "file": file,
+            "seconds": seconds,
+            "source": "recorded",
+            "text_sha256": text_hash(service.spoken),
+            "clips": needed,
+        }
 
 
 def build(flow: Flow, prompts_dir: Path, placeholders: bool = False) -> dict:

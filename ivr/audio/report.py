@@ -38,8 +38,7 @@ def rows(flow: Flow, prompts_dir: Path) -> list[Row]:
     for sid, service in flow.services.items():
         if not service.words:
             continue
-        missing = sorted({n for g in number_clips(service.number) for n in g
-                          if not (clips_dir / f"{n}.wav").is_file()})
+        missing = sorted({n for g in number_clips(service.number) for n in g if not (clips_dir / f"{n}.wav").is_file()})
         detail = f"no clip for {', '.join(map(str, missing))}" if missing else ""
         out.append(_row(f"number {sid}", manifest["numbers"].get(sid), service.spoken, audio_dir, detail))
     return out
@@ -52,13 +51,14 @@ def _row(key: str, entry: dict | None, text: str, audio_dir: Path, detail: str) 
     state = entry_state(entry, text, audio_dir)
     if state == "current":
         return Row(key, entry["source"], float(entry["seconds"]), entry.get("from", ""))
-    why = {"stale": "the text changed after this recording: record it again",
-           "broken": f"{entry.get('file')} is missing or unreadable: build again"}[state]
+    why = {
+        "stale": "the text changed after this recording: record it again",
+        "broken": f"{entry.get('file')} is missing or unreadable: build again",
+    }[state]
     return Row(key, state, spoken, why)
 
 
 def strays(flow: Flow, prompts_dir: Path) -> list[str]:
     """List the recordings named after no prompt (a typo in a file name, a removed prompt)."""
     folder = Path(prompts_dir) / RECORDINGS_DIR
-    return sorted(p.name for p in folder.glob("*.*")
-                  if p.suffix[1:].lower() in FORMATS and p.stem not in flow.prompts)
+    return sorted(p.name for p in folder.glob("*.*") if p.suffix[1:].lower() in FORMATS and p.stem not in flow.prompts)

@@ -12,6 +12,16 @@ def main() -> None:
     """Voice menu of the helpline for health professionals in distress."""
 
 
-for command in (check.check, serve.serve, calls.call_command, calls.routes_command, budget.budget, prompts.prompts,
-                fallback.fallback, graph.graph, stats.stats, twilio.twilio_group):
+for command in (
+    check.check,
+    serve.serve,
+    calls.call_command,
+    calls.routes_command,
+    budget.budget,
+    prompts.prompts,
+    fallback.fallback,
+    graph.graph,
+    stats.stats,
+    twilio.twilio_group,
+):
     main.add_command(command)

@@ -27,12 +27,24 @@ def in_process(label: str, data_dir: Path, prompts_dir: Path) -> Version:
     line = app.extensions["ivr"]
     transport, audio_length = remembering(flask_transport(app, line.settings.auth_token)), flask_audio_length(app)
     entry = f"{(line.settings.public_url or LOCAL_BASE).rstrip('/')}/voice"
-    return Version(label, line.flow, lambda: Call(transport, entry, audio_length=audio_length),
-                   NumberBook(line.flow.services, played=line.audio.numbers))
+    return Version(
+        label,
+        line.flow,
+        lambda: Call(transport, entry, audio_length=audio_length),
+        NumberBook(line.flow.services, played=line.audio.numbers),
+    )
 
 
-def compare_command(against: str, fmt: str, output: Path | None, threshold: float, fail_on_change: bool,
-                    depth: int, data_dir: Path | None, prompts_dir: Path | None) -> None:
+def compare_command(
+    against: str,
+    fmt: str,
+    output: Path | None,
+    threshold: float,
+    fail_on_change: bool,
+    depth: int,
+    data_dir: Path | None,
+    prompts_dir: Path | None,
+) -> None:
     """Compare the flow on disk with `against`; print only what changed; exit 1 on a route lost."""
     if fmt not in ("text", "markdown"):
         raise click.UsageError("--against writes text or markdown")
@@ -40,8 +52,9 @@ def compare_command(against: str, fmt: str, output: Path | None, threshold: floa
     logging.getLogger("ivr").setLevel(logging.ERROR)  # the line's own log would drown the comparison
     with tempfile.TemporaryDirectory(prefix="ivr-against-") as tmp:
         try:
-            before = in_process(against, *materialise(against, settings.data_dir, settings.prompts_dir,
-                                                    Path(tmp) / "before"))
+            before = in_process(
+                against, *materialise(against, settings.data_dir, settings.prompts_dir, Path(tmp) / "before")
+            )
             after = in_process("on disk", *copy_folders(settings.data_dir, settings.prompts_dir, Path(tmp) / "after"))
         except (VersionError, FlowError, ConfigError, OSError) as exc:
             raise click.ClickException(f"cannot compare with {against}: {exc}") from None

@@ -11,9 +11,11 @@ def budget_lines(line) -> list[str]:
     """Describe the time to a human of a line: (a) silent, (b) 0 at once, (c) each number, (d) the
     longest wait of a caller silent after any prompt, (e) a silent caller when nobody answers."""
     b = Budget(line.flow, line.renderer, line.audio)
-    lines = [f"Time to a human, for a caller who presses each key as soon as its choice is said, until the "
-             f"transfer or the first word of the number (speech at 15 characters a second, numbers at 90 %, "
-             f"recordings at their length, {line.settings.gather_timeout} s of silence per unanswered menu):"]
+    lines = [
+        f"Time to a human, for a caller who presses each key as soon as its choice is said, until the "
+        f"transfer or the first word of the number (speech at 15 characters a second, numbers at 90 %, "
+        f"recordings at their length, {line.settings.gather_timeout} s of silence per unanswered menu):"
+    ]
     rows = [("(a) presses nothing", b.silent_caller()), ("(b) presses 0 at once", b.zero_caller())]
     rows += [(f"(c) {r.name}", r) for r in b.numbers()]
     longest = b.longest_silence()

@@ -26,19 +26,52 @@ from ..simulator.transport import (
 from ..stats.events import COUNTED_SIMULATION
 from .options import data_option, prompts_option
 
-STYLES = {"say": "cyan", "play": "cyan", "pause": None, "gather": "yellow", "keys": "green", "speech": "green",
-          "silence": "green", "dial": "magenta", "dial-status": "green", "whisper": "magenta", "redirect": None,
-          "hangup": "red", "end": "red", "error": "red", "skipped": "red"}
-LABELS = {"say": "Say", "play": "Play", "pause": "Pause", "gather": "Gather", "keys": "You press", "speech": "You say",
-          "silence": "You wait", "dial": "Dial", "dial-status": "Transfer", "whisper": "They hear",
-          "redirect": "Redirect", "hangup": "Hangup", "end": "End", "error": "ERROR", "skipped": "Skipped"}
+STYLES = {
+    "say": "cyan",
+    "play": "cyan",
+    "pause": None,
+    "gather": "yellow",
+    "keys": "green",
+    "speech": "green",
+    "silence": "green",
+    "dial": "magenta",
+    "dial-status": "green",
+    "whisper": "magenta",
+    "redirect": None,
+    "hangup": "red",
+    "end": "red",
+    "error": "red",
+    "skipped": "red",
+}
+LABELS = {
+    "say": "Say",
+    "play": "Play",
+    "pause": "Pause",
+    "gather": "Gather",
+    "keys": "You press",
+    "speech": "You say",
+    "silence": "You wait",
+    "dial": "Dial",
+    "dial-status": "Transfer",
+    "whisper": "They hear",
+    "redirect": "Redirect",
+    "hangup": "Hangup",
+    "end": "End",
+    "error": "ERROR",
+    "skipped": "Skipped",
+}
 TOKENS = re.compile(r'"[^"]*"|\S+')  # keys, or words in double quotes kept whole
-DIAL_ANSWERS = {"": "completed", "c": "completed", "b": "busy", "n": "no-answer", "f": "failed",
-                **{s: s for s in DIAL_STATUSES}}
+DIAL_ANSWERS = {
+    "": "completed",
+    "c": "completed",
+    "b": "busy",
+    "n": "no-answer",
+    "f": "failed",
+    **{s: s for s in DIAL_STATUSES},
+}
 
 
-def _line(url: str | None, token: str | None, data_dir: Path | None, prompts_dir: Path | None,
-          stats: bool = False):
+def _line(url: str | None, token: str | None, data_dir: Path | None, prompts_dir: Path | None, stats: bool = False):
     """Return (entry URL, transport, number book, audio length): a running line at `url`, or the app
     in-process (counting into the statistics only when `stats`)."""
     from .. import create_app
@@ -87,14 +120,23 @@ def with_line_options(command):
 
 
 @click.command("call")
-@click.option("--keys", help=f"Play the call non-interactively: keys per menu, separated by spaces; words in "
-              f"double quotes are said (\"aide financière\"); {SILENCE} = silence; {', '.join(DIAL_STATUSES)} = "
-              "how a transfer ends (default completed). The caller hangs up when the keys run out.")
-@click.option("--confidence", type=click.FloatRange(0, 1), default=0.9, show_default=True,
-              help="The Confidence sent with the words said (0 to 1).")
+@click.option(
+    "--keys",
+    help=f"Play the call non-interactively: keys per menu, separated by spaces; words in "
+    f'double quotes are said ("aide financière"); {SILENCE} = silence; {", ".join(DIAL_STATUSES)} = '
+    "how a transfer ends (default completed). The caller hangs up when the keys run out.",
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0, 1),
+    default=0.9,
+    show_default=True,
+    help="The Confidence sent with the words said (0 to 1).",
+)
 @click.option("--caller", default=ANONYMOUS, show_default=True, help="The From number sent to the line.")
-@click.option("--stats", is_flag=True,
-              help="Count the call in the statistics (IVR_STATS_URL's, or the line's at --url).")
+@click.option(
+    "--stats", is_flag=True, help="Count the call in the statistics (IVR_STATS_URL's, or the line's at --url)."
+)
 @with_line_options
 def call_command(keys, confidence, caller, stats, url, token, data_dir, prompts_dir) -> None:
     """Call the line as Twilio would, and print what the caller hears."""
@@ -123,15 +165,21 @@ def call_command(keys, confidence, caller, stats, url, token, data_dir, prompts_
                 call.act(tokens.pop(0), confidence)
             continue
         if call.dial is not None:
-            answer = click.prompt("Transfer answered? [Enter] completed, b busy, n no-answer, f failed, h hang up",
-                                  default="", show_default=False).strip().lower()
+            answer = (
+                click.prompt(
+                    "Transfer answered? [Enter] completed, b busy, n no-answer, f failed, h hang up",
+                    default="",
+                    show_default=False,
+                )
+                .strip()
+                .lower()
+            )
             if answer == "h":
                 call.hang_up()
             elif answer in DIAL_ANSWERS:
                 call.answer(DIAL_ANSWERS[answer])
         else:
-            answer = click.prompt('Keys or "words"? [Enter] silence, h hang up', default="",
-                                  show_default=False).strip()
+            answer = click.prompt('Keys or "words"? [Enter] silence, h hang up', default="", show_default=False).strip()
             if answer.lower() == "h":
                 call.hang_up()
             elif answer.startswith('"'):
@@ -147,19 +195,27 @@ def call_command(keys, confidence, caller, stats, url, token, data_dir, prompts_
 
 
 @click.command("routes")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "csv"]), default="text",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "csv"]), default="text", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the table to this file.")
 @click.option("--all", "every", is_flag=True, help="One row per state reaching a number, not per node.")
 @click.option("--depth", default=12, show_default=True, help="Give up on paths longer than this many inputs.")
-@click.option("--against", metavar="REV", help="Print only what changes for callers since REV: a git revision "
-              "(HEAD, main) or a folder holding data/ and prompts/; exit 1 when a route loses its way to a human.")
-@click.option("--threshold", default=2.0, show_default=True, help="With --against: the seconds of time to a "
-              "human a route may gain or lose unreported.")
+@click.option(
+    "--against",
+    metavar="REV",
+    help="Print only what changes for callers since REV: a git revision "
+    "(HEAD, main) or a folder holding data/ and prompts/; exit 1 when a route loses its way to a human.",
+)
+@click.option(
+    "--threshold",
+    default=2.0,
+    show_default=True,
+    help="With --against: the seconds of time to a human a route may gain or lose unreported.",
+)
 @click.option("--fail-on-change", is_flag=True, help="With --against: exit 1 on any change for callers.")
 @with_line_options
-def routes_command(fmt, output, every, depth, against, threshold, fail_on_change, url, token, data_dir,
-                   prompts_dir) -> None:
+def routes_command(
+    fmt, output, every, depth, against, threshold, fail_on_change, url, token, data_dir, prompts_dir
+) -> None:
     """Try every path of the line (every key, silence, transfer outcome); fail on a dead end."""
     if against is not None:
         if url:
@@ -177,8 +233,9 @@ def routes_command(fmt, output, every, depth, against, threshold, fail_on_change
         click.echo(f"Wrote {len(rows)} routes to {os.fspath(output)}")
     else:
         click.echo(table, nl=False)
-    click.echo(f"{len(found.states)} states, {len(found.requested)} distinct requests, "
-               f"{len(found.endings)} endings tried.")
+    click.echo(
+        f"{len(found.states)} states, {len(found.requested)} distinct requests, {len(found.endings)} endings tried."
+    )
     if not url:  # the flow on disk: its time-to-human budget too
         from .. import create_app
         from .budget import budget_lines

@@ -28,12 +28,20 @@ def today_is() -> date:
 @data_option
 @prompts_option
 @click.option("--strict", is_flag=True, help="Exit 1 when a number is due to be checked again.")
-@click.option("--max-age", type=click.IntRange(1), default=None, metavar="DAYS",
-              help="Days after which a number is due to be checked again (default: IVR_NUMBER_MAX_AGE, 180).")
-@click.option("--production", is_flag=True, help="Check instead what the live line needs: its settings, the "
-              "platform number, numbers checked recently, current recordings. One line per check.")
-def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age: int | None,
-          production: bool) -> None:
+@click.option(
+    "--max-age",
+    type=click.IntRange(1),
+    default=None,
+    metavar="DAYS",
+    help="Days after which a number is due to be checked again (default: IVR_NUMBER_MAX_AGE, 180).",
+)
+@click.option(
+    "--production",
+    is_flag=True,
+    help="Check instead what the live line needs: its settings, the "
+    "platform number, numbers checked recently, current recordings. One line per check.",
+)
+def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age: int | None, production: bool) -> None:
     """Validate the flow as a whole; list every number it can say or dial, with its sources."""
     if production:
         _production(data_dir, prompts_dir, max_age)
@@ -59,7 +67,7 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
         checked = f"checked {s.checked}" + (" (TO CHECK AGAIN)" if use.due(today, max_age) else "")
         click.echo(f"  {s.number:<16} {s.id:<14} [{status}] {checked}")
         click.echo(f"  {'':<16} source: {s.source}")
-        click.echo(f"  {'':<16} said: \"{s.spoken}\"")
+        click.echo(f'  {"":<16} said: "{s.spoken}"')
         click.echo(f"  {'':<16} {'; '.join(use.used_by)}")
     for sid in unused_services(flow):
         click.echo(f"  (unused) {sid}: in data/directory.yaml but nothing says or dials it")
@@ -67,17 +75,23 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
         click.echo("\nSuperseded numbers, never said nor dialled:")
         for old in flow.superseded:
             period = " to ".join(p for p in (old.since, old.until) if p)
-            click.echo(f"  {old.number:<16} {period}, replaced by {flow.services[old.successor].number} "
-                       f"({old.successor}); source: {'; '.join(map(str, old.sources))}")
+            click.echo(
+                f"  {old.number:<16} {period}, replaced by {flow.services[old.successor].number} "
+                f"({old.successor}); source: {'; '.join(map(str, old.sources))}"
+            )
     to_confirm = [u for u in uses if not u.service.confirmed]
     if to_confirm:
-        click.echo(f"\n{len(to_confirm)} number(s) come from outside the seed documents: "
-                   "confirm each against its source before going live.")
+        click.echo(
+            f"\n{len(to_confirm)} number(s) come from outside the seed documents: "
+            "confirm each against its source before going live."
+        )
     due = [u for u in uses if u.due(today, max_age)]
     if due:
-        click.echo(f"\nTo check again ({len(due)}), not checked for more than {max_age} days: "
-                   f"{', '.join(f'{u.service.number} ({u.service.id})' for u in due)}. Call each one, then "
-                   "write the day in its `checked:` in data/directory.yaml.")
+        click.echo(
+            f"\nTo check again ({len(due)}), not checked for more than {max_age} days: "
+            f"{', '.join(f'{u.service.number} ({u.service.id})' for u in due)}. Call each one, then "
+            "write the day in its `checked:` in data/directory.yaml."
+        )
         if strict:
             sys.exit(1)
 

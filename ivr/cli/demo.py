@@ -109,8 +109,15 @@ def play_day(app, day: date, calls: int, seed: int = 1) -> DayPlayed:
         if not call.over:
             call.hang_up()
         played.calls += 1
-        transport("POST", "http://localhost/voice/status",
-                  {"CallSid": call.sid, "AccountSid": call.account, "CallStatus": "completed",
-                   "CallDuration": str(int(call.clock) + conversation)})
+        transport(
+            "POST",
+            "http://localhost/voice/status",
+            {
+                "CallSid": call.sid,
+                "AccountSid": call.account,
+                "CallStatus": "completed",
+                "CallDuration": str(int(call.clock) + conversation),
+            },
+        )
     recorder.flush()
     return played

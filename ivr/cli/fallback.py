@@ -73,9 +73,11 @@ def export(output: Path, data_dir: Path | None, prompts_dir: Path | None) -> Non
     TwiML file for any static host; point the number's "Primary handler fails" at it, method GET."""
     settings = settings_for(data_dir, prompts_dir)
     if settings.caller_id is None and not settings.pass_caller_number:
-        raise click.ClickException("IVR_CALLER_ID is not set: the file would pass each caller's own number on to "
-                                   "the platform. Export with the live line's settings (IVR_CALLER_ID, or "
-                                   "IVR_PASS_CALLER_NUMBER=1 if the platform may see callers' numbers).")
+        raise click.ClickException(
+            "IVR_CALLER_ID is not set: the file would pass each caller's own number on to "
+            "the platform. Export with the live line's settings (IVR_CALLER_ID, or "
+            "IVR_PASS_CALLER_NUMBER=1 if the platform may see callers' numbers)."
+        )
     try:
         flow = load_flow(settings.data_dir, settings.prompts_dir, settings.facts)
     except FlowError as exc:
@@ -85,13 +87,17 @@ def export(output: Path, data_dir: Path | None, prompts_dir: Path | None) -> Non
     if relative and settings.public_url:
         document = absolute(document, settings.public_url)
     elif relative:
-        raise click.ClickException(f"the fallback names URLs on the line's host ({', '.join(relative)}): "
-                                   "set IVR_PUBLIC_URL so the file names them in full")
+        raise click.ClickException(
+            f"the fallback names URLs on the line's host ({', '.join(relative)}): "
+            "set IVR_PUBLIC_URL so the file names them in full"
+        )
     try:
         output.write_text(document, encoding="utf-8")
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror or type(exc).__name__}") from None
     dialled = ", ".join(n.text or "" for n in ET.fromstring(document).iter("Number"))
     click.echo(f"Wrote {output} ({len(document.encode())} bytes): it dials {dialled}.")
-    click.echo("Serve it from a static host over https, then in the Twilio console set the number's "
-               "\"Primary handler fails\" to its URL, method GET.")
+    click.echo(
+        "Serve it from a static host over https, then in the Twilio console set the number's "
+        '"Primary handler fails" to its URL, method GET.'
+    )

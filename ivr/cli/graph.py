@@ -26,8 +26,9 @@ def graph(fmt, output, data_dir, prompts_dir) -> None:
     except FlowError as exc:
         raise click.ClickException(str(exc)) from None
     except graphviz.ExecutableNotFound:
-        raise click.ClickException("Graphviz's `dot` is missing: install it (sudo apt-get install graphviz, "
-                                   "or scripts/setup)") from None
+        raise click.ClickException(
+            "Graphviz's `dot` is missing: install it (sudo apt-get install graphviz, or scripts/setup)"
+        ) from None
     if output:
         output.write_bytes(picture)
         click.echo(f"Wrote the flow ({fmt}) to {os.fspath(output)}", err=True)

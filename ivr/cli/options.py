@@ -18,7 +18,15 @@ def settings_for(data_dir: Path | None, prompts_dir: Path | None) -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
-data_option = click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False),
-                           help="Folder of flow.yaml and directory.yaml (default: IVR_DATA_DIR or ./data).")
-prompts_option = click.option("--prompts", "prompts_dir", type=click.Path(path_type=Path, file_okay=False),
-                              help="Folder of fr.yaml (default: IVR_PROMPTS_DIR or ./prompts).")
+data_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of flow.yaml and directory.yaml (default: IVR_DATA_DIR or ./data).",
+)
+prompts_option = click.option(
+    "--prompts",
+    "prompts_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of fr.yaml (default: IVR_PROMPTS_DIR or ./prompts).",
+)

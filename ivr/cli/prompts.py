@@ -21,8 +21,10 @@ def print_report(table: list[Row], unused: list[str] = ()) -> None:
         seconds = f"{row.seconds:.2f}" if row.played else f"~{row.seconds:.1f}"
         click.echo(f"{row.key:<24} {heard:<20} {seconds:>8}  {row.detail}".rstrip())
     played = [r for r in table if r.played]
-    click.echo(f"\n{len(played)} of {len(table)} played from audio files, "
-               f"{sum(r.status == 'placeholder' for r in played)} of them placeholders.")
+    click.echo(
+        f"\n{len(played)} of {len(table)} played from audio files, "
+        f"{sum(r.status == 'placeholder' for r in played)} of them placeholders."
+    )
     for status in ("stale", "broken", "missing"):
         keys = [r.key for r in table if r.status == status]
         if keys:
@@ -47,8 +49,9 @@ def _flow() -> tuple[Flow, Path]:
 
 
 @prompts.command()
-@click.option("--placeholders", is_flag=True,
-              help="Synthesise a placeholder (espeak-ng) for every prompt without a recording.")
+@click.option(
+    "--placeholders", is_flag=True, help="Synthesise a placeholder (espeak-ng) for every prompt without a recording."
+)
 def build(placeholders: bool) -> None:
     """Turn recordings into telephone-ready files and a manifest, then report."""
     from ..audio.build import build as build_audio

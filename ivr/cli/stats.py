@@ -59,8 +59,9 @@ def stats(ctx, since, until, fmt, url) -> None:
     try:
         click.echo(report.FORMATS[fmt](report.load(store, since, until)), nl=False)
     except Exception as exc:  # noqa: BLE001 (the type only: a message may hold the database's address)
-        raise click.ClickException(f"cannot read the statistics ({type(exc).__name__}); "
-                                   "is the database up and migrated (ivr stats migrate)?") from None
+        raise click.ClickException(
+            f"cannot read the statistics ({type(exc).__name__}); is the database up and migrated (ivr stats migrate)?"
+        ) from None
     finally:
         store.dispose()
 
@@ -98,6 +99,8 @@ def demo(day, days, calls, seed, url) -> None:
     for i in range(days):
         one = last - timedelta(days=days - 1 - i)
         played = play_day(app, one, calls, seed=seed + i)
-        click.echo(f"{one}: {played.calls} simulated calls, {played.transfers} transfers "
-                   f"({played.failed_transfers} not answered)")
+        click.echo(
+            f"{one}: {played.calls} simulated calls, {played.transfers} transfers "
+            f"({played.failed_transfers} not answered)"
+        )
     app.extensions["ivr.stats"].close()

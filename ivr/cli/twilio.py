@@ -31,8 +31,13 @@ def _fail(exc: AccountError) -> NoReturn:
 url_option = click.option("--url", "url", required=True, help="The line's public address, https://host.")
 fallback_options = [
     click.option("--fallback-url", help="Fallback URL (default: <url>/voice/fallback), e.g. a static fallback."),
-    click.option("--fallback-method", type=click.Choice(["POST", "GET"], case_sensitive=False), default="POST",
-                 show_default=True, help="How Twilio requests the fallback URL."),
+    click.option(
+        "--fallback-method",
+        type=click.Choice(["POST", "GET"], case_sensitive=False),
+        default="POST",
+        show_default=True,
+        help="How Twilio requests the fallback URL.",
+    ),
 ]
 
 
@@ -64,8 +69,11 @@ def numbers_command(ctx: click.Context, url: str | None) -> None:
     for number in found:
         hooks = Webhooks.of(number)
         here = points_here(hooks, base)
-        where = (f"calls reach {base}" if base else "calls reach a line like this one") if here else \
-            "calls do NOT reach " + (base or "a line like this one")
+        where = (
+            (f"calls reach {base}" if base else "calls reach a line like this one")
+            if here
+            else "calls do NOT reach " + (base or "a line like this one")
+        )
         click.echo(f"{number.phone_number}  {number.friendly_name or ''}: {where}")
         for role, method, address in hooks.roles():
             click.echo(f"    {role:<16} {f'{method} {address}'.strip()}")
@@ -78,8 +86,9 @@ def numbers_command(ctx: click.Context, url: str | None) -> None:
 @click.option("--yes", is_flag=True, help="Apply without asking.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.pass_context
-def connect_command(ctx: click.Context, number: str, url: str, fallback_url: str | None, fallback_method: str,
-                    yes: bool, dry_run: bool) -> None:
+def connect_command(
+    ctx: click.Context, number: str, url: str, fallback_url: str | None, fallback_method: str, yes: bool, dry_run: bool
+) -> None:
     """Point NUMBER's voice webhooks at the line: /voice, the fallback, /voice/status."""
     try:
         _, target = _target(url, fallback_url, fallback_method)
@@ -106,8 +115,9 @@ def connect_command(ctx: click.Context, number: str, url: str, fallback_url: str
         _fail(exc)
     left = now.changes(target)
     if left:
-        raise click.ClickException("Twilio did not take every change: "
-                                   + "; ".join(f"{Webhooks.LABELS[n]} is {b}" for n, b, _ in left))
+        raise click.ClickException(
+            "Twilio did not take every change: " + "; ".join(f"{Webhooks.LABELS[n]} is {b}" for n, b, _ in left)
+        )
     click.echo(f"Done. Now run: ivr twilio check {found.phone_number} --url {url}")
 
 
@@ -116,8 +126,7 @@ def connect_command(ctx: click.Context, number: str, url: str, fallback_url: str
 @url_option
 @_with_fallback
 @click.pass_context
-def check_command(ctx: click.Context, number: str, url: str, fallback_url: str | None,
-                  fallback_method: str) -> None:
+def check_command(ctx: click.Context, number: str, url: str, fallback_url: str | None, fallback_method: str) -> None:
     """Check NUMBER points at the line, then make a smoke call to the line as Twilio would."""
     try:
         base, target = _target(url, fallback_url, fallback_method, local_ok=True)
@@ -130,8 +139,10 @@ def check_command(ctx: click.Context, number: str, url: str, fallback_url: str |
     failed = not live.ok
     for (role, method, address), expected in zip(Webhooks.of(found).roles(), target.roles(), strict=True):
         ok = (method, address) == expected[1:]
-        click.echo(f"{'ok  ' if ok else 'FAIL'}  number's {role}: {f'{method} {address}'.strip()}"
-                   + ("" if ok else f", expected {expected[1]} {expected[2]}"))
+        click.echo(
+            f"{'ok  ' if ok else 'FAIL'}  number's {role}: {f'{method} {address}'.strip()}"
+            + ("" if ok else f", expected {expected[1]} {expected[2]}")
+        )
         failed |= not ok
     token = os.environ.get("TWILIO_AUTH_TOKEN", "").strip()
     if not token:

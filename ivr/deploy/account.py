@@ -27,8 +27,10 @@ def client_from_env(environ: Mapping[str, str] | None = None, http_client: HttpC
     sid, token = env.get("TWILIO_ACCOUNT_SID", "").strip(), env.get("TWILIO_AUTH_TOKEN", "").strip()
     key, secret = env.get("TWILIO_API_KEY", "").strip(), env.get("TWILIO_API_SECRET", "").strip()
     if not sid:
-        raise AccountError("TWILIO_ACCOUNT_SID is not set: set it, with TWILIO_AUTH_TOKEN (or TWILIO_API_KEY "
-                           "and TWILIO_API_SECRET), from the Twilio console's Account info")
+        raise AccountError(
+            "TWILIO_ACCOUNT_SID is not set: set it, with TWILIO_AUTH_TOKEN (or TWILIO_API_KEY "
+            "and TWILIO_API_SECRET), from the Twilio console's Account info"
+        )
     if not sid.startswith("AC"):
         raise AccountError("TWILIO_ACCOUNT_SID must be the account's SID, starting with AC")
     if key or secret:
@@ -36,8 +38,10 @@ def client_from_env(environ: Mapping[str, str] | None = None, http_client: HttpC
             raise AccountError("set both TWILIO_API_KEY and TWILIO_API_SECRET, or neither")
         return Client(key, secret, sid, http_client=http_client)
     if not token:
-        raise AccountError("no Twilio credentials: set TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and "
-                           "TWILIO_API_SECRET) beside TWILIO_ACCOUNT_SID")
+        raise AccountError(
+            "no Twilio credentials: set TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and "
+            "TWILIO_API_SECRET) beside TWILIO_ACCOUNT_SID"
+        )
     return Client(sid, token, sid, http_client=http_client)
 
 

@@ -25,12 +25,19 @@ class Webhooks:
     status_callback: str | None
     status_callback_method: str | None
 
-    LABELS = {"voice_url": "Voice URL", "voice_method": "Voice method",
-              "voice_fallback_url": "Fallback URL", "voice_fallback_method": "Fallback method",
-              "status_callback": "Status callback", "status_callback_method": "Status callback method"}
-    ROLES = (("Voice URL", "voice_url", "voice_method"),
-             ("Fallback URL", "voice_fallback_url", "voice_fallback_method"),
-             ("Status callback", "status_callback", "status_callback_method"))
+    LABELS = {
+        "voice_url": "Voice URL",
+        "voice_method": "Voice method",
+        "voice_fallback_url": "Fallback URL",
+        "voice_fallback_method": "Fallback method",
+        "status_callback": "Status callback",
+        "status_callback_method": "Status callback method",
+    }
+    ROLES = (
+        ("Voice URL", "voice_url", "voice_method"),
+        ("Fallback URL", "voice_fallback_url", "voice_fallback_method"),
+        ("Status callback", "status_callback", "status_callback_method"),
+    )
 
     @classmethod
     def of(cls, number) -> Webhooks:
@@ -39,8 +46,12 @@ class Webhooks:
 
     def roles(self) -> list[tuple[str, str, str]]:
         """List (role, method, URL) for the call, the fallback and the status callback ("", "(none)" if unset)."""
-        return [(role, (getattr(self, method) or "POST").upper(), getattr(self, url)) if getattr(self, url)
-                else (role, "", "(none)") for role, url, method in self.ROLES]
+        return [
+            (role, (getattr(self, method) or "POST").upper(), getattr(self, url))
+            if getattr(self, url)
+            else (role, "", "(none)")
+            for role, url, method in self.ROLES
+        ]
 
     def changes(self, wanted: Webhooks) -> list[tuple[str, str | None, str | None]]:
         """List (field, before, after) for every field that differs from `wanted`."""
@@ -67,17 +78,23 @@ def line_url(url: str, *, local_ok: bool = False) -> str:
     parts = urlsplit(url.strip())
     local = local_ok and parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
     if not parts.netloc or parts.query or parts.fragment or not (parts.scheme == "https" or local):
-        raise AccountError(f"{url!r} is not an https URL of the line: give https://host (Twilio calls "
-                           "it from the internet, and signs the URL it calls)")
+        raise AccountError(
+            f"{url!r} is not an https URL of the line: give https://host (Twilio calls "
+            "it from the internet, and signs the URL it calls)"
+        )
     return url.strip().rstrip("/")
 
 
 def wanted(base: str, fallback_url: str | None = None, fallback_method: str = "POST") -> Webhooks:
     """Return the webhooks that point a number at the line at `base`."""
-    return Webhooks(voice_url=f"{base}/voice", voice_method="POST",
-                    voice_fallback_url=fallback_url or f"{base}/voice/fallback",
-                    voice_fallback_method=fallback_method.upper(),
-                    status_callback=f"{base}/voice/status", status_callback_method="POST")
+    return Webhooks(
+        voice_url=f"{base}/voice",
+        voice_method="POST",
+        voice_fallback_url=fallback_url or f"{base}/voice/fallback",
+        voice_fallback_method=fallback_method.upper(),
+        status_callback=f"{base}/voice/status",
+        status_callback_method="POST",
+    )
 
 
 def points_here(hooks: Webhooks, base: str | None) -> bool:
@@ -98,22 +115,28 @@ def find(client: Client, number: str):
     try:
         wanted_number = e164(number, "the phone number")
     except ConfigError:
-        raise AccountError(f"{number!r} is not a valid phone number "
-                           "(E.164: +33 and the nine digits after the leading 0)") from None
+        raise AccountError(
+            f"{number!r} is not a valid phone number (E.164: +33 and the nine digits after the leading 0)"
+        ) from None
     with asking_twilio():
         found = client.api.v2010.account.incoming_phone_numbers.list(phone_number=wanted_number)
     for candidate in found:
         if candidate.phone_number == wanted_number:
             return candidate
-    raise AccountError(f"{wanted_number} is not a phone number of this Twilio account "
-                       "(`ivr twilio numbers` lists them)")
+    raise AccountError(
+        f"{wanted_number} is not a phone number of this Twilio account (`ivr twilio numbers` lists them)"
+    )
 
 
 def update(client: Client, number, hooks: Webhooks) -> Webhooks:
     """Set a number's webhooks; return them as Twilio now has them."""
     with asking_twilio():
         updated = client.api.v2010.account.incoming_phone_numbers(number.sid).update(
-            voice_url=hooks.voice_url, voice_method=hooks.voice_method,
-            voice_fallback_url=hooks.voice_fallback_url, voice_fallback_method=hooks.voice_fallback_method,
-            status_callback=hooks.status_callback, status_callback_method=hooks.status_callback_method)
+            voice_url=hooks.voice_url,
+            voice_method=hooks.voice_method,
+            voice_fallback_url=hooks.voice_fallback_url,
+            voice_fallback_method=hooks.voice_fallback_method,
+            status_callback=hooks.status_callback,
+            status_callback_method=hooks.status_callback_method,
+        )
     return Webhooks.of(updated)

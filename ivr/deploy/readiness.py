@@ -17,14 +17,19 @@ from .check import Check
 ON = ("1", "true", "yes", "on")
 
 
-def production_checks(environ: Mapping[str, str], data_dir: Path, prompts_dir: Path, today: dt.date,
-                      max_age: int | None = None) -> Iterator[Check]:
+def production_checks(
+    environ: Mapping[str, str], data_dir: Path, prompts_dir: Path, today: dt.date, max_age: int | None = None
+) -> Iterator[Check]:
     """Yield one Check per thing a live line needs, settings first, then its data; numbers are due
     after `max_age` days (default: IVR_NUMBER_MAX_AGE)."""
     env = {name: value.strip() for name, value in environ.items()}
-    yield Check("TWILIO_AUTH_TOKEN", bool(env.get("TWILIO_AUTH_TOKEN")),
-                "set: every webhook must carry Twilio's signature" if env.get("TWILIO_AUTH_TOKEN") else
-                "not set: the line would obey forged requests (Twilio console, Account info)")
+    yield Check(
+        "TWILIO_AUTH_TOKEN",
+        bool(env.get("TWILIO_AUTH_TOKEN")),
+        "set: every webhook must carry Twilio's signature"
+        if env.get("TWILIO_AUTH_TOKEN")
+        else "not set: the line would obey forged requests (Twilio console, Account info)",
+    )
     yield _off(env, "IVR_ALLOW_UNSIGNED", "lets the line start without a token: never on the live line")
     yield _off(env, "IVR_SIMULATOR", "serves the keypad page to anyone: never on the live line")
     yield _caller_id(env.get("IVR_CALLER_ID", ""), env.get("IVR_PASS_CALLER_NUMBER", "").lower() in ON)
@@ -56,11 +61,18 @@ def _off(env: Mapping[str, str], name: str, why: str) -> Check:
 
 def _caller_id(raw: str, passed_on: bool) -> Check:
     if not raw and passed_on:
-        return Check("IVR_CALLER_ID", True, "not set, and IVR_PASS_CALLER_NUMBER=1: the platform sees callers' "
-                     "own numbers, and the greeting does not say \"anonyme\"")
+        return Check(
+            "IVR_CALLER_ID",
+            True,
+            "not set, and IVR_PASS_CALLER_NUMBER=1: the platform sees callers' "
+            'own numbers, and the greeting does not say "anonyme"',
+        )
     if not raw:
-        return Check("IVR_CALLER_ID", False, "not set: set it to the line's Twilio number, so the platform "
-                     "never sees the caller's own number")
+        return Check(
+            "IVR_CALLER_ID",
+            False,
+            "not set: set it to the line's Twilio number, so the platform never sees the caller's own number",
+        )
     try:
         return Check("IVR_CALLER_ID", True, e164(raw, "IVR_CALLER_ID"))
     except ConfigError as exc:
@@ -73,8 +85,11 @@ def _public_url(raw: str) -> Check:
     if not raw.startswith("https://"):
         return Check("IVR_PUBLIC_URL", False, f"{raw!r} must be https://host: Twilio signs the https URL it calls")
     if not is_origin(raw):
-        return Check("IVR_PUBLIC_URL", False, f"{raw!r} must be only https://host: the line adds each "
-                     "request's path to it to check signatures")
+        return Check(
+            "IVR_PUBLIC_URL",
+            False,
+            f"{raw!r} must be only https://host: the line adds each request's path to it to check signatures",
+        )
     return Check("IVR_PUBLIC_URL", True, raw)
 
 
@@ -88,21 +103,31 @@ def _proxy(raw_hops: str, public_url: bool) -> Check:
     if hops == 0 and not public_url:
         # The Procfile serves plain http: Twilio's https reaches it through the host's proxy, so the
         # line must be told the public URL, or it checks signatures against http:// and refuses all.
-        return Check("proxy", False, "neither IVR_PROXY_HOPS nor IVR_PUBLIC_URL is set: behind the host's "
-                     "https proxy every signed request would be refused; set IVR_PROXY_HOPS=1")
-    how = f"IVR_PUBLIC_URL names the public URL, IVR_PROXY_HOPS={hops}" if public_url else \
-        f"IVR_PROXY_HOPS={hops}: the public URL comes from the proxy's X-Forwarded headers"
+        return Check(
+            "proxy",
+            False,
+            "neither IVR_PROXY_HOPS nor IVR_PUBLIC_URL is set: behind the host's "
+            "https proxy every signed request would be refused; set IVR_PROXY_HOPS=1",
+        )
+    how = (
+        f"IVR_PUBLIC_URL names the public URL, IVR_PROXY_HOPS={hops}"
+        if public_url
+        else f"IVR_PROXY_HOPS={hops}: the public URL comes from the proxy's X-Forwarded headers"
+    )
     return Check("proxy", True, how)
 
 
 def _platform(flow: Flow, override: str) -> Check:
     platform = flow.platform
     if not platform.dial:
-        return Check("platform number", False, f"{platform.id} ({platform.number}) is not a number the line "
-                     "can dial")
+        return Check("platform number", False, f"{platform.id} ({platform.number}) is not a number the line can dial")
     if override:
-        return Check("platform number", False, f"IVR_PLATFORM_NUMBER is set: calls would ring {override} "
-                     f"instead of {platform.id} ({platform.dial}); unset it on the live line")
+        return Check(
+            "platform number",
+            False,
+            f"IVR_PLATFORM_NUMBER is set: calls would ring {override} "
+            f"instead of {platform.id} ({platform.dial}); unset it on the live line",
+        )
     return Check("platform number", True, f"{platform.id}: {platform.dial}")
 
 
@@ -110,14 +135,19 @@ def numbers_checked(flow: Flow, today: dt.date, max_age: int) -> Check:
     """Report the numbers the line says or dials that nobody has checked for `max_age` days."""
     due = [u.service.id for u in number_uses(flow) if u.due(today, max_age)]
     if due:
-        return Check("numbers checked", False, f"{len(due)} number(s) not checked for more than {max_age} days: "
-                     f"{', '.join(due)}; call each, compare with its source, update `checked`")
+        return Check(
+            "numbers checked",
+            False,
+            f"{len(due)} number(s) not checked for more than {max_age} days: "
+            f"{', '.join(due)}; call each, compare with its source, update `checked`",
+        )
     return Check("numbers checked", True, f"every number checked within {max_age} days")
 
 
 def _recordings(flow: Flow, prompts_dir: Path) -> Check:
     bad = [f"{row.key} ({row.status})" for row in rows(flow, prompts_dir) if row.status in ("stale", "broken")]
     if bad:
-        return Check("recordings", False, f"{len(bad)} stale or broken: {', '.join(bad)}; record again or "
-                     "`ivr prompts build`")
+        return Check(
+            "recordings", False, f"{len(bad)} stale or broken: {', '.join(bad)}; record again or `ivr prompts build`"
+        )
     return Check("recordings", True, "every recording is current (prompts without one are spoken)")

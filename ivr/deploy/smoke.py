@@ -20,13 +20,22 @@ TWILIO_WAITS = 15.0  # seconds Twilio waits for a webhook before it gives up on 
 
 def call_fields(account_sid: str, number: str, call_sid: str, status: str) -> dict[str, str]:
     """Return the form Twilio posts to a voice webhook (the fields the simulator sends too)."""
-    return {"CallSid": call_sid, "AccountSid": account_sid, "From": ANONYMOUS, "To": number,
-            "Caller": ANONYMOUS, "Called": number, "CallStatus": status, "Direction": "inbound",
-            "ApiVersion": "2010-04-01"}
+    return {
+        "CallSid": call_sid,
+        "AccountSid": account_sid,
+        "From": ANONYMOUS,
+        "To": number,
+        "Caller": ANONYMOUS,
+        "Called": number,
+        "CallStatus": status,
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+    }
 
 
-def smoke_call(base: str, hooks: Webhooks, token: str, account_sid: str, number: str,
-               timeout: float = TWILIO_WAITS) -> Iterator[Check]:
+def smoke_call(
+    base: str, hooks: Webhooks, token: str, account_sid: str, number: str, timeout: float = TWILIO_WAITS
+) -> Iterator[Check]:
     """Call the line at `base` as Twilio would: the voice URL, the fallback, the status callback, and
     forged requests that must be refused; yield one Check per request."""
     sid = "CA" + secrets.token_hex(16)
@@ -35,13 +44,24 @@ def smoke_call(base: str, hooks: Webhooks, token: str, account_sid: str, number:
     voice = f"{base}/voice"
     yield _twiml("smoke call, voice URL", signed, "POST", voice, ringing)
     fallback = {**ringing, "ErrorCode": "11200", "ErrorUrl": voice}
-    yield _twiml("smoke call, fallback URL", signed, hooks.voice_fallback_method or "POST",
-                 hooks.voice_fallback_url or f"{base}/voice/fallback", fallback)
-    ended = {**call_fields(account_sid, number, sid, "completed"), "CallDuration": "0",
-             "CallbackSource": "call-progress-events", "SequenceNumber": "0"}
+    yield _twiml(
+        "smoke call, fallback URL",
+        signed,
+        hooks.voice_fallback_method or "POST",
+        hooks.voice_fallback_url or f"{base}/voice/fallback",
+        fallback,
+    )
+    ended = {
+        **call_fields(account_sid, number, sid, "completed"),
+        "CallDuration": "0",
+        "CallbackSource": "call-progress-events",
+        "SequenceNumber": "0",
+    }
     yield _empty("smoke call, status callback", signed, f"{base}/voice/status", ended)
-    for name, url, form in (("forged request, voice URL", voice, ringing),
-                            ("forged request, status callback", f"{base}/voice/status", ended)):
+    for name, url, form in (
+        ("forged request, voice URL", voice, ringing),
+        ("forged request, status callback", f"{base}/voice/status", ended),
+    ):
         yield _refused(name, forged, url, form)
 
 

@@ -34,8 +34,9 @@ class Council:
     hours: str | None = None  # a sentence in words
 
 
-def parse_councils(raw: Any, file: str, services: Mapping[str, Service],
-                   problems: list[Problem]) -> Mapping[str, Council]:
+def parse_councils(
+    raw: Any, file: str, services: Mapping[str, Service], problems: list[Problem]
+) -> Mapping[str, Council]:
     """Build the councils from the parsed councils file, appending every problem found."""
     top = Fields(raw, file, "", problems, allowed=("source", "councils"))
     if "source" not in top:
@@ -44,25 +45,44 @@ def parse_councils(raw: Any, file: str, services: Mapping[str, Service],
     for code, entry in top.mapping("councils").items():
         where = f"councils.{code}"
         if not isinstance(code, str) or not CODE.match(code):
-            problems.append(Problem(file, where, f"a département code is two digits, 2A, 2B or three digits, "
-                                    f"in quotes (\"14\", \"2A\", \"971\"); got {code!r}"))
+            problems.append(
+                Problem(
+                    file,
+                    where,
+                    f"a département code is two digits, 2A, 2B or three digits, "
+                    f'in quotes ("14", "2A", "971"); got {code!r}',
+                )
+            )
             continue
         fields = Fields(entry, file, where, problems, allowed=("name", "of", "service", "hours"))
-        council = Council(code=code, name=fields.text("name") or code, of=fields.text("of") or code,
-                          service=fields.text("service", required=False), hours=fields.text("hours", required=False))
+        council = Council(
+            code=code,
+            name=fields.text("name") or code,
+            of=fields.text("of") or code,
+            service=fields.text("service", required=False),
+            hours=fields.text("hours", required=False),
+        )
         if council.service is not None and (council.service not in services or not services[council.service].words):
-            problems.append(Problem(file, f"{where}.service", f"{council.service!r} is not a service with a number "
-                                    f"in directory.yaml; known services: {', '.join(sorted(services))}"))
+            problems.append(
+                Problem(
+                    file,
+                    f"{where}.service",
+                    f"{council.service!r} is not a service with a number "
+                    f"in directory.yaml; known services: {', '.join(sorted(services))}",
+                )
+            )
         for key in ("name", "of", "hours"):
             if _DIGIT.search(getattr(council, key) or ""):
-                problems.append(Problem(file, f"{where}.{key}", "write it in words: the speech engine reads "
-                                        "digits badly"))
+                problems.append(
+                    Problem(file, f"{where}.{key}", "write it in words: the speech engine reads digits badly")
+                )
         councils[code] = council
     return MappingProxyType(councils)
 
 
-def department_nodes(dep: Department, councils: Mapping[str, Council], operator: Transfer | None,
-                     prompts: Mapping[str, str]) -> tuple[Department, dict[str, Node], dict[str, str]]:
+def department_nodes(
+    dep: Department, councils: Mapping[str, Council], operator: Transfer | None, prompts: Mapping[str, str]
+) -> tuple[Department, dict[str, Node], dict[str, str]]:
     """Return the look-up with its codes, the nodes it leads to and the sentences they say.
 
     A council with a number: its number read out, after its name (and hours). Without one: its
@@ -82,8 +102,7 @@ def department_nodes(dep: Department, councils: Mapping[str, Council], operator:
         elif operator is not None and dep.no_number_intro in prompts:
             key = f"{dep.no_number_intro}{SYNTHETIC_SEP}{code}"
             texts[key] = _fill(prompts[dep.no_number_intro], council)
-            nodes[nid] = Transfer(id=nid, services=operator.services, on_failure=operator.on_failure,
-                                  intro=(key,))
+            nodes[nid] = Transfer(id=nid, services=operator.services, on_failure=operator.on_failure, intro=(key,))
         if code in CORSICA:
             texts[f"{LABEL_PREFIX}{SYNTHETIC_SEP}{code}"] = council.name
             prefixes.setdefault(CORSICA_PREFIX, {})[CORSICA[code]] = nid
@@ -96,12 +115,17 @@ def department_nodes(dep: Department, councils: Mapping[str, Council], operator:
         codes[prefix] = nid
         if prefix == CORSICA_PREFIX:
             by_key = {key: code for code, key in CORSICA.items()}
-            nodes[nid] = Menu(id=nid, options=tuple(
-                Option(key=key, say=f"{LABEL_PREFIX}{SYNTHETIC_SEP}{by_key[key]}", target=target)
-                for key, target in sorted(rest.items())))
+            nodes[nid] = Menu(
+                id=nid,
+                options=tuple(
+                    Option(key=key, say=f"{LABEL_PREFIX}{SYNTHETIC_SEP}{by_key[key]}", target=target)
+                    for key, target in sorted(rest.items())
+                ),
+            )
         else:
-            nodes[nid] = Department(id=nid, say=("department_last_digit",), codes=MappingProxyType(dict(rest)),
-                                    digits=1)
+            nodes[nid] = Department(
+                id=nid, say=("department_last_digit",), codes=MappingProxyType(dict(rest)), digits=1
+            )
     return replace(dep, codes=MappingProxyType(codes)), nodes, texts
 
 

@@ -101,11 +101,16 @@ class Directory:
 def _parse_number(written: str, where: str, file: str, problems: list[Problem]) -> str | None:
     """Return the E.164 form of a full number, "" for a short number, None when invalid."""
     groups = written.split()
-    if not groups or not all(_GROUP.fullmatch(g) or (i == 0 and _SPECIAL.fullmatch(g))
-                             for i, g in enumerate(groups)):
-        problems.append(Problem(file, where, f"number {written!r} must be groups of 1 to 3 digits "
-                                "separated by spaces, as it is read aloud (\"0X XX XX XX XX\"; a number starting "
-                                "08 may start with one group of four: \"08XX XXX XXX\")"))
+    if not groups or not all(_GROUP.fullmatch(g) or (i == 0 and _SPECIAL.fullmatch(g)) for i, g in enumerate(groups)):
+        problems.append(
+            Problem(
+                file,
+                where,
+                f"number {written!r} must be groups of 1 to 3 digits "
+                'separated by spaces, as it is read aloud ("0X XX XX XX XX"; a number starting '
+                '08 may start with one group of four: "08XX XXX XXX")',
+            )
+        )
         return None
     digits = "".join(groups)
     try:
@@ -117,14 +122,25 @@ def _parse_number(written: str, where: str, file: str, problems: list[Problem]) 
             problems.append(Problem(file, where, f"number {written!r} is not a valid French number"))
             return None
         if phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.PREMIUM_RATE:
-            problems.append(Problem(file, where, f"number {written!r} is premium-rate (08 9x): a caller in "
-                                    "distress must never pay to be helped"))
+            problems.append(
+                Problem(
+                    file,
+                    where,
+                    f"number {written!r} is premium-rate (08 9x): a caller in distress must never pay to be helped",
+                )
+            )
             return None
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if parsed is not None and shortnumberinfo.is_valid_short_number_for_region(parsed, REGION):
         return ""
-    problems.append(Problem(file, where, f"number {written!r} is neither a valid French number "
-                            "(10 digits) nor a valid French short number (such as 15, 112, 3114)"))
+    problems.append(
+        Problem(
+            file,
+            where,
+            f"number {written!r} is neither a valid French number "
+            "(10 digits) nor a valid French short number (such as 15, 112, 3114)",
+        )
+    )
     return None
 
 
@@ -145,13 +161,19 @@ def _parse_source(raw: Any, where: str, file: str, problems: list[Problem]) -> S
     seed, url, day = (fields.text(key, required=False) for key in ("seed", "url", "date"))
     if seed is not None:
         if not _SEED.match(seed):
-            problems.append(Problem(file, f"{where}.seed",
-                                    f"{seed!r} is not a seed file name (like 003_d1ef49de34176248.txt)"))
+            problems.append(
+                Problem(file, f"{where}.seed", f"{seed!r} is not a seed file name (like 003_d1ef49de34176248.txt)")
+            )
         return Source(seed=seed)
     if url is None or day is None or not url.startswith("https://") or not _DATE.match(day):
-        problems.append(Problem(file, where,
-                                "give either `seed: <seed file>` or both `url: https://...` and "
-                                "`date: YYYY-MM-DD` (the day the page was consulted)"))
+        problems.append(
+            Problem(
+                file,
+                where,
+                "give either `seed: <seed file>` or both `url: https://...` and "
+                "`date: YYYY-MM-DD` (the day the page was consulted)",
+            )
+        )
     return Source(url=url, date=day)
 
 
@@ -162,20 +184,33 @@ def _parse_sources(fields: Fields, where: str, file: str, problems: list[Problem
         problems.append(Problem(file, f"{where}.source", "every number needs its source"))
         return ()
     items = raw if isinstance(raw, list) else [raw]
-    return tuple(_parse_source(item, f"{where}.source" + (f"[{i}]" if isinstance(raw, list) else ""),
-                               file, problems) for i, item in enumerate(items))
+    return tuple(
+        _parse_source(item, f"{where}.source" + (f"[{i}]" if isinstance(raw, list) else ""), file, problems)
+        for i, item in enumerate(items)
+    )
 
 
 def _parse_checked(fields: Fields, where: str, file: str, problems: list[Problem]) -> tuple[str | None, date | None]:
     checked = fields.text("checked", required=False)
     if checked is None:
-        problems.append(Problem(file, f"{where}.checked", "give the day someone last checked the number "
-                                "works (checked: YYYY-MM-DD, or the year of the source when nobody has)"))
+        problems.append(
+            Problem(
+                file,
+                f"{where}.checked",
+                "give the day someone last checked the number "
+                "works (checked: YYYY-MM-DD, or the year of the source when nobody has)",
+            )
+        )
         return None, None
     day = parse_period(checked)
     if day is None:
-        problems.append(Problem(file, f"{where}.checked", f"{checked!r} is not a date: write YYYY-MM-DD "
-                                "(or YYYY-MM, or YYYY when only the year is known)"))
+        problems.append(
+            Problem(
+                file,
+                f"{where}.checked",
+                f"{checked!r} is not a date: write YYYY-MM-DD (or YYYY-MM, or YYYY when only the year is known)",
+            )
+        )
     return checked, day
 
 
@@ -186,8 +221,9 @@ def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Directory:
     services: dict[str, Service] = {}
     for sid, entry in top.mapping("services").items():
         where = f"services.{sid}"
-        fields = Fields(entry, file, where, problems,
-                        allowed=("name", "number", "hours", "professions", "source", "checked"))
+        fields = Fields(
+            entry, file, where, problems, allowed=("name", "number", "hours", "professions", "source", "checked")
+        )
         written = fields.text("number") or ""
         dial = _parse_number(written, f"{where}.number", file, problems) if written else None
         sources = _parse_sources(fields, where, file, problems)
@@ -207,34 +243,56 @@ def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Directory:
     superseded = []
     for i, entry in enumerate(top.items("superseded")):
         where = f"superseded[{i}]"
-        fields = Fields(entry, file, where, problems,
-                        allowed=("number", "successor", "from", "until", "source", "note"))
+        fields = Fields(
+            entry, file, where, problems, allowed=("number", "successor", "from", "until", "source", "note")
+        )
         written = fields.text("number") or ""
         if written and _parse_number(written, f"{where}.number", file, problems) is None:
             continue
         successor = fields.text("successor") or ""
         if successor and successor not in services:
-            problems.append(Problem(file, f"{where}.successor", f"unknown service {successor!r}; "
-                                    f"known services: {', '.join(sorted(services))}"))
+            problems.append(
+                Problem(
+                    file,
+                    f"{where}.successor",
+                    f"unknown service {successor!r}; known services: {', '.join(sorted(services))}",
+                )
+            )
         for key in ("from", "until"):
             value = fields.text(key, required=False)
             if value is not None and parse_period(value) is None:
-                problems.append(Problem(file, f"{where}.{key}", f"{value!r} is not a date: write YYYY-MM-DD, "
-                                        "YYYY-MM or YYYY"))
-        superseded.append(Superseded(number=written, digits="".join(written.split()), successor=successor,
-                                     since=fields.text("from", required=False),
-                                     until=fields.text("until", required=False),
-                                     sources=_parse_sources(fields, where, file, problems),
-                                     note=fields.text("note", required=False)))
+                problems.append(
+                    Problem(file, f"{where}.{key}", f"{value!r} is not a date: write YYYY-MM-DD, YYYY-MM or YYYY")
+                )
+        superseded.append(
+            Superseded(
+                number=written,
+                digits="".join(written.split()),
+                successor=successor,
+                since=fields.text("from", required=False),
+                until=fields.text("until", required=False),
+                sources=_parse_sources(fields, where, file, problems),
+                note=fields.text("note", required=False),
+            )
+        )
     old_digits = {old.digits for old in superseded}
     for sid, service in services.items():
         digits = "".join(service.number.split())
         for old in superseded:
             if digits and digits == old.digits:
                 new = services.get(old.successor)
-                successor = (f"{new.number} (service {old.successor})" if new and "".join(new.number.split())
-                             not in old_digits else f"the current number of service {old.successor}")
-                problems.append(Problem(file, f"services.{sid}.number", f"{service.number} is superseded"
-                                        f"{f' since {old.until}' if old.until else ''}: it was replaced by "
-                                        f"{successor}; the line must never say or dial it"))
+                successor = (
+                    f"{new.number} (service {old.successor})"
+                    if new and "".join(new.number.split()) not in old_digits
+                    else f"the current number of service {old.successor}"
+                )
+                problems.append(
+                    Problem(
+                        file,
+                        f"services.{sid}.number",
+                        f"{service.number} is superseded"
+                        f"{f' since {old.until}' if old.until else ''}: it was replaced by "
+                        f"{successor}; the line must never say or dial it",
+                    )
+                )
     return Directory(MappingProxyType(services), tuple(superseded))

@@ -10,14 +10,12 @@ from ..errors import Problem
 class Fields:
     """A YAML mapping checked against its allowed keys; accessors report, never raise."""
 
-    def __init__(self, raw: Any, file: str, where: str, problems: list[Problem],
-                 allowed: tuple[str, ...]) -> None:
+    def __init__(self, raw: Any, file: str, where: str, problems: list[Problem], allowed: tuple[str, ...]) -> None:
         self.file, self.where, self.problems = file, where, problems
         if raw is None:
             raw = {}
         if not isinstance(raw, dict):
-            self._report("", f"expected a mapping with keys {', '.join(allowed)}, "
-                         f"got {type(raw).__name__}")
+            self._report("", f"expected a mapping with keys {', '.join(allowed)}, got {type(raw).__name__}")
             raw = {}
         unknown = [k for k in raw if k not in allowed]
         for key in unknown:

@@ -42,8 +42,14 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
     problems: list[Problem] = []
     for folder, setting in ((data_dir, "IVR_DATA_DIR"), (prompts_dir, "IVR_PROMPTS_DIR")):
         if not folder.is_dir():
-            problems.append(Problem(f"{folder.name}/", "", f"no such folder: {folder}; run the command from "
-                                    f"the folder that holds {folder.name}/, or set {setting}"))
+            problems.append(
+                Problem(
+                    f"{folder.name}/",
+                    "",
+                    f"no such folder: {folder}; run the command from "
+                    f"the folder that holds {folder.name}/, or set {setting}",
+                )
+            )
     if problems:
         raise FlowError(problems)
 
@@ -64,24 +70,44 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
     places: dict[str, str] = {}
     for dep in [n for n in nodes.values() if isinstance(n, Department)]:
         if not councils:
-            problems.append(Problem(flow_label, f"nodes.{dep.id}", f"a département look-up needs the councils "
-                                    f"of {councils_label}"))
+            problems.append(
+                Problem(flow_label, f"nodes.{dep.id}", f"a département look-up needs the councils of {councils_label}")
+            )
         operator_node = nodes.get(operator)
-        full, grown, texts = department_nodes(dep, councils, operator_node if isinstance(operator_node, Transfer)
-                                              else None, prompts)
+        full, grown, texts = department_nodes(
+            dep, councils, operator_node if isinstance(operator_node, Transfer) else None, prompts
+        )
         nodes[dep.id] = full
         nodes.update(grown)
         prompts.update(texts)
-        places.update((dep.child_id(code), council.name) for code, council in councils.items()
-                      if dep.child_id(code) in grown)
+        places.update(
+            (dep.child_id(code), council.name) for code, council in councils.items() if dep.child_id(code) in grown
+        )
     problems += validate(entry, operator, nodes, services, prompts, flow_label, prompts_label)
     if problems:
         raise FlowError(problems)
-    spoken_places = {**places, **{dep.child_id(prefix): name for dep in nodes.values() if isinstance(dep, Department)
-                                  for prefix, name in PREFIX_NAMES.items() if dep.child_id(prefix) in nodes}}
+    spoken_places = {
+        **places,
+        **{
+            dep.child_id(prefix): name
+            for dep in nodes.values()
+            if isinstance(dep, Department)
+            for prefix, name in PREFIX_NAMES.items()
+            if dep.child_id(prefix) in nodes
+        },
+    }
     heard = listeners(nodes, prompts, words, spoken_places, prompts_label, problems)
     if problems:
         raise FlowError(problems)
-    return Flow(entry=entry, operator=operator, nodes=MappingProxyType(nodes), services=services,
-                prompts=MappingProxyType(prompts), mentions=mentions, edges=edges(nodes, operator),
-                superseded=directory.superseded, places=MappingProxyType(places), listeners=heard)
+    return Flow(
+        entry=entry,
+        operator=operator,
+        nodes=MappingProxyType(nodes),
+        services=services,
+        prompts=MappingProxyType(prompts),
+        mentions=mentions,
+        edges=edges(nodes, operator),
+        superseded=directory.superseded,
+        places=MappingProxyType(places),
+        listeners=heard,
+    )

@@ -24,9 +24,20 @@ NODE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 SYNTHETIC_SEP = "-"  # a département's own nodes: "<node>-<code>", never written in YAML
 
 # Prompts the line itself says, whatever the flow.
-SYSTEM_PROMPTS = ("press", *KEY_PROMPTS.values(), "wrong_key", "readout_repeat", "readout_options",
-                  "transfer_retry", "fallback", "fallback_after", "missing_digit", "unknown_department",
-                  "department_last_digit", "whisper")
+SYSTEM_PROMPTS = (
+    "press",
+    *KEY_PROMPTS.values(),
+    "wrong_key",
+    "readout_repeat",
+    "readout_options",
+    "transfer_retry",
+    "fallback",
+    "fallback_after",
+    "missing_digit",
+    "unknown_department",
+    "department_last_digit",
+    "whisper",
+)
 
 
 @dataclass(frozen=True)
@@ -143,8 +154,7 @@ def _parse_node(nid: str, raw: Any, file: str, problems: list[Problem]) -> Node 
     where = f"nodes.{nid}"
     kind = raw.get("type") if isinstance(raw, dict) else None
     if kind not in _NODE_KEYS:
-        problems.append(Problem(file, f"{where}.type",
-                                f"type must be one of {', '.join(_NODE_KEYS)}, got {kind!r}"))
+        problems.append(Problem(file, f"{where}.type", f"type must be one of {', '.join(_NODE_KEYS)}, got {kind!r}"))
         return None
     f = Fields(raw, file, where, problems, allowed=_NODE_KEYS[kind])
     intro = f.text_list("intro", required=False)
@@ -157,13 +167,22 @@ def _parse_node(nid: str, raw: Any, file: str, problems: list[Problem]) -> Node 
                 options.append(Option(key=key, say=say, target=target))
         return Menu(id=nid, intro=intro, say=f.text_list("say", required=False), options=tuple(options))
     if kind == "readout":
-        return Readout(id=nid, service=f.text("service") or "", intro=intro,
-                       say=f.text_list("say", required=False), after=f.text_list("after", required=False))
+        return Readout(
+            id=nid,
+            service=f.text("service") or "",
+            intro=intro,
+            say=f.text_list("say", required=False),
+            after=f.text_list("after", required=False),
+        )
     if kind == "department":
-        return Department(id=nid, intro=intro, say=f.text_list("say"), found_intro=f.text("found_intro"),
-                          no_number_intro=f.text("no_number_intro"))
-    return Transfer(id=nid, services=f.text_list("services"), on_failure=f.text("on_failure") or "",
-                    intro=intro)
+        return Department(
+            id=nid,
+            intro=intro,
+            say=f.text_list("say"),
+            found_intro=f.text("found_intro"),
+            no_number_intro=f.text("no_number_intro"),
+        )
+    return Transfer(id=nid, services=f.text_list("services"), on_failure=f.text("on_failure") or "", intro=intro)
 
 
 def parse_nodes(raw: Any, file: str, problems: list[Problem]) -> tuple[str, str, dict[str, Node]]:
@@ -172,8 +191,9 @@ def parse_nodes(raw: Any, file: str, problems: list[Problem]) -> tuple[str, str,
     nodes: dict[str, Node] = {}
     for nid, raw_node in top.mapping("nodes").items():
         if not isinstance(nid, str) or not NODE_ID.match(nid):
-            problems.append(Problem(file, f"nodes.{nid}", "a node id is lower-case letters, digits "
-                                    "and _, starting with a letter"))
+            problems.append(
+                Problem(file, f"nodes.{nid}", "a node id is lower-case letters, digits and _, starting with a letter")
+            )
             continue
         node = _parse_node(nid, raw_node, file, problems)
         if node is not None:

@@ -34,8 +34,9 @@ def placeholders(template: str) -> list[str]:
     return [field for _, field, _, _ in string.Formatter().parse(template) if field is not None]
 
 
-def parse_prompts(raw: Any, file: str, services: Mapping[str, Service], problems: list[Problem],
-                  facts: frozenset[str] = frozenset()) -> tuple[Mapping[str, str], Mapping[str, tuple[str, ...]]]:
+def parse_prompts(
+    raw: Any, file: str, services: Mapping[str, Service], problems: list[Problem], facts: frozenset[str] = frozenset()
+) -> tuple[Mapping[str, str], Mapping[str, tuple[str, ...]]]:
     """Build key -> final text, every {placeholder} replaced (numbers in words, phrases, the phrases
     of the conditions in `facts`), and key -> the services the prompt says."""
     top = Fields(raw, file, "", problems, allowed=("phrases", "when", "prompts", "words"))
@@ -43,13 +44,21 @@ def parse_prompts(raw: Any, file: str, services: Mapping[str, Service], problems
     when = _section(top, "when", file, problems)
     for name in when:
         if name not in CONDITIONS:
-            problems.append(Problem(file, f"when.{name}", f"unknown condition {name!r}; known: "
-                                    + "; ".join(f"{k}: {v}" for k, v in CONDITIONS.items())))
+            problems.append(
+                Problem(
+                    file,
+                    f"when.{name}",
+                    f"unknown condition {name!r}; known: " + "; ".join(f"{k}: {v}" for k, v in CONDITIONS.items()),
+                )
+            )
     for name in set(phrases) & (set(services) | set(when)):
         problems.append(Problem(file, f"phrases.{name}", f"{name!r} is also a service or a condition: rename it"))
-    values = {**{f: "{" + f + "}" for f in COUNCIL_FIELDS}, **phrases,
-              **{name: text if name in facts else "" for name, text in when.items()},
-              **{sid: service.spoken for sid, service in services.items()}}
+    values = {
+        **{f: "{" + f + "}" for f in COUNCIL_FIELDS},
+        **phrases,
+        **{name: text if name in facts else "" for name, text in when.items()},
+        **{sid: service.spoken for sid, service in services.items()},
+    }
     texts: dict[str, str] = {}
     mentions: dict[str, tuple[str, ...]] = {}
     for key, template in top.mapping("prompts").items():
@@ -60,9 +69,15 @@ def parse_prompts(raw: Any, file: str, services: Mapping[str, Service], problems
         # A faulty prompt is reported, yet kept, so nodes using it are not reported too.
         texts[str(key)] = " ".join(template.split())
         if _DIGIT.search(template):
-            problems.append(Problem(file, where, "digits are not read well by the speech engine: "
-                                    "write a number as {service_id} (a service of "
-                                    "data/directory.yaml), or in words"))
+            problems.append(
+                Problem(
+                    file,
+                    where,
+                    "digits are not read well by the speech engine: "
+                    "write a number as {service_id} (a service of "
+                    "data/directory.yaml), or in words",
+                )
+            )
             continue
         try:
             fields = placeholders(template)
@@ -71,17 +86,29 @@ def parse_prompts(raw: Any, file: str, services: Mapping[str, Service], problems
             continue
         unknown = [f for f in fields if f not in values]
         if unknown:
-            problems.append(Problem(file, where, f"unknown service(s) or phrase(s) {', '.join(map(repr, unknown))} "
-                                    f"in {{...}}; known: {', '.join(sorted(set(values) - set(COUNCIL_FIELDS)))}"))
+            problems.append(
+                Problem(
+                    file,
+                    where,
+                    f"unknown service(s) or phrase(s) {', '.join(map(repr, unknown))} "
+                    f"in {{...}}; known: {', '.join(sorted(set(values) - set(COUNCIL_FIELDS)))}",
+                )
+            )
             continue
         if said := tuple(f for f in fields if f in services):
             mentions[str(key)] = said
         text = " ".join(template.format_map({f: values[f] for f in fields}).split())
         texts[str(key)] = text.replace(" ,", ",").replace(" .", ".")
         if _DANGLING.search(text.rstrip(" :")):
-            problems.append(Problem(file, where, "the sentence ends on an article or a preposition: the voice "
-                                    "falls, then pauses before the number; finish the sentence "
-                                    "(\"... Son numéro :\")"))
+            problems.append(
+                Problem(
+                    file,
+                    where,
+                    "the sentence ends on an article or a preposition: the voice "
+                    "falls, then pauses before the number; finish the sentence "
+                    '("... Son numéro :")',
+                )
+            )
     return MappingProxyType(texts), MappingProxyType(mentions)
 
 

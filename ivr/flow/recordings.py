@@ -104,9 +104,10 @@ def load_audio(flow: Flow, prompts_dir: Path, base_url: str) -> Audio:
     base = base_url.rstrip("/") + "/"
     found: dict[str, dict] = {"urls": {}, "numbers": {}, "seconds": {}, "number_seconds": {}}
     files, stale, broken = set(), [], []
-    kinds = (("prompts", "urls", "seconds", lambda k: flow.prompts.get(k)),
-             ("numbers", "numbers", "number_seconds",
-              lambda k: flow.services[k].spoken if k in flow.services else None))
+    kinds = (
+        ("prompts", "urls", "seconds", lambda k: flow.prompts.get(k)),
+        ("numbers", "numbers", "number_seconds", lambda k: flow.services[k].spoken if k in flow.services else None),
+    )
     for section, urls, seconds, text_of in kinds:
         for key, entry in manifest[section].items():
             state = entry_state(entry, text_of(key), audio_dir)
@@ -120,5 +121,9 @@ def load_audio(flow: Flow, prompts_dir: Path, base_url: str) -> Audio:
         log.warning("recorded for an older text, spoken instead: %s", ", ".join(sorted(stale)))
     if broken:
         log.warning("audio file missing or unreadable, spoken instead: %s", ", ".join(sorted(broken)))
-    return Audio(**{k: MappingProxyType(v) for k, v in found.items()}, files=frozenset(files),
-                 stale=tuple(sorted(stale)), broken=tuple(sorted(broken)))
+    return Audio(
+        **{k: MappingProxyType(v) for k, v in found.items()},
+        files=frozenset(files),
+        stale=tuple(sorted(stale)),
+        broken=tuple(sorted(broken)),
+    )

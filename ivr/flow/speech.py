@@ -102,19 +102,23 @@ class Heard:
 def _spans(listener: Listener, words: tuple[str, ...]) -> list[tuple[int, int, Keys]]:
     """Find the phrases said: exact first; near misses only when nothing matched exactly. A phrase
     inside a longer one found ("aide" in "aide financière") is dropped."""
-    found = [(i, i + len(phrase), keys) for i, word in enumerate(words)
-             for phrase, keys in listener.phrases.get(word, ()) if words[i:i + len(phrase)] == phrase]
+    found = [
+        (i, i + len(phrase), keys)
+        for i, word in enumerate(words)
+        for phrase, keys in listener.phrases.get(word, ())
+        if words[i : i + len(phrase)] == phrase
+    ]
     if not found:
         for size, (choices, keys_of) in listener.fuzzy.items():
             for i in range(len(words) - size + 1):
-                query = " ".join(words[i:i + size])
+                query = " ".join(words[i : i + size])
                 if len(query) < FUZZY_MIN_CHARS:
                     continue
-                for _, _, index in process.extract(query, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
-                                                   limit=None):
+                for _, _, index in process.extract(
+                    query, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=None
+                ):
                     found.append((i, i + size, keys_of[index]))
-    return [(a, b, k) for a, b, k in found
-            if not any(c <= a and b <= d and (d - c) > (b - a) for c, d, _ in found)]
+    return [(a, b, k) for a, b, k in found if not any(c <= a and b <= d and (d - c) > (b - a) for c, d, _ in found)]
 
 
 def understand(listener: Listener, text: str, confidence: float | None, threshold: float) -> Heard:
@@ -153,8 +157,11 @@ def parse_words(raw: Any, file: str, problems: list[Problem]) -> dict[str, tuple
     if section is None:
         return {}
     if not isinstance(section, dict):
-        problems.append(Problem(file, "words", "expected lists of words by name (operator, repeat, back, or "
-                                "the label of a menu choice)"))
+        problems.append(
+            Problem(
+                file, "words", "expected lists of words by name (operator, repeat, back, or the label of a menu choice)"
+            )
+        )
         return {}
     out: dict[str, tuple[str, ...]] = {}
     for name, phrases in section.items():
@@ -167,11 +174,19 @@ def parse_words(raw: Any, file: str, problems: list[Problem]) -> dict[str, tuple
             if not isinstance(phrase, str) or not plain(phrase):
                 problems.append(Problem(file, where, f"expected a word or phrase, got {phrase!r}"))
             elif any(c.isdigit() for c in phrase):
-                problems.append(Problem(file, where, f"{phrase!r}: no digits; a number said is a key "
-                                        "(\"un\" presses 1) or a département"))
+                problems.append(
+                    Problem(
+                        file, where, f'{phrase!r}: no digits; a number said is a key ("un" presses 1) or a département'
+                    )
+                )
             elif "," in phrase or len(phrase) > MAX_HINT_CHARS:
-                problems.append(Problem(file, where, f"{phrase!r}: one phrase per entry, without commas, "
-                                        f"at most {MAX_HINT_CHARS} characters"))
+                problems.append(
+                    Problem(
+                        file,
+                        where,
+                        f"{phrase!r}: one phrase per entry, without commas, at most {MAX_HINT_CHARS} characters",
+                    )
+                )
             else:
                 kept.append(" ".join(phrase.split()))
         out[str(name)] = tuple(kept)
@@ -198,8 +213,14 @@ class _Words:
         if hint and hint_text not in self.hints:
             self.hints.append(hint_text)
 
-    def listener(self, press: str, keys: Mapping[str, Keys], codes: Mapping[str, Keys] = MappingProxyType({}),
-                 digits: int = 0, echo: Keys = NOTHING) -> Listener:
+    def listener(
+        self,
+        press: str,
+        keys: Mapping[str, Keys],
+        codes: Mapping[str, Keys] = MappingProxyType({}),
+        digits: int = 0,
+        echo: Keys = NOTHING,
+    ) -> Listener:
         by_first: dict[str, list[tuple[tuple[str, ...], Keys]]] = {}
         by_size: dict[int, tuple[list[str], list[Keys]]] = {}
         for norm, (k, _) in self.entries.items():
@@ -211,8 +232,13 @@ class _Words:
         return Listener(
             phrases=MappingProxyType({w: tuple(p) for w, p in by_first.items()}),
             fuzzy=MappingProxyType({n: (tuple(c), tuple(k)) for n, (c, k) in by_size.items()}),
-            keys=MappingProxyType(dict(keys)), codes=MappingProxyType(dict(codes)), digits=digits,
-            hints=", ".join(self.hints[:MAX_HINTS]), press=press, echo=echo)
+            keys=MappingProxyType(dict(keys)),
+            codes=MappingProxyType(dict(codes)),
+            digits=digits,
+            hints=", ".join(self.hints[:MAX_HINTS]),
+            press=press,
+            echo=echo,
+        )
 
 
 def _said_keys(prompts: Mapping[str, str], offered: Iterable[str]) -> dict[str, Keys]:
@@ -252,15 +278,27 @@ def _names(nodes: Mapping[str, Node], places: Mapping[str, str], keys: Keys, tar
     return out
 
 
-def listeners(nodes: Mapping[str, Node], prompts: Mapping[str, str], words: Mapping[str, tuple[str, ...]],
-              places: Mapping[str, str], file: str, problems: list[Problem]) -> Mapping[str, Listener]:
+def listeners(
+    nodes: Mapping[str, Node],
+    prompts: Mapping[str, str],
+    words: Mapping[str, tuple[str, ...]],
+    places: Mapping[str, str],
+    file: str,
+    problems: list[Problem],
+) -> Mapping[str, Listener]:
     """Build what every node that takes keys understands; report, naming the file and list, a name
     that is neither a line word nor a choice's label, and a phrase with two meanings in one prompt."""
     labels = {o.say for n in nodes.values() if isinstance(n, Menu) for o in n.options if SYNTHETIC_SEP not in o.say}
     for name in words:  # a prompt no choice uses any more keeps its words, as it keeps its sentence
         if name not in LINE_WORDS and name not in prompts:
-            problems.append(Problem(file, f"words.{name}", f"unknown list {name!r}: use operator, repeat, back, "
-                                    f"or the label of a menu choice ({', '.join(sorted(labels))})"))
+            problems.append(
+                Problem(
+                    file,
+                    f"words.{name}",
+                    f"unknown list {name!r}: use operator, repeat, back, "
+                    f"or the label of a menu choice ({', '.join(sorted(labels))})",
+                )
+            )
     prefixes = {t: code for n in nodes.values() if isinstance(n, Department) for code, t in n.codes.items()}
     press = plain(prompts.get("press", ""))
     out: dict[str, Listener] = {}
@@ -281,8 +319,9 @@ def listeners(nodes: Mapping[str, Node], prompts: Mapping[str, str], words: Mapp
                 for phrase in words.get(option.say, ()):
                     said.add(phrase, (option.key,), f"words.{option.say}", True, clash)
                 if option.say in prompts:  # its label, said in the menu
-                    said.add(prompts[option.say], (option.key,), f"prompts.{option.say}",
-                             option.say not in words, clash)
+                    said.add(
+                        prompts[option.say], (option.key,), f"prompts.{option.say}", option.say not in words, clash
+                    )
             offered = [o.key for o in node.options] + [OPERATOR_KEY, REPEAT_KEY, BACK_KEY]
             out[nid] = said.listener(press, _said_keys(prompts, offered))
         elif isinstance(node, Readout):
@@ -296,6 +335,12 @@ def listeners(nodes: Mapping[str, Node], prompts: Mapping[str, str], words: Mapp
         for where, phrase, other in clash:
             if (where, phrase, other) not in reported:
                 reported.add((where, phrase, other))
-                problems.append(Problem(file, where, f"{phrase!r} also chooses something else in the same menu "
-                                        f"({other}): a caller saying it would be put through; keep it in one list"))
+                problems.append(
+                    Problem(
+                        file,
+                        where,
+                        f"{phrase!r} also chooses something else in the same menu "
+                        f"({other}): a caller saying it would be put through; keep it in one list",
+                    )
+                )
     return MappingProxyType(out)

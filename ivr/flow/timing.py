@@ -17,5 +17,6 @@ def speech_seconds(text: str, rate: float = 1.0) -> float:
     pauses = sum(PAUSE_SECONDS[p] for p in _PUNCTUATION.findall(text))
     return len(text) / (CHARS_PER_SECOND * rate) + pauses
 
+
 # Twilio adds 5 s to every <Dial> timeout before it gives up on a transfer nobody answers.
 DIAL_TIMEOUT_EXTRA = 5

@@ -45,8 +45,15 @@ def _reach(start: Iterable[str], graph: Mapping[str, set[str]]) -> set[str]:
     return seen
 
 
-def validate(entry: str, operator: str, nodes: Mapping[str, Node], services: Mapping[str, Service],
-             prompts: Mapping[str, str], flow_file: str, prompts_file: str) -> list[Problem]:
+def validate(
+    entry: str,
+    operator: str,
+    nodes: Mapping[str, Node],
+    services: Mapping[str, Service],
+    prompts: Mapping[str, str],
+    flow_file: str,
+    prompts_file: str,
+) -> list[Problem]:
     """Return every problem of the flow graph (an empty list when it is sound)."""
     problems: list[Problem] = []
 
@@ -68,8 +75,10 @@ def validate(entry: str, operator: str, nodes: Mapping[str, Node], services: Map
         if sid not in services:
             report(where, f"unknown service {sid!r}; known services: {', '.join(sorted(services))}")
         elif dial and services[sid].dial is None:
-            report(where, f"service {sid!r} ({services[sid].number}) cannot be dialled: "
-                   "a transfer needs a full ten-digit number")
+            report(
+                where,
+                f"service {sid!r} ({services[sid].number}) cannot be dialled: a transfer needs a full ten-digit number",
+            )
 
     if entry not in nodes:
         report("entry", f"unknown node {entry!r}; known nodes: {known}")
@@ -87,14 +96,18 @@ def validate(entry: str, operator: str, nodes: Mapping[str, Node], services: Map
         if isinstance(node, Menu):
             need_prompts(f"{where}.say", node.say)
             if len(node.options) > MAX_OPTIONS:
-                report(f"{where}.options", f"{len(node.options)} choices; at most {MAX_OPTIONS} per menu "
-                       "(group them or add a second menu)")
+                report(
+                    f"{where}.options",
+                    f"{len(node.options)} choices; at most {MAX_OPTIONS} per menu (group them or add a second menu)",
+                )
             seen: set[str] = set()
             for i, opt in enumerate(node.options):
                 ow = f"{where}.options[{i}]"
                 if opt.key in RESERVED_KEYS:
-                    report(f"{ow}.key", f"key {opt.key!r} is reserved in every menu "
-                           "(0 = the listening team, * = repeat, # = back)")
+                    report(
+                        f"{ow}.key",
+                        f"key {opt.key!r} is reserved in every menu (0 = the listening team, * = repeat, # = back)",
+                    )
                 elif opt.key not in KEY_PROMPTS:
                     report(f"{ow}.key", f"key must be one of 1-9 in quotes, got {opt.key!r}")
                 elif opt.key in seen:
@@ -116,18 +129,24 @@ def validate(entry: str, operator: str, nodes: Mapping[str, Node], services: Map
                     template = getattr(node, key)
                     need_prompts(f"{where}.{key}", [template] if template else [])
                     if template in prompts and "{council}" not in prompts[template]:
-                        problems.append(Problem(prompts_file, f"prompts.{template}", "say which council: "
-                                                "write {council} where its name goes (\"du Calvados\")"))
+                        problems.append(
+                            Problem(
+                                prompts_file,
+                                f"prompts.{template}",
+                                'say which council: write {council} where its name goes ("du Calvados")',
+                            )
+                        )
         elif isinstance(node, Transfer):
             if not node.services:
-                report(f"{where}.services", "list the services to dial, in order (the same one twice to "
-                       "try it again)")
+                report(f"{where}.services", "list the services to dial, in order (the same one twice to try it again)")
             for i, sid in enumerate(node.services):
                 need_service(f"{where}.services[{i}]", sid, dial=True)
             need_node(f"{where}.on_failure", node.on_failure)
             if node.on_failure in nodes and not isinstance(nodes[node.on_failure], Interactive):
-                report(f"{where}.on_failure", "must be a menu or read-out, so the caller is never "
-                       "put through again and again without a word")
+                report(
+                    f"{where}.on_failure",
+                    "must be a menu or read-out, so the caller is never put through again and again without a word",
+                )
 
     if problems or entry not in nodes:
         return problems  # the graph checks below need every name to resolve

@@ -11,9 +11,21 @@ import re
 
 from gunicorn import glogging
 
-ROUTES = frozenset({"/", "/healthz", "/voice", "/voice/key", "/voice/dial", "/voice/fallback", "/simulator",
-                    "/simulator/step", "/simulator/static/keypad.js", "/simulator/static/keypad.css",
-                    "/simulator/static/keypad.html"})
+ROUTES = frozenset(
+    {
+        "/",
+        "/healthz",
+        "/voice",
+        "/voice/key",
+        "/voice/dial",
+        "/voice/fallback",
+        "/simulator",
+        "/simulator/step",
+        "/simulator/static/keypad.js",
+        "/simulator/static/keypad.css",
+        "/simulator/static/keypad.html",
+    }
+)
 _AUDIO = re.compile(r"/audio/[a-z0-9_]+-[0-9a-f]{8,64}\.wav")
 _METHOD = re.compile(r"[A-Z]{1,10}")
 OTHER = "(other)"
@@ -44,7 +56,7 @@ class AccessLog(glogging.Logger):
     def warning(self, msg, *args, **kwargs):
         """Log a warning; a refused request's keeps its reason ("Invalid HTTP Header"), not its text."""
         if isinstance(msg, str) and msg.startswith(_REFUSED):
-            ip, _, error = msg[len(_REFUSED):].partition(": ")
+            ip, _, error = msg[len(_REFUSED) :].partition(": ")
             reason = re.split(r"[:'\"(]", error, maxsplit=1)[0].strip()
             msg, args = f"{_REFUSED}%s: %s", (ip, reason if reason.isprintable() else OTHER)
         super().warning(msg, *args, **kwargs)

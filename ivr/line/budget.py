@@ -105,8 +105,9 @@ class Budget:
         """(b) A caller who presses 0 as soon as keys are taken (the greeting cannot be cut)."""
         first = call.start(self.flow)
         step = call.press(self.flow, first.position, "0", self.max_tries)
-        return Route("0 at once", ("0",), self._intro(first) + self._until(step, None),
-                     self._service(step.position.node))
+        return Route(
+            "0 at once", ("0",), self._intro(first) + self._until(step, None), self._service(step.position.node)
+        )
 
     def longest_silence(self) -> Route:
         """(d) The longest a caller waits who stays silent after a prompt: from arriving at a node
@@ -116,8 +117,14 @@ class Budget:
             if isinstance(node, Interactive):
                 step = call.Step(Position(nid), arrived=True)
                 after = call.press(self.flow, step.position, "", self.max_tries)
-                waits.append(Route(nid, ("",), self._until(step, None) + self.timeout + self._until(after, None),
-                                   self._service(after.position.node)))
+                waits.append(
+                    Route(
+                        nid,
+                        ("",),
+                        self._until(step, None) + self.timeout + self._until(after, None),
+                        self._service(after.position.node),
+                    )
+                )
         return max(waits, key=lambda r: r.seconds)
 
     def unanswered(self) -> Route:
@@ -150,8 +157,9 @@ class Budget:
             return
         seen = seen | {node.id}
         if isinstance(node, Readout):
-            routes.append(Route(node.id, keys, total + self._before_number(step),
-                                self.flow.services[node.service].number))
+            routes.append(
+                Route(node.id, keys, total + self._before_number(step), self.flow.services[node.service].number)
+            )
             return
         if isinstance(node, Transfer):
             number = self.flow.services[node.services[0]].number
@@ -163,8 +171,11 @@ class Budget:
         elif isinstance(node, Department):
             # A council's number, or a further question: a council without a number is put through
             # like 0, and would only repeat the same figure a hundred times.
-            moves = [(code, self._until(step, None) + KEYING_SECONDS * len(code)) for code, target in node.codes.items()
-                     if not isinstance(self.flow.nodes[target], Transfer)]
+            moves = [
+                (code, self._until(step, None) + KEYING_SECONDS * len(code))
+                for code, target in node.codes.items()
+                if not isinstance(self.flow.nodes[target], Transfer)
+            ]
         for key, seconds in moves:
             nxt = call.press(self.flow, step.position, key, self.max_tries)
             self._walk(nxt, (*keys, key), total + seconds, routes, seen)

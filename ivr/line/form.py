@@ -46,7 +46,7 @@ def _decoded(text: str) -> str:
 
 def is_form(environ: Mapping) -> bool:
     """Tell whether the request's body is a form (its type compared case-insensitively)."""
-    return environ.get("CONTENT_TYPE", "")[:len(FORM_TYPE)].lower() == FORM_TYPE
+    return environ.get("CONTENT_TYPE", "")[: len(FORM_TYPE)].lower() == FORM_TYPE
 
 
 def read_form(environ: Mapping, whole_only: bool = False) -> Form:

@@ -33,7 +33,6 @@ def audio_file(name: str):
     line = current_app.extensions["ivr"]
     if name not in line.audio.files:
         abort(404)
-    response = send_from_directory(Path(line.settings.prompts_dir).resolve() / AUDIO_DIR, name,
-                                   mimetype="audio/wav")
+    response = send_from_directory(Path(line.settings.prompts_dir).resolve() / AUDIO_DIR, name, mimetype="audio/wav")
     response.headers["Cache-Control"] = CACHE_CONTROL
     return response

@@ -34,10 +34,18 @@ class Line:
         flow = load_flow(settings.data_dir, settings.prompts_dir, settings.facts)
         for old in flow.superseded:
             if settings.platform_number and settings.platform_number == "+33" + old.digits[1:]:
-                raise ConfigError(f"IVR_PLATFORM_NUMBER is {old.number}, superseded: the platform is now "
-                                  f"{flow.services[old.successor].number}")
+                raise ConfigError(
+                    f"IVR_PLATFORM_NUMBER is {old.number}, superseded: the platform is now "
+                    f"{flow.services[old.successor].number}"
+                )
         check = SignatureCheck(settings.auth_token, settings.public_url) if settings.auth_token else None
         audio = load_audio(flow, settings.prompts_dir, audio_base(settings))
         renderer = Renderer(flow, settings, audio.urls, audio.numbers)
-        return cls(flow=flow, settings=settings, renderer=renderer, signature_check=check,
-                   answers=Answers(flow, renderer, settings.max_tries, settings.speech_confidence), audio=audio)
+        return cls(
+            flow=flow,
+            settings=settings,
+            renderer=renderer,
+            signature_check=check,
+            answers=Answers(flow, renderer, settings.max_tries, settings.speech_confidence),
+            audio=audio,
+        )

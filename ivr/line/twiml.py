@@ -27,8 +27,13 @@ SPEECH_MODEL = "experimental_utterances"
 class Renderer:
     """Turn steps into TwiML documents; every document is built once, then reused."""
 
-    def __init__(self, flow: Flow, settings: Settings, audio: Mapping[str, str] | None = None,
-                 numbers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        flow: Flow,
+        settings: Settings,
+        audio: Mapping[str, str] | None = None,
+        numbers: Mapping[str, str] | None = None,
+    ) -> None:
         self.flow = flow
         self.settings = settings
         self.audio = audio or {}  # prompt key -> URL of its recording, played instead of said
@@ -81,8 +86,12 @@ class Renderer:
         hints (IVR_SPEECH)."""
         if not self.settings.speech:
             return {}
-        listening = dict(input="dtmf speech", language=LANGUAGE, speech_model=SPEECH_MODEL,
-                         speech_timeout=self.settings.gather_timeout)
+        listening = dict(
+            input="dtmf speech",
+            language=LANGUAGE,
+            speech_model=SPEECH_MODEL,
+            speech_timeout=self.settings.gather_timeout,
+        )
         hints = self.flow.listeners[node_id].hints if node_id in self.flow.listeners else ""
         return {**listening, "hints": hints} if hints else listening
 
@@ -118,13 +127,21 @@ class Renderer:
             if step.notice:
                 self._prompts(response, [step.notice])
             position = step.position
-            self._dial(response, self.flow.services[node.services[position.tries]], f"{DIAL_URL}?{position.query()}",
-                       f"{WHISPER_URL}?{Position(position.node, position.trail).query()}")
+            self._dial(
+                response,
+                self.flow.services[node.services[position.tries]],
+                f"{DIAL_URL}?{position.query()}",
+                f"{WHISPER_URL}?{Position(position.node, position.trail).query()}",
+            )
             return str(response)
         url = f"{KEY_URL}?{step.position.query()}"
         gather: Gather = response.gather(
-            action=url, method="POST", timeout=self.settings.gather_timeout, finish_on_key="",
-            num_digits=node.digits if isinstance(node, Department) else 1, **self._listening(node.id),
+            action=url,
+            method="POST",
+            timeout=self.settings.gather_timeout,
+            finish_on_key="",
+            num_digits=node.digits if isinstance(node, Department) else 1,
+            **self._listening(node.id),
         )
         if step.notice:
             self._prompts(gather, [step.notice])

@@ -118,8 +118,9 @@ def fallback():
     code = dict(form.fields).get("ErrorCode", "") if form is not None else ""
     # Counted by error code only when Twilio signed it: forged codes cannot fill the statistics.
     check = line.signature_check
-    signed = form is not None and (check is None or (form.complete and check.present(request.environ)
-                                                     and check(request.environ, form.fields)))
+    signed = form is not None and (
+        check is None or (form.complete and check.present(request.environ) and check(request.environ, form.fields))
+    )
     key = events.fallback_key(code if signed else "")
     line.count((key,))
     log.warning("fallback URL called (ErrorCode=%s)", code if _ERROR_CODE.fullmatch(code) else "-")
@@ -144,10 +145,11 @@ def safe_answer(exc: Exception):
     if request.path == "/voice/whisper":  # the platform's side: never dial from it, connect the call
         return _twiml(EMPTY)
     # The type and the code locations only: an exception's text is never logged.
-    where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"
-                       for f in reversed(traceback.extract_tb(exc.__traceback__, limit=-3)))
-    log.error("fault on %s: %s at %s; answered with the fallback", request.path,
-              type(exc).__name__, where)
+    where = " < ".join(
+        f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"
+        for f in reversed(traceback.extract_tb(exc.__traceback__, limit=-3))
+    )
+    log.error("fault on %s: %s at %s; answered with the fallback", request.path, type(exc).__name__, where)
     line = _line()
     line.count((events.fault_key(exc),))
     return _twiml(line.answers.fallback.document)

@@ -89,8 +89,17 @@ class Changes:
     threshold: float = 2.0
 
     def __bool__(self) -> bool:
-        return any((self.endings, self.lost, self.numbers_added, self.numbers_removed, self.numbers_changed,
-                    self.prompts, self.slower))
+        return any(
+            (
+                self.endings,
+                self.lost,
+                self.numbers_added,
+                self.numbers_removed,
+                self.numbers_changed,
+                self.prompts,
+                self.slower,
+            )
+        )
 
 
 def _service_of(flow: Flow, number: str) -> str:
@@ -112,8 +121,7 @@ def play(version: Version, inputs: tuple[str, ...]) -> Ending:
         return Ending("error", node, detail=f"error: {call.error}")
     outcome = version.book.last(call.events)
     if outcome is not None:
-        return Ending(outcome.kind, node, outcome.number, _service_of(version.flow, outcome.number),
-                      outcome.seconds)
+        return Ending(outcome.kind, node, outcome.number, _service_of(version.flow, outcome.number), outcome.seconds)
     if call.over:
         return Ending("lost", node, detail=f"the call ends ({call.ended}) without a transfer or a number")
     return Ending("wait", node)
@@ -122,8 +130,9 @@ def play(version: Version, inputs: tuple[str, ...]) -> Ending:
 def routes(found: Exploration, book: NumberBook) -> tuple[list[tuple[str, ...]], list[str]]:
     """Return the inputs of every route `ivr routes` reports, and the problems it finds."""
     rows, problems = report(found, book)
-    return [tuple(stop.inputs) for stop in found.states.values()
-            if keys_of(stop.inputs) in {r.keys for r in rows}], problems
+    return [
+        tuple(stop.inputs) for stop in found.states.values() if keys_of(stop.inputs) in {r.keys for r in rows}
+    ], problems
 
 
 def _grouped(problems: list[str], shown: set[str]) -> list[str]:
@@ -163,11 +172,17 @@ def compare(before: Version, after: Version, threshold: float = 2.0, depth: int 
     old, new = before.flow.services, after.flow.services
     changes.numbers_added = [(sid, new[sid].number, new[sid].spoken) for sid in new if sid not in old]
     changes.numbers_removed = [(sid, old[sid].number, old[sid].spoken) for sid in old if sid not in new]
-    changes.numbers_changed = [(sid, (old[sid].number, old[sid].spoken), (new[sid].number, new[sid].spoken))
-                               for sid in old if sid in new and old[sid].number != new[sid].number]
+    changes.numbers_changed = [
+        (sid, (old[sid].number, old[sid].spoken), (new[sid].number, new[sid].spoken))
+        for sid in old
+        if sid in new and old[sid].number != new[sid].number
+    ]
     keys = list(dict.fromkeys([*before.flow.prompts, *after.flow.prompts]))
-    changes.prompts = [(k, before.flow.prompts.get(k), after.flow.prompts.get(k)) for k in keys
-                       if before.flow.prompts.get(k) != after.flow.prompts.get(k)]
+    changes.prompts = [
+        (k, before.flow.prompts.get(k), after.flow.prompts.get(k))
+        for k in keys
+        if before.flow.prompts.get(k) != after.flow.prompts.get(k)
+    ]
     return changes
 
 
@@ -189,19 +204,34 @@ def sections(changes: Changes) -> list[tuple[str, tuple[str, ...], list[tuple[st
     if changes.lost:
         out.append(("ERROR: routes that no longer reach a person", ("route",), [(p,) for p in changes.lost]))
     if changes.endings:
-        out.append(("Routes whose ending changed", ("keys", "before", "after", "time to a human"),
-                    [(r.keys, str(r.before), str(r.after), _times(r)) for r in changes.endings]))
+        out.append(
+            (
+                "Routes whose ending changed",
+                ("keys", "before", "after", "time to a human"),
+                [(r.keys, str(r.before), str(r.after), _times(r)) for r in changes.endings],
+            )
+        )
     numbers = [("added", sid, "", f"{n} ({w})") for sid, n, w in changes.numbers_added]
     numbers += [("removed", sid, f"{n} ({w})", "") for sid, n, w in changes.numbers_removed]
     numbers += [("changed", sid, f"{a[0]} ({a[1]})", f"{b[0]} ({b[1]})") for sid, a, b in changes.numbers_changed]
     if numbers:
         out.append(("Numbers added, removed or changed", ("", "service", "before", "after"), numbers))
     if changes.prompts:
-        out.append(("Prompts changed", ("prompt", "before", "after"),
-                    [(k, b or "(none)", a or "(none)") for k, b, a in changes.prompts]))
+        out.append(
+            (
+                "Prompts changed",
+                ("prompt", "before", "after"),
+                [(k, b or "(none)", a or "(none)") for k, b, a in changes.prompts],
+            )
+        )
     if changes.slower:
-        out.append((f"Time to a human changed by more than {changes.threshold:g} s", ("keys", "ending", "seconds"),
-                    [(r.keys, str(r.after), _seconds(r)) for r in changes.slower]))
+        out.append(
+            (
+                f"Time to a human changed by more than {changes.threshold:g} s",
+                ("keys", "ending", "seconds"),
+                [(r.keys, str(r.after), _seconds(r)) for r in changes.slower],
+            )
+        )
     return out
 
 
@@ -233,8 +263,12 @@ def as_markdown(changes: Changes) -> str:
         return f"**{NO_CHANGE}** ({changes.before} → {changes.after}).\n"
     lines = [f"## What changes for callers ({changes.before} → {changes.after})"]
     for title, columns, rows in sections(changes):
-        lines += ["", f"### {title} ({len(rows)})", "", "| " + " | ".join(columns) + " |",
-                  "|" + " --- |" * len(columns)]
+        lines += [
+            "",
+            f"### {title} ({len(rows)})",
+            "",
+            "| " + " | ".join(columns) + " |",
+            "|" + " --- |" * len(columns),
+        ]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
-

@@ -33,10 +33,16 @@ from ..line.budget import Budget
 from ..line.runtime import Line
 
 FORMATS = ("svg", "png", "dot")
-COLOURS = {"menu": "#dbe9f6", "readout": "#d9f0dc", "department": "#fbeccb", "transfer": "#eadcf5",
-           "other": "#eeeeee"}
-LIGHT = {"color": "#b4b4b4", "fontcolor": "#808080", "style": "dashed", "penwidth": "0.7", "arrowsize": "0.5",
-         "fontsize": "8", "constraint": "false"}
+COLOURS = {"menu": "#dbe9f6", "readout": "#d9f0dc", "department": "#fbeccb", "transfer": "#eadcf5", "other": "#eeeeee"}
+LIGHT = {
+    "color": "#b4b4b4",
+    "fontcolor": "#808080",
+    "style": "dashed",
+    "penwidth": "0.7",
+    "arrowsize": "0.5",
+    "fontsize": "8",
+    "constraint": "false",
+}
 WIDTH = 46  # characters of a sentence shown in a node
 
 
@@ -79,8 +85,9 @@ def endings(line: Line) -> dict[str, list[Ending]]:
             found[route.name] = [Ending(route.seconds, route.keys)]
     operator = line.flow.operator
     extra = [budget.zero_caller(), budget.silent_caller()]
-    found[operator] = sorted(found.get(operator, []) + [Ending(r.seconds, r.keys) for r in extra],
-                             key=lambda e: e.seconds)
+    found[operator] = sorted(
+        found.get(operator, []) + [Ending(r.seconds, r.keys) for r in extra], key=lambda e: e.seconds
+    )
     return found
 
 
@@ -167,8 +174,15 @@ def _transfer(p: Picture, node: Transfer) -> None:
     if len(node.services) > 1:
         rows.append((f"{len(node.services)} tries: " + ", then ".join(node.services), None))
     p.box(node.id, "transfer", "puts through to", rows)
-    p.edge(node.id, node.on_failure, "busy, no answer, failed" + (" (every try)" if len(node.services) > 1 else ""),
-           f"{node.id}-failure", color="#b3261e", fontcolor="#b3261e", style="bold")
+    p.edge(
+        node.id,
+        node.on_failure,
+        "busy, no answer, failed" + (" (every try)" if len(node.services) > 1 else ""),
+        f"{node.id}-failure",
+        color="#b3261e",
+        fontcolor="#b3261e",
+        style="bold",
+    )
 
 
 def _other(p: Picture, node) -> None:
@@ -178,8 +192,12 @@ def _other(p: Picture, node) -> None:
         p.edge(node.id, target, key, f"{node.id}-{key}")
 
 
-DRAW: dict[type, Callable[[Picture, object], None]] = {Menu: _menu, Readout: _readout, Department: _department,
-                                                        Transfer: _transfer}
+DRAW: dict[type, Callable[[Picture, object], None]] = {
+    Menu: _menu,
+    Readout: _readout,
+    Department: _department,
+    Transfer: _transfer,
+}
 
 
 def draw(p: Picture, node) -> None:
@@ -214,14 +232,23 @@ def _light_edges(p: Picture) -> None:
 
 def picture(line: Line) -> graphviz.Digraph:
     """Draw the whole flow of a line, with the time to a human on each ending."""
-    graph = graphviz.Digraph("flow", graph_attr={"rankdir": "TB", "fontname": "sans-serif", "nodesep": "0.3",
-                                                  "ranksep": "0.45"},
-                             node_attr={"shape": "box", "style": "rounded,filled", "fontname": "sans-serif",
-                                        "fontsize": "10", "color": "#555555", "margin": "0.05"},
-                             edge_attr={"fontname": "sans-serif", "fontsize": "10", "color": "#333333"})
+    graph = graphviz.Digraph(
+        "flow",
+        graph_attr={"rankdir": "TB", "fontname": "sans-serif", "nodesep": "0.3", "ranksep": "0.45"},
+        node_attr={
+            "shape": "box",
+            "style": "rounded,filled",
+            "fontname": "sans-serif",
+            "fontsize": "10",
+            "color": "#555555",
+            "margin": "0.05",
+        },
+        edge_attr={"fontname": "sans-serif", "fontsize": "10", "color": "#333333"},
+    )
     p = Picture(line, graph, endings(line))
-    graph.node("start", label="call", shape="circle", style="filled", fillcolor="#333333", fontcolor="white",
-               id="node-start")
+    graph.node(
+        "start", label="call", shape="circle", style="filled", fillcolor="#333333", fontcolor="white", id="node-start"
+    )
     graph.edge("start", line.flow.entry, id="edge-start")
     for nid in drawn(line.flow):
         draw(p, line.flow.nodes[nid])

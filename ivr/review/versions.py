@@ -42,8 +42,9 @@ def from_git(revision: str, data_dir: Path, prompts_dir: Path, out: Path) -> tup
     try:
         _git(repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
     except VersionError:
-        raise VersionError(f"{revision!r} is neither a folder holding data/ and prompts/ nor a git revision "
-                           f"of {repo}") from None
+        raise VersionError(
+            f"{revision!r} is neither a folder holding data/ and prompts/ nor a git revision of {repo}"
+        ) from None
     data_rel = data_dir.resolve().relative_to(repo).as_posix()
     prompts_rel = (prompts_dir.resolve() / PROMPTS_FILE).relative_to(repo).as_posix()
     archive = _git(repo, "archive", "--format=tar", revision, "--", data_rel, prompts_rel)

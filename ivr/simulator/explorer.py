@@ -24,8 +24,9 @@ def choices(gather: Gather) -> list[str]:
     elif gather.num_digits and gather.num_digits > 2:
         options += [key * gather.num_digits for key in KEYS]
     if gather.finish_on_key:
-        options = [o if o == SILENCE or len(o) >= (gather.num_digits or 99) else o + gather.finish_on_key
-                   for o in options]
+        options = [
+            o if o == SILENCE or len(o) >= (gather.num_digits or 99) else o + gather.finish_on_key for o in options
+        ]
     if gather.speech:
         options += [f'"{hint}"' for hint in gather.hints]
     return list(dict.fromkeys(options))
@@ -101,6 +102,7 @@ def explore(start: Callable[[], Call], max_depth: int = 12) -> Exploration:
                 where_said[said] = after.key() if not after.over else "end" if after.error is None else "error"
             queue.append((after, (*inputs, option), key))
     for stop in found.trapped():
-        found.problems.append(f"{' '.join(stop.inputs)}: a loop without end (no path from here "
-                              "ends the call or reaches a transfer)")
+        found.problems.append(
+            f"{' '.join(stop.inputs)}: a loop without end (no path from here ends the call or reaches a transfer)"
+        )
     return found

@@ -14,9 +14,23 @@ from .report import place
 from .transport import flask_audio_length, flask_transport
 
 keypad = Blueprint("keypad", __name__, static_folder="static/keypad", static_url_path="/simulator/static")
-LABELS = {"say": "Say", "play": "Play", "pause": "Pause", "gather": "Gather", "keys": "Keys", "speech": "Speech",
-          "silence": "Silence", "dial": "Dial", "dial-status": "Transfer", "whisper": "Whisper", "redirect": "Redirect",
-          "hangup": "Hangup", "end": "End", "error": "Error", "skipped": "Skipped"}
+LABELS = {
+    "say": "Say",
+    "play": "Play",
+    "pause": "Pause",
+    "gather": "Gather",
+    "keys": "Keys",
+    "speech": "Speech",
+    "silence": "Silence",
+    "dial": "Dial",
+    "dial-status": "Transfer",
+    "whisper": "Whisper",
+    "redirect": "Redirect",
+    "hangup": "Hangup",
+    "end": "End",
+    "error": "Error",
+    "skipped": "Skipped",
+}
 PICTURE = "keypad.picture"  # app.extensions[PICTURE]: a function giving the flow's SVG (None: no picture)
 
 
@@ -80,13 +94,30 @@ def step():
     gather, dial = call.gather, call.dial
     waiting = None
     if gather is not None:
-        waiting = {"kind": "gather", "numDigits": gather.num_digits, "finishOnKey": gather.finish_on_key,
-                   "timeout": gather.timeout, "speech": gather.speech, "hints": list(gather.hints)}
+        waiting = {
+            "kind": "gather",
+            "numDigits": gather.num_digits,
+            "finishOnKey": gather.finish_on_key,
+            "timeout": gather.timeout,
+            "speech": gather.speech,
+            "hints": list(gather.hints),
+        }
     elif dial is not None:
         waiting = {"kind": "dial", "numbers": list(dial.numbers), "timeout": dial.timeout}
     return jsonify(
-        events=[{"kind": e.kind, "label": LABELS.get(e.kind, e.kind), "text": e.text, "at": round(e.at, 1),
-                 "seconds": round(e.seconds, 1)} for e in new],
-        waiting=waiting, ended=call.ended, error=str(call.error) if call.error else None,
-        state=call.snapshot() if waiting else None, node=place(call) if waiting else None,
+        events=[
+            {
+                "kind": e.kind,
+                "label": LABELS.get(e.kind, e.kind),
+                "text": e.text,
+                "at": round(e.at, 1),
+                "seconds": round(e.seconds, 1),
+            }
+            for e in new
+        ],
+        waiting=waiting,
+        ended=call.ended,
+        error=str(call.error) if call.error else None,
+        state=call.snapshot() if waiting else None,
+        node=place(call) if waiting else None,
     )

@@ -30,8 +30,9 @@ AudioLength = Callable[[str], "float | None"]
 DIAL_STATUSES = ("completed", "busy", "no-answer", "failed")
 ANONYMOUS = "anonymous"  # what Twilio sends as From when the caller withholds their number
 HEARD = ("Say", "Play", "Pause")
-NOT_SIMULATED = frozenset({"Record", "Sms", "Message", "Enqueue", "Leave", "Connect", "Pay", "Refer",
-                           "Start", "Stop", "Echo"})
+NOT_SIMULATED = frozenset(
+    {"Record", "Sms", "Message", "Enqueue", "Leave", "Connect", "Pay", "Refer", "Start", "Stop", "Echo"}
+)
 CONVERSATION_SECONDS = 60  # DialCallDuration sent for a transfer answered as completed
 
 
@@ -59,9 +60,18 @@ def spoken(token: str) -> str | None:
 class Call:
     """One simulated call: request the webhooks, play what they answer, wait for the caller."""
 
-    def __init__(self, transport: Transport, url: str, *, caller: str = ANONYMOUS, called: str = ANONYMOUS,
-                 max_requests: int = 200, max_unanswered: int = 20, audio_length: AudioLength | None = None,
-                 method: str = "POST") -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        url: str,
+        *,
+        caller: str = ANONYMOUS,
+        called: str = ANONYMOUS,
+        max_requests: int = 200,
+        max_unanswered: int = 20,
+        audio_length: AudioLength | None = None,
+        method: str = "POST",
+    ) -> None:
         self.transport = transport
         self.entry_method = method  # how the first document is requested: GET for a static file
         self.audio_length = audio_length
@@ -141,8 +151,11 @@ class Call:
                 return self
         if dial.action is None:
             return self._run(lambda: None)
-        form = {"DialCallStatus": status, "DialCallSid": "CA" + secrets.token_hex(16),
-                "DialCallDuration": str(CONVERSATION_SECONDS if status == "completed" else 0)}
+        form = {
+            "DialCallStatus": status,
+            "DialCallSid": "CA" + secrets.token_hex(16),
+            "DialCallDuration": str(CONVERSATION_SECONDS if status == "completed" else 0),
+        }
         return self._run(lambda: self._load(dial.method, dial.action, form))
 
     def act(self, token: str, confidence: float | None = 0.9) -> Call:
@@ -202,17 +215,29 @@ class Call:
         """Return what a caller waiting at a <Gather> or <Dial> needs to carry on, as plain data."""
         if self.waiting is None:
             raise ValueError("only a call waiting for the caller can be carried on")
-        return {"sid": self.sid, "caller": self.caller, "called": self.called, "url": self.doc_url,
-                "entry": self.entry_url, "clock": self.clock, "requests": len(self.requested),
-                "waiting": ET.tostring(self.waiting, encoding="unicode"),
-                "rest": [ET.tostring(v, encoding="unicode") for v in self.rest]}
+        return {
+            "sid": self.sid,
+            "caller": self.caller,
+            "called": self.called,
+            "url": self.doc_url,
+            "entry": self.entry_url,
+            "clock": self.clock,
+            "requests": len(self.requested),
+            "waiting": ET.tostring(self.waiting, encoding="unicode"),
+            "rest": [ET.tostring(v, encoding="unicode") for v in self.rest],
+        }
 
     @classmethod
     def resume(cls, transport: Transport, state: Mapping, audio_length: AudioLength | None = None) -> Call:
         """Rebuild a call from `snapshot()`; raise CallError when the state is not one."""
         try:
-            call = cls(transport, str(state["entry"]), caller=str(state["caller"]), called=str(state["called"]),
-                       audio_length=audio_length)
+            call = cls(
+                transport,
+                str(state["entry"]),
+                caller=str(state["caller"]),
+                called=str(state["called"]),
+                audio_length=audio_length,
+            )
             call.sid, call.doc_url, call.clock = str(state["sid"]), str(state["url"]), float(state["clock"])
             call.requested = ["(earlier)"] * min(int(state["requests"]), call.max_requests)
             call.waiting = ET.fromstring(str(state["waiting"]))
@@ -248,11 +273,23 @@ class Call:
     def _load(self, method: str, url: str, form: Mapping[str, str], status: str = "in-progress") -> None:
         self.unanswered += 1
         if len(self.requested) >= self.max_requests or self.unanswered > self.max_unanswered:
-            raise CallError("loop", f"{self.unanswered} requests without the caller doing anything "
-                            f"({len(self.requested)} in the call): a loop without end, last {method} {url}")
-        fields = {"CallSid": self.sid, "AccountSid": self.account, "From": self.caller, "To": self.called,
-                  "Caller": self.caller, "Called": self.called, "CallStatus": status,
-                  "Direction": "inbound", "ApiVersion": "2010-04-01", **form}
+            raise CallError(
+                "loop",
+                f"{self.unanswered} requests without the caller doing anything "
+                f"({len(self.requested)} in the call): a loop without end, last {method} {url}",
+            )
+        fields = {
+            "CallSid": self.sid,
+            "AccountSid": self.account,
+            "From": self.caller,
+            "To": self.called,
+            "Caller": self.caller,
+            "Called": self.called,
+            "CallStatus": status,
+            "Direction": "inbound",
+            "ApiVersion": "2010-04-01",
+            **form,
+        }
         url, body = self._request(method, url, fields)
         self.doc_url, self.rest = url, parse_twiml(body, url)
 
@@ -275,9 +312,16 @@ class Call:
         """Play a <Number url> as Twilio does once the number answers, before bridging the caller:
         request it as the call to that number (the line's side, never the caller's) and log what
         whoever answers hears."""
-        fields = {"CallSid": "CA" + secrets.token_hex(16), "ParentCallSid": self.sid, "AccountSid": self.account,
-                  "From": self.called, "To": number, "CallStatus": "in-progress", "Direction": "outbound-dial",
-                  "ApiVersion": "2010-04-01"}
+        fields = {
+            "CallSid": "CA" + secrets.token_hex(16),
+            "ParentCallSid": self.sid,
+            "AccountSid": self.account,
+            "From": self.called,
+            "To": number,
+            "CallStatus": "in-progress",
+            "Direction": "outbound-dial",
+            "ApiVersion": "2010-04-01",
+        }
         url, body = self._request(method, url, fields)
         for verb in parse_twiml(body, url):
             if verb.tag not in HEARD:
@@ -293,9 +337,13 @@ class Call:
         elif tag == "Gather":
             gather = gather_of(verb, self.doc_url)
             digits = (f"{gather.num_digits} key(s)" if gather.num_digits else "keys") + (
-                " or words" if gather.speech else "")
-            self._log("gather", f"{digits}, {gather.timeout} s of silence, then "
-                      + ("the action" if gather.action_on_empty else "the next verb"))
+                " or words" if gather.speech else ""
+            )
+            self._log(
+                "gather",
+                f"{digits}, {gather.timeout} s of silence, then "
+                + ("the action" if gather.action_on_empty else "the next verb"),
+            )
             for child in verb:
                 if child.tag not in HEARD:
                     raise CallError("twiml", f"<{child.tag}> cannot be inside <Gather> ({self.doc_url})")

@@ -71,7 +71,7 @@ class NumberBook:
     def last(self, events: list[Event]) -> Outcome | None:
         """Return the outcome since the caller's last action: where this path has led."""
         acts = [i for i, e in enumerate(events) if e.kind in CALLER_ACTS]
-        tail = self.outcomes(events[acts[-1] + 1 if acts else 0:])
+        tail = self.outcomes(events[acts[-1] + 1 if acts else 0 :])
         return tail[0] if tail else None
 
 
@@ -82,7 +82,7 @@ def _norm(text: str) -> str:
 def heard_since_last_act(events: list[Event]) -> list[str]:
     """Return the texts said or played since the caller's last action."""
     acts = [i for i, e in enumerate(events) if e.kind in CALLER_ACTS]
-    return [e.text for e in events[acts[-1] + 1 if acts else 0:] if e.kind in ("say", "play")]
+    return [e.text for e in events[acts[-1] + 1 if acts else 0 :] if e.kind in ("say", "play")]
 
 
 @dataclass(frozen=True)
@@ -126,24 +126,23 @@ def report(found: Exploration, book: NumberBook, every: bool = False) -> tuple[l
         acts = [e for e in call.events if e.kind in CALLER_ACTS]
         after_transfer = bool(acts) and acts[-1].kind == "dial-status" and acts[-1].text == "completed"
         if not after_transfer and book.last(call.events) is None and call.ended != "caller hung up":
-            problems.append(f"{keys_of(stop.inputs)}: the call ends ({call.ended}) without a transfer "
-                            "or a number")
+            problems.append(f"{keys_of(stop.inputs)}: the call ends ({call.ended}) without a transfer or a number")
     return rows, problems
 
 
 def call_summary(call: Call, book: NumberBook) -> str:
     """Say how long the caller listened before reaching a human or hearing a number."""
     events = call.events
-    answered = [i for i, e in enumerate(events)
-                if e.kind == "dial-status" and e.text == "completed"]
+    answered = [i for i, e in enumerate(events) if e.kind == "dial-status" and e.text == "completed"]
     outcomes = book.outcomes(events)
     reads = [o for o in outcomes if o.kind == "read"]
     dials = [o for o in outcomes if o.kind == "dial"]
     parts = []
     if answered:
         dial_events = [e for e in events[: answered[0]] if e.kind == "dial"]
-        parts.append(f"{dial_events[-1].at:.0f} s before being put through to {book.dial(dial_events[-1])} "
-                     "(a human answered)")
+        parts.append(
+            f"{dial_events[-1].at:.0f} s before being put through to {book.dial(dial_events[-1])} (a human answered)"
+        )
     elif dials:
         parts.append(f"{dials[0].seconds:.0f} s before the transfer to {dials[0].number} started ringing")
     if reads:
@@ -184,6 +183,7 @@ def as_text(rows: list[Row], width: int = 60) -> str:
     lines = [f"{'keys':<{keys_w}}  {'node':<{node_w}}  {'outcome':<{out_w}}  {'s':>4}  heard"]
     for r in rows:
         heard = r.heard if len(r.heard) <= width else r.heard[: width - 1] + "…"
-        lines.append(f"{r.keys:<{keys_w}}  {r.place:<{node_w}}  {str(r.outcome):<{out_w}}  "
-                     f"{r.outcome.seconds:>4.0f}  {heard}")
+        lines.append(
+            f"{r.keys:<{keys_w}}  {r.place:<{node_w}}  {str(r.outcome):<{out_w}}  {r.outcome.seconds:>4.0f}  {heard}"
+        )
     return "\n".join(lines) + "\n"

@@ -48,9 +48,14 @@ def flask_transport(app, token: str | None = None) -> Transport:
 
     def send(method: str, url: str, form: Mapping[str, str]) -> tuple[int, str]:
         parts = urlsplit(url)
-        response = client.open(parts.path or "/", method=method, query_string=parts.query,
-                               base_url=f"{parts.scheme}://{parts.netloc}", headers=_headers(token, url, form),
-                               data=dict(form) if method == "POST" else None)
+        response = client.open(
+            parts.path or "/",
+            method=method,
+            query_string=parts.query,
+            base_url=f"{parts.scheme}://{parts.netloc}",
+            headers=_headers(token, url, form),
+            data=dict(form) if method == "POST" else None,
+        )
         return response.status_code, response.get_data(as_text=True)
 
     return send

@@ -125,9 +125,13 @@ def dial_of(el: ET.Element, doc_url: str) -> Dial:
     action = el.get("action")
     number = next((c for c in el if c.tag == "Number" and c.get("url")), None)
     whisper = None if number is None else (number.get("method", "POST").upper(), urljoin(doc_url, number.get("url")))
-    return Dial(numbers=numbers, action=urljoin(doc_url, action) if action else None,
-                method=el.get("method", "POST").upper(), timeout=attr_int(el, "timeout", DEFAULT_DIAL_TIMEOUT) or 0,
-                whisper=whisper)
+    return Dial(
+        numbers=numbers,
+        action=urljoin(doc_url, action) if action else None,
+        method=el.get("method", "POST").upper(),
+        timeout=attr_int(el, "timeout", DEFAULT_DIAL_TIMEOUT) or 0,
+        whisper=whisper,
+    )
 
 
 def parse_twiml(body: str, url: str) -> list[ET.Element]:

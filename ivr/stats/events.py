@@ -34,8 +34,15 @@ DIAL_STATUSES = ("completed", "answered", "busy", "no-answer", "failed", "cancel
 FAILED_DIALS = ("busy", "no-answer", "failed")  # the platform did not take the call
 CALL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 # Upper bounds in seconds of the duration buckets, and their labels.
-DURATIONS = ((30, "0-30 s"), (60, "30-60 s"), (120, "1-2 min"), (300, "2-5 min"), (600, "5-10 min"),
-             (1200, "10-20 min"), (3600, "20-60 min"))
+DURATIONS = (
+    (30, "0-30 s"),
+    (60, "30-60 s"),
+    (120, "1-2 min"),
+    (300, "2-5 min"),
+    (600, "5-10 min"),
+    (1200, "10-20 min"),
+    (3600, "20-60 min"),
+)
 LONGEST = "60 min +"
 DURATION_LABELS = (*(label for _, label in DURATIONS), LONGEST)
 OTHER = "other"

@@ -21,15 +21,39 @@ from . import events, report
 bp = Blueprint("stats_page", __name__)
 SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 REALM = 'Basic realm="Statistiques de la ligne", charset="UTF-8"'
-OUTCOMES_FR = {"completed": "abouti", "busy": "occupé", "no-answer": "sans réponse", "failed": "échec",
-               "canceled": "raccroché avant"}
-STYLE = Style(background="white", plot_background="white", font_family="system-ui, sans-serif",
-              colors=("#1f5f8b", "#c0392b", "#e67e22", "#8e44ad", "#7f8c8d", "#27ae60"),
-              title_font_size=18, label_font_size=13, major_label_font_size=13, legend_font_size=13,
-              value_font_size=12, tooltip_font_size=13)
-CHART = dict(style=STYLE, js=[], css=["file://style.css", "file://graph.css"], width=720, height=380,
-             disable_xml_declaration=True, show_legend=True, legend_at_bottom=True, truncate_label=40,
-             print_values=False, no_data_text="Pas encore de données", explicit_size=False)
+OUTCOMES_FR = {
+    "completed": "abouti",
+    "busy": "occupé",
+    "no-answer": "sans réponse",
+    "failed": "échec",
+    "canceled": "raccroché avant",
+}
+STYLE = Style(
+    background="white",
+    plot_background="white",
+    font_family="system-ui, sans-serif",
+    colors=("#1f5f8b", "#c0392b", "#e67e22", "#8e44ad", "#7f8c8d", "#27ae60"),
+    title_font_size=18,
+    label_font_size=13,
+    major_label_font_size=13,
+    legend_font_size=13,
+    value_font_size=12,
+    tooltip_font_size=13,
+)
+CHART = dict(
+    style=STYLE,
+    js=[],
+    css=["file://style.css", "file://graph.css"],
+    width=720,
+    height=380,
+    disable_xml_declaration=True,
+    show_legend=True,
+    legend_at_bottom=True,
+    truncate_label=40,
+    print_values=False,
+    no_data_text="Pas encore de données",
+    explicit_size=False,
+)
 PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -68,8 +92,9 @@ def _authorised(password: str) -> bool:
 def _check_password():
     password = current_app.extensions["ivr"].settings.stats_password
     if not password or not _authorised(password):
-        return Response("Authentification requise.\n", 401, {"WWW-Authenticate": REALM},
-                        content_type="text/plain; charset=utf-8")
+        return Response(
+            "Authentification requise.\n", 401, {"WWW-Authenticate": REALM}, content_type="text/plain; charset=utf-8"
+        )
     return None
 
 
@@ -87,7 +112,7 @@ def _visible(n: int) -> int | None:
 
 def _svg(chart) -> str:
     # pygal writes its tooltips' configuration as an inline script: not run here (no script at all).
-    return f'<figure>{SCRIPT.sub("", chart.render(is_unicode=True))}</figure>'
+    return f"<figure>{SCRIPT.sub('', chart.render(is_unicode=True))}</figure>"
 
 
 def _fr(day: date) -> str:
@@ -111,14 +136,18 @@ def charts(rep: report.Report) -> dict[str, str]:
         out["appels-par-heure"] = _svg(hours)
 
     routes = pygal.HorizontalBar(title="Parcours choisis (d'un menu vers la suite)", **CHART)
-    shown = [(f"{node} → {target}", n) for (node, target), n in
-             sorted(rep.choices.items(), key=lambda kv: (kv[1], kv[0]))[-12:] if _visible(n)]
+    shown = [
+        (f"{node} → {target}", n)
+        for (node, target), n in sorted(rep.choices.items(), key=lambda kv: (kv[1], kv[0]))[-12:]
+        if _visible(n)
+    ]
     routes.x_labels = [label for label, _ in shown]
     routes.add("Choix", [n for _, n in shown])
     out["parcours"] = _svg(routes)
 
-    outcomes = pygal.StackedBar(title="Issues des transferts par jour", **CHART,
-                                x_label_rotation=45 if rep.span > 10 else 0)
+    outcomes = pygal.StackedBar(
+        title="Issues des transferts par jour", **CHART, x_label_rotation=45 if rep.span > 10 else 0
+    )
     outcomes.x_labels = [_fr(d) for d in rep.days]
     for outcome, label in OUTCOMES_FR.items():
         values = [_visible(rep.outcomes_by_day.get(d, {}).get(outcome, 0)) for d in rep.days]
@@ -126,15 +155,20 @@ def charts(rep: report.Report) -> dict[str, str]:
             outcomes.add(label, values)
     out["transferts"] = _svg(outcomes)
 
-    failure = pygal.Line(title="Transferts non aboutis (occupé, sans réponse, échec), % par jour", **CHART,
-                         range=(0, 100), x_label_rotation=45 if rep.span > 10 else 0)
+    failure = pygal.Line(
+        title="Transferts non aboutis (occupé, sans réponse, échec), % par jour",
+        **CHART,
+        range=(0, 100),
+        x_label_rotation=45 if rep.span > 10 else 0,
+    )
     failure.x_labels = [_fr(d) for d in rep.days]
     rates = []
     for d in rep.days:
         day = rep.outcomes_by_day.get(d, {})
         total = sum(day.values())
-        rates.append(round(100 * sum(day.get(o, 0) for o in events.FAILED_DIALS) / total) if total >= report.SMALL
-                     else None)
+        rates.append(
+            round(100 * sum(day.get(o, 0) for o in events.FAILED_DIALS) / total) if total >= report.SMALL else None
+        )
     failure.add("% non aboutis", rates)
     out["taux-echec"] = _svg(failure)
 
@@ -155,8 +189,10 @@ def charts(rep: report.Report) -> dict[str, str]:
 
 def _table(headers: list[str], rows: list[list]) -> str:
     head = "".join(f'<th class="{"n" if i else ""}">{escape(h)}</th>' for i, h in enumerate(headers))
-    body = "".join("<tr>" + "".join(f'<td class="{"n" if i else ""}">{escape(str(c))}</td>' for i, c in enumerate(r))
-                   + "</tr>" for r in rows)
+    body = "".join(
+        "<tr>" + "".join(f'<td class="{"n" if i else ""}">{escape(str(c))}</td>' for i, c in enumerate(r)) + "</tr>"
+        for r in rows
+    )
     return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
@@ -171,28 +207,53 @@ def page():
     store = current_app.extensions["ivr.stats"].store
     rep = report.load(store, since, until)
     figures = charts(rep)
-    transfer_rows = [[s, report.shown(started), *(report.shown(o[k]) for k in OUTCOMES_FR), r]
-                     for s, started, o, _, r in rep.transfer_rows()]
-    body = [f'<h2 id="h-{key}">{escape(title)}</h2>{svg}' for key, (title, svg) in
-            ((k, (TITLES[k], v)) for k, v in figures.items())]
+    transfer_rows = [
+        [s, report.shown(started), *(report.shown(o[k]) for k in OUTCOMES_FR), r]
+        for s, started, o, _, r in rep.transfer_rows()
+    ]
+    body = [
+        f'<h2 id="h-{key}">{escape(title)}</h2>{svg}'
+        for key, (title, svg) in ((k, (TITLES[k], v)) for k, v in figures.items())
+    ]
     if rep.by_hour_of_day is None:
         body.insert(1, f'<p class="note">L\'heure de la journée se lit sur {report.WEEK} jours au moins.</p>')
-    body.append("<h2>Transferts par service</h2>" + _table(
-        ["Service", "Lancés", *OUTCOMES_FR.values(), "Non aboutis"], transfer_rows))
-    speech_rows = [[row["node"], *(row[o] for o in report.SPEECH_OUTCOMES)]
-                   for row in report.sections(rep)["speech"]]
-    body.append("<h2>Choix dits à voix haute</h2>" + _table(
-        ["Menu", "Compris", "Non compris (mis en relation)", "Incertains (mis en relation)"], speech_rows))
+    body.append(
+        "<h2>Transferts par service</h2>"
+        + _table(["Service", "Lancés", *OUTCOMES_FR.values(), "Non aboutis"], transfer_rows)
+    )
+    speech_rows = [[row["node"], *(row[o] for o in report.SPEECH_OUTCOMES)] for row in report.sections(rep)["speech"]]
+    body.append(
+        "<h2>Choix dits à voix haute</h2>"
+        + _table(["Menu", "Compris", "Non compris (mis en relation)", "Incertains (mis en relation)"], speech_rows)
+    )
     note = "Les nombres de 1 ou 2 sont affichés « < 3 » et absents des graphiques ; rien n'est par heure."
-    html = PAGE.format(since=since.isoformat(), until=until.isoformat(), since_fr=since.strftime("%d/%m/%Y"),
-                       until_fr=until.strftime("%d/%m/%Y"), calls=report.shown(rep.calls), note=note,
-                       body="\n".join(body))
-    return Response(html, content_type="text/html; charset=utf-8",
-                    headers={"Cache-Control": "no-store", "Content-Security-Policy":
-                             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'"})
+    html = PAGE.format(
+        since=since.isoformat(),
+        until=until.isoformat(),
+        since_fr=since.strftime("%d/%m/%Y"),
+        until_fr=until.strftime("%d/%m/%Y"),
+        calls=report.shown(rep.calls),
+        note=note,
+        body="\n".join(body),
+    )
+    return Response(
+        html,
+        content_type="text/html; charset=utf-8",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": (
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'"
+            ),
+        },
+    )
 
 
-TITLES = {"appels-par-jour": "Appels par jour", "appels-par-heure": "Heure de la journée",
-          "parcours": "Parcours choisis", "transferts": "Transferts vers l'équipe d'écoute et les services",
-          "taux-echec": "Taux de transferts non aboutis", "entonnoir": "Où les appels s'arrêtent",
-          "durees": "Durée des appels"}
+TITLES = {
+    "appels-par-jour": "Appels par jour",
+    "appels-par-heure": "Heure de la journée",
+    "parcours": "Parcours choisis",
+    "transferts": "Transferts vers l'équipe d'écoute et les services",
+    "taux-echec": "Taux de transferts non aboutis",
+    "entonnoir": "Où les appels s'arrêtent",
+    "durees": "Durée des appels",
+}

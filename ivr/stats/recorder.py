@@ -20,8 +20,16 @@ ALERT_EVERY = 60.0  # seconds between two checks of the failure rate
 class Recorder:
     """The counts of one worker process, flushed to the store every `interval` seconds and at exit."""
 
-    def __init__(self, store: Store, interval: float = 5.0, alert_share: float = 0.2, alert_minimum: int = 5,
-                 max_keys: int = MAX_KEYS, clock: Callable[[], float] = time.time, migrated: bool = True) -> None:
+    def __init__(
+        self,
+        store: Store,
+        interval: float = 5.0,
+        alert_share: float = 0.2,
+        alert_minimum: int = 5,
+        max_keys: int = MAX_KEYS,
+        clock: Callable[[], float] = time.time,
+        migrated: bool = True,
+    ) -> None:
         self.store, self.interval, self.max_keys, self.clock = store, interval, max_keys, clock
         self.migrated = migrated
         self.alert_share, self.alert_minimum = alert_share, alert_minimum
@@ -54,8 +62,9 @@ class Recorder:
         self._lost += n
         if not self._dropping:
             self._dropping = True
-            log.warning("statistics: %d counters waiting for the database; further counts are dropped and "
-                        "counted as lost", kept)
+            log.warning(
+                "statistics: %d counters waiting for the database; further counts are dropped and counted as lost", kept
+            )
 
     # -- the background side -------------------------------------------------------------------------
     def _forked(self) -> None:
@@ -106,12 +115,16 @@ class Recorder:
             self._keep(batch)
             if not self._failing:
                 self._failing = True
-                log.warning("statistics: cannot write to the database (%s); counts kept in memory, up to %d "
-                            "counters", type(exc).__name__, self.max_keys)
+                log.warning(
+                    "statistics: cannot write to the database (%s); counts kept in memory, up to %d counters",
+                    type(exc).__name__,
+                    self.max_keys,
+                )
             return False
         if self._failing or self._dropping:
-            log.warning("statistics: written to the database again%s",
-                        f"; {lost} increment(s) were lost" if lost else "")
+            log.warning(
+                "statistics: written to the database again%s", f"; {lost} increment(s) were lost" if lost else ""
+            )
             self._failing = self._dropping = False
         return True
 
@@ -147,9 +160,14 @@ class Recorder:
                 except Exception:  # noqa: BLE001
                     first = False
                 if first:
-                    log.warning("ALERT transfers to %s failed: %.0f %% of %d in the hour from %s UTC "
-                                "(busy, no answer or failed)", service, 100 * rate, total,
-                                hour_of(now).strftime("%Y-%m-%d %H:00"))
+                    log.warning(
+                        "ALERT transfers to %s failed: %.0f %% of %d in the hour from %s UTC "
+                        "(busy, no answer or failed)",
+                        service,
+                        100 * rate,
+                        total,
+                        hour_of(now).strftime("%Y-%m-%d %H:00"),
+                    )
                     alerted.append((service, rate))
         return alerted
 

@@ -95,8 +95,13 @@ class Report:
 
 
 # Events summed by subject (a node or a service), or by outcome, into the report's counters.
-BY_SUBJECT = {events.REACHED: "reached", events.SILENCE: "silences", events.WRONG_KEY: "wrong_keys",
-              events.NUMBER: "numbers", events.TRANSFER: "transfers"}
+BY_SUBJECT = {
+    events.REACHED: "reached",
+    events.SILENCE: "silences",
+    events.WRONG_KEY: "wrong_keys",
+    events.NUMBER: "numbers",
+    events.TRANSFER: "transfers",
+}
 BY_OUTCOME = {events.ENDED: "durations", events.FALLBACK: "fallbacks", events.FAULT: "faults"}
 
 
@@ -142,26 +147,45 @@ def sections(report: Report) -> dict[str, list[dict]]:
     """Return the report as named tables of rows, every count already suppressed."""
     out: dict[str, list[dict]] = {
         "calls": [{"day": d.isoformat(), "calls": shown(report.calls_by_day[d])} for d in report.days],
-        "routes": [{"from": a, "to": b, "count": shown(n)}
-                   for (a, b), n in sorted(report.choices.items(), key=lambda kv: (-kv[1], kv[0]))],
-        "transfers": [{"service": s, "started": shown(started),
-                       **{o: shown(outcomes[o]) for o in ("completed", "busy", "no-answer", "failed", "canceled")},
-                       "failure rate": r}
-                      for s, started, outcomes, _, r in report.transfer_rows()],
-        "drop-off": [{"node": n, "reached": shown(a), "left by a choice": shown(b), "ended there": shown(c),
-                      "silences": shown(report.silences[n]), "wrong keys": shown(report.wrong_keys[n])}
-                     for n, a, b, c in report.drop_off()],
-        "speech": [{"node": n, **{o: shown(report.speech[n][o]) for o in SPEECH_OUTCOMES}}
-                   for n in sorted(report.speech, key=lambda n: (-sum(report.speech[n].values()), n))],
+        "routes": [
+            {"from": a, "to": b, "count": shown(n)}
+            for (a, b), n in sorted(report.choices.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+        "transfers": [
+            {
+                "service": s,
+                "started": shown(started),
+                **{o: shown(outcomes[o]) for o in ("completed", "busy", "no-answer", "failed", "canceled")},
+                "failure rate": r,
+            }
+            for s, started, outcomes, _, r in report.transfer_rows()
+        ],
+        "drop-off": [
+            {
+                "node": n,
+                "reached": shown(a),
+                "left by a choice": shown(b),
+                "ended there": shown(c),
+                "silences": shown(report.silences[n]),
+                "wrong keys": shown(report.wrong_keys[n]),
+            }
+            for n, a, b, c in report.drop_off()
+        ],
+        "speech": [
+            {"node": n, **{o: shown(report.speech[n][o]) for o in SPEECH_OUTCOMES}}
+            for n in sorted(report.speech, key=lambda n: (-sum(report.speech[n].values()), n))
+        ],
         "numbers read": [{"service": s, "count": shown(n)} for s, n in sorted(report.numbers.items())],
-        "durations": [{"duration": label, "calls": shown(report.durations[label])}
-                      for label in (*events.DURATION_LABELS, events.OTHER) if report.durations[label]],
-        "fallback and faults": ([{"what": f"fallback {code}", "count": shown(n)}
-                                 for code, n in sorted(report.fallbacks.items())]
-                                + [{"what": f"fault {kind}", "count": shown(n)}
-                                   for kind, n in sorted(report.faults.items())]
-                                + ([{"what": "counts lost (database unavailable)", "count": report.lost}]
-                                   if report.lost else [])),
+        "durations": [
+            {"duration": label, "calls": shown(report.durations[label])}
+            for label in (*events.DURATION_LABELS, events.OTHER)
+            if report.durations[label]
+        ],
+        "fallback and faults": (
+            [{"what": f"fallback {code}", "count": shown(n)} for code, n in sorted(report.fallbacks.items())]
+            + [{"what": f"fault {kind}", "count": shown(n)} for kind, n in sorted(report.faults.items())]
+            + ([{"what": "counts lost (database unavailable)", "count": report.lost}] if report.lost else [])
+        ),
     }
     if report.by_hour_of_day is not None:
         out["hour of day"] = [{"hour": f"{h:02d}h", "calls": shown(report.by_hour_of_day[h])} for h in range(24)]
@@ -170,9 +194,13 @@ def sections(report: Report) -> dict[str, list[dict]]:
 
 def as_json(report: Report) -> str:
     """Return the report as JSON."""
-    body = {"since": report.since.isoformat(), "until": report.until.isoformat(), "calls": shown(report.calls),
-            **{name: rows for name, rows in sections(report).items() if name != "calls"},
-            "calls by day": sections(report)["calls"]}
+    body = {
+        "since": report.since.isoformat(),
+        "until": report.until.isoformat(),
+        "calls": shown(report.calls),
+        **{name: rows for name, rows in sections(report).items() if name != "calls"},
+        "calls by day": sections(report)["calls"],
+    }
     return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -185,15 +213,17 @@ def as_csv(report: Report) -> str:
         for row in rows:
             values = list(row.items())
             item = " → ".join(str(v) for _, v in values[:2]) if name == "routes" else str(values[0][1])
-            for measure, value in values[2 if name == "routes" else 1:]:
+            for measure, value in values[2 if name == "routes" else 1 :]:
                 writer.writerow([name, item, measure, value])
     return buffer.getvalue()
 
 
 def as_table(report: Report) -> str:
     """Return the report as plain text tables."""
-    lines = [f"Statistics from {report.since} to {report.until} (Paris days): {shown(report.calls)} call(s) "
-             f"answered; counts of 1 or 2 are shown as \"{HIDDEN}\"."]
+    lines = [
+        f"Statistics from {report.since} to {report.until} (Paris days): {shown(report.calls)} call(s) "
+        f'answered; counts of 1 or 2 are shown as "{HIDDEN}".'
+    ]
     for name, rows in sections(report).items():
         lines.append("")
         lines.append(f"## {name}")

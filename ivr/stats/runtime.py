@@ -34,9 +34,13 @@ def start_recorder(settings: Settings, instance_path: str | Path, migrate: bool 
             store.migrate()
             migrated = True
         except Exception as exc:  # noqa: BLE001 (the type only: a message may hold the database's address)
-            log.warning("statistics: the database could not be migrated at start-up (%s); counts are kept "
-                        "in memory and the migration is tried again by the background writer", type(exc).__name__)
+            log.warning(
+                "statistics: the database could not be migrated at start-up (%s); counts are kept "
+                "in memory and the migration is tried again by the background writer",
+                type(exc).__name__,
+            )
         finally:
             store.dispose()  # no connection crosses a fork into the workers
-    return Recorder(store, interval=settings.stats_flush, alert_share=settings.stats_alert_percent / 100,
-                    migrated=migrated)
+    return Recorder(
+        store, interval=settings.stats_flush, alert_share=settings.stats_alert_percent / 100, migrated=migrated
+    )

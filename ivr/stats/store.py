@@ -21,7 +21,8 @@ MIGRATION_LOCK = 7_201_312  # PostgreSQL advisory lock held while migrating (two
 metadata = sa.MetaData()
 # One row per hour, event, subject and outcome: a count, nothing else.
 counts = sa.Table(
-    "counts", metadata,
+    "counts",
+    metadata,
     sa.Column("hour", sa.DateTime(), primary_key=True),  # start of the hour, UTC (Paris is a whole hour off)
     sa.Column("event", sa.String(32), primary_key=True),
     sa.Column("subject", sa.String(64), primary_key=True),
@@ -30,7 +31,8 @@ counts = sa.Table(
 )
 # The failure alerts already logged, so several workers log each one once.
 alerts = sa.Table(
-    "alerts", metadata,
+    "alerts",
+    metadata,
     sa.Column("hour", sa.DateTime(), primary_key=True),
     sa.Column("service", sa.String(64), primary_key=True),
 )
@@ -80,9 +82,15 @@ class Store:
         else:
             ms = int(timeout * 1000)
             self.engine = sa.create_engine(
-                url, pool_pre_ping=True, pool_size=1, max_overflow=1,
-                connect_args={"connect_timeout": max(1, int(timeout)),
-                              "options": f"-c statement_timeout={ms} -c lock_timeout={ms}"})
+                url,
+                pool_pre_ping=True,
+                pool_size=1,
+                max_overflow=1,
+                connect_args={
+                    "connect_timeout": max(1, int(timeout)),
+                    "options": f"-c statement_timeout={ms} -c lock_timeout={ms}",
+                },
+            )
 
     def migrate(self) -> None:
         """Bring the tables to the newest revision (under a lock on PostgreSQL)."""
@@ -99,19 +107,24 @@ class Store:
 
     def add(self, increments: Mapping[tuple[int, tuple[str, str, str]], int]) -> None:
         """Add increments to the counters, in one transaction: (epoch hour, key) -> count."""
-        rows = [{"hour": hour_of(hour), "event": e, "subject": s, "outcome": o, "count": n}
-                for (hour, (e, s, o)), n in sorted(increments.items()) if n]
+        rows = [
+            {"hour": hour_of(hour), "event": e, "subject": s, "outcome": o, "count": n}
+            for (hour, (e, s, o)), n in sorted(increments.items())
+            if n
+        ]
         if not rows:
             return
         insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(counts)
         statement = insert.on_conflict_do_update(
             index_elements=[counts.c.hour, counts.c.event, counts.c.subject, counts.c.outcome],
-            set_={"count": counts.c.count + insert.excluded["count"]})
+            set_={"count": counts.c.count + insert.excluded["count"]},
+        )
         with self.engine.begin() as conn:
             conn.execute(statement, rows)
 
-    def rows(self, since: datetime | None = None, until: datetime | None = None,
-             events: Iterable[str] | None = None) -> list[Row]:
+    def rows(
+        self, since: datetime | None = None, until: datetime | None = None, events: Iterable[str] | None = None
+    ) -> list[Row]:
         """Return counters of hours in [since, until) (naive UTC), of some events or all."""
         query = sa.select(counts.c.hour, counts.c.event, counts.c.subject, counts.c.outcome, counts.c["count"])
         if since is not None:

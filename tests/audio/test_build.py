@@ -68,7 +68,7 @@ def test_silence_is_trimmed_and_loudness_levelled(data_copy):
     tail = detect_leading_silence(sound.reverse(), silence_threshold=-50.0, chunk_size=5)
     assert audio.LEAD_IN_MS - 5 <= lead <= audio.LEAD_IN_MS + 10
     assert tail <= 10
-    voice = sound[audio.LEAD_IN_MS:]
+    voice = sound[audio.LEAD_IN_MS :]
     assert voice.dBFS == pytest.approx(audio.TARGET_DBFS, abs=1.0)  # the input was at -33 dBFS RMS
 
 
@@ -121,18 +121,21 @@ def test_placeholders_only_when_asked_and_marked(data_copy):
         assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (8000, 1, 2)
     # espeak-ng says "Cette touche ne correspond à aucun choix." in one to five seconds.
     assert 1.0 <= entries["wrong_key"]["seconds"] <= 5.0
-    voice = audio.load(output(data_copy.prompts, entries["wrong_key"]))[audio.LEAD_IN_MS:]
+    voice = audio.load(output(data_copy.prompts, entries["wrong_key"]))[audio.LEAD_IN_MS :]
     assert voice.dBFS == pytest.approx(audio.TARGET_DBFS, abs=1.0)
 
 
-@pytest.mark.parametrize("written, clips", [
-    ("0 800 800 854", [[0], [800], [800], [800, 54]]),
-    ("09 80 80 03 07", [[0, 9], [80], [80], [0, 3], [0, 7]]),
-    ("112", [[100, 12]]),
-    ("31 14", [[31], [14]]),
-    ("000", [[0, 0, 0]]),
-    ("101", [[100, 1]]),
-])
+@pytest.mark.parametrize(
+    "written, clips",
+    [
+        ("0 800 800 854", [[0], [800], [800], [800, 54]]),
+        ("09 80 80 03 07", [[0, 9], [80], [80], [0, 3], [0, 7]]),
+        ("112", [[100, 12]]),
+        ("31 14", [[31], [14]]),
+        ("000", [[0, 0, 0]]),
+        ("101", [[100, 1]]),
+    ],
+)
 def test_number_clips_follow_the_spoken_groups(written, clips):
     assert audio.number_clips(written) == clips
 
@@ -151,8 +154,12 @@ def test_a_number_is_assembled_from_word_clips(data_copy):
 
     part = {n: len(audio.prepare(audio.load(folder / f"{n}.wav"))) for n in lengths}
     assert all(lengths[n] - 20 <= part[n] <= lengths[n] + 10 for n in lengths), part  # trimmed to the words
-    expected = (audio.LEAD_IN_MS + sum(part[n] for g in groups for n in g)
-                + (len(groups) - 1) * audio.GROUP_PAUSE_MS + sum(len(g) - 1 for g in groups) * audio.WORD_GAP_MS)
+    expected = (
+        audio.LEAD_IN_MS
+        + sum(part[n] for g in groups for n in g)
+        + (len(groups) - 1) * audio.GROUP_PAUSE_MS
+        + sum(len(g) - 1 for g in groups) * audio.WORD_GAP_MS
+    )
     sound = audio.load(output(data_copy.prompts, entry))
     assert abs(len(sound) - expected) <= 3
     assert entry["seconds"] == pytest.approx(expected / 1000, abs=0.003)

@@ -72,7 +72,8 @@ def test_call_plays_the_whisper_to_whoever_answers_only_when_the_line_whispers(r
     assert result.exit_code == 0, result.output
     heard = [line for line in result.output.splitlines() if "They hear" in line]
     assert len(heard) == 1 and heard[0].endswith(
-        "Appel de la ligne d'écoute : Médecin, interne ou étudiant ; Aide financière urgente ; Calvados.")
+        "Appel de la ligne d'écoute : Médecin, interne ou étudiant ; Aide financière urgente ; Calvados."
+    )
 
 
 def test_call_signs_requests_when_the_line_has_a_token(runner, monkeypatch):
@@ -86,9 +87,11 @@ def listening_app(forms: list[dict[str, str]], answers: dict[str, str] | None = 
     """Build a hand-written line whose menu listens to keys and speech and says what it heard (words in
     `answers` get their TwiML instead); a caller silent at the menu hears the platform's number."""
     app = Flask("listening")
-    menu = ('<Gather action="/voice/menu" numDigits="1" timeout="3" finishOnKey="" input="dtmf speech" '
-            f'speechTimeout="2" hints="aide financière, quatorze"><Say>Menu.</Say></Gather>'
-            f"<Say>{FLOW.platform.spoken}</Say>")
+    menu = (
+        '<Gather action="/voice/menu" numDigits="1" timeout="3" finishOnKey="" input="dtmf speech" '
+        f'speechTimeout="2" hints="aide financière, quatorze"><Say>Menu.</Say></Gather>'
+        f"<Say>{FLOW.platform.spoken}</Say>"
+    )
 
     @app.post("/voice", endpoint="voice")
     @app.post("/voice/menu")
@@ -105,11 +108,16 @@ def listening_app(forms: list[dict[str, str]], answers: dict[str, str] | None = 
 def test_call_says_the_words_in_double_quotes_with_the_confidence_given(runner):
     forms: list[dict[str, str]] = []
     with served(listening_app(forms)) as url:
-        result = runner.invoke(main, ["call", "--url", url, "--confidence", "0.5",
-                                      "--keys", '1 "aide financière"  "quatorze"'])
+        result = runner.invoke(
+            main, ["call", "--url", url, "--confidence", "0.5", "--keys", '1 "aide financière"  "quatorze"']
+        )
     assert result.exit_code == 0, result.output
     assert [(f.get("Digits"), f.get("SpeechResult"), f.get("Confidence")) for f in forms] == [
-        (None, None, None), ("1", None, None), (None, "aide financière", "0.5"), (None, "quatorze", "0.5")]
+        (None, None, None),
+        ("1", None, None),
+        (None, "aide financière", "0.5"),
+        (None, "quatorze", "0.5"),
+    ]
     said = [line.split(maxsplit=2)[2] for line in result.output.splitlines() if "You say" in line]
     assert said == ["You say  aide financière", "You say  quatorze"]
     assert "Vous avez dit : aide financière." in result.output and "caller hung up" in result.output
@@ -138,8 +146,9 @@ def test_call_words_at_a_menu_that_does_not_listen_are_heard_as_silence(runner, 
     monkeypatch.setenv("IVR_SPEECH", "0")
     result = runner.invoke(main, ["call", "--keys", '"parler à quelqu\'un"'])
     assert result.exit_code == 0, result.output
-    acts = [line.split(maxsplit=2)[2] for line in result.output.splitlines()
-            if re.search(r"You (say|wait|press) ", line)]
+    acts = [
+        line.split(maxsplit=2)[2] for line in result.output.splitlines() if re.search(r"You (say|wait|press) ", line)
+    ]
     assert acts[:2] == ["You say  parler à quelqu'un", "You wait  3 s"]
 
 
@@ -193,14 +202,21 @@ def broken_app(answers: dict[str, str]) -> Flask:
     return app
 
 
-@pytest.mark.parametrize(("answers", "problem"), [
-    ({"": "<Response><Say>Hello.</Say></Response>"}, "without a transfer or a number"),
-    ({"": '<Response><Gather action="/voice/menu"/></Response>', "menu": "<Response><Hangup/></Response>"},
-     "without a transfer or a number"),
-    ({"": '<Response><Gather action="/voice"/><Redirect>/voice</Redirect></Response>'}, "a loop without end"),
-    ({"": '<Response><Gather action="/voice/x"/></Response>', "x": "<Response><Say>oops</Response>"},
-     "invalid XML"),
-])
+@pytest.mark.parametrize(
+    ("answers", "problem"),
+    [
+        ({"": "<Response><Say>Hello.</Say></Response>"}, "without a transfer or a number"),
+        (
+            {"": '<Response><Gather action="/voice/menu"/></Response>', "menu": "<Response><Hangup/></Response>"},
+            "without a transfer or a number",
+        ),
+        ({"": '<Response><Gather action="/voice"/><Redirect>/voice</Redirect></Response>'}, "a loop without end"),
+        (
+            {"": '<Response><Gather action="/voice/x"/></Response>', "x": "<Response><Say>oops</Response>"},
+            "invalid XML",
+        ),
+    ],
+)
 def test_routes_report_dead_ends_loops_and_errors(answers, problem):
     rows, problems = report(_explore(broken_app(answers)), NumberBook(FLOW.services))
     assert problems and all(problem in p for p in problems[:1]), problems
@@ -208,8 +224,10 @@ def test_routes_report_dead_ends_loops_and_errors(answers, problem):
 
 def test_routes_say_each_hint_where_the_menu_listens(runner, monkeypatch, tmp_path):
     app = listening_app([], {"quatorze": f"<Dial>{FLOW.platform.dial}</Dial><Say>{FLOW.platform.spoken}</Say>"})
-    monkeypatch.setattr("ivr.cli.calls._line", lambda *args: ("http://localhost/voice", flask_transport(app),
-                                                             NumberBook(FLOW.services), None))
+    monkeypatch.setattr(
+        "ivr.cli.calls._line",
+        lambda *args: ("http://localhost/voice", flask_transport(app), NumberBook(FLOW.services), None),
+    )
     out = tmp_path / "routes.csv"
     result = runner.invoke(main, ["routes", "--format", "csv", "--output", str(out)])
     assert result.exit_code == 0, result.output
@@ -219,8 +237,10 @@ def test_routes_say_each_hint_where_the_menu_listens(runner, monkeypatch, tmp_pa
 
 def test_routes_command_exits_non_zero_on_a_dead_end(runner, monkeypatch):
     app = broken_app({"": "<Response><Say>Hello.</Say></Response>"})
-    monkeypatch.setattr("ivr.cli.calls._line", lambda *args: ("http://localhost/voice", flask_transport(app),
-                                                             NumberBook(FLOW.services), None))
+    monkeypatch.setattr(
+        "ivr.cli.calls._line",
+        lambda *args: ("http://localhost/voice", flask_transport(app), NumberBook(FLOW.services), None),
+    )
     result = runner.invoke(main, ["routes"])
     assert result.exit_code == 1
     assert "(none): the call ends (end of document) without a transfer or a number" in result.output

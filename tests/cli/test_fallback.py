@@ -21,6 +21,7 @@ PLATFORM = "+33800288038"
 @pytest.fixture
 def static_server(tmp_path):
     """A plain static file server (GET only, as any static host) over tmp_path."""
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args) -> None:
             pass
@@ -80,8 +81,9 @@ def test_every_url_in_the_export_is_absolute(tmp_path):
     assert relative_urls(LOCAL) == ["/audio/x.wav", "/voice/dial?n=a"]
 
 
-LOCAL = ('<Response><Play>/audio/x.wav</Play><Dial action="/voice/dial?n=a"><Number>+33800800854</Number></Dial>'
-         "</Response>")
+LOCAL = (
+    '<Response><Play>/audio/x.wav</Play><Dial action="/voice/dial?n=a"><Number>+33800800854</Number></Dial></Response>'
+)
 
 
 def test_urls_on_the_lines_host_are_written_in_full():

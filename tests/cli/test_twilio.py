@@ -22,8 +22,11 @@ LINE = "+33974991234"
 OTHER = "+33974995678"
 HOST = "https://line.example.org"
 COMMIT = "c0ffee" * 6 + "abcd"
-CONNECTED = {"voice_url": f"{HOST}/voice", "voice_fallback_url": f"{HOST}/voice/fallback",
-             "status_callback": f"{HOST}/voice/status"}
+CONNECTED = {
+    "voice_url": f"{HOST}/voice",
+    "voice_fallback_url": f"{HOST}/voice/fallback",
+    "status_callback": f"{HOST}/voice/status",
+}
 
 
 @pytest.fixture
@@ -44,8 +47,7 @@ def env(monkeypatch):
 
 
 def ivr(twilio, *args, input=None):
-    return CliRunner().invoke(main, ["twilio", *args], obj={"twilio_http_client": twilio.http_client()},
-                              input=input)
+    return CliRunner().invoke(main, ["twilio", *args], obj={"twilio_http_client": twilio.http_client()}, input=input)
 
 
 def line(twilio) -> dict:
@@ -53,6 +55,7 @@ def line(twilio) -> dict:
 
 
 # -- numbers --------------------------------------------------------------------------------------
+
 
 def test_numbers_lists_every_number_and_where_its_calls_go(twilio, env):
     line(twilio).update(CONNECTED)
@@ -71,8 +74,9 @@ def test_numbers_follows_twilios_pages(env):
             standin.add_number(f"+3397499100{n}")
         result = ivr(standin, "numbers")
         assert result.exit_code == 0, result.output
-        assert [r for r in result.output.splitlines() if r.startswith("+33")] == \
-            [f"+3397499100{n}  +3397499100{n}: calls do NOT reach a line like this one" for n in range(5)]
+        assert [r for r in result.output.splitlines() if r.startswith("+33")] == [
+            f"+3397499100{n}  +3397499100{n}: calls do NOT reach a line like this one" for n in range(5)
+        ]
         pages = [path for method, path, _ in standin.requests if method == "GET"]
         assert len(pages) == 3, "five numbers, two a page"
 
@@ -86,11 +90,14 @@ def test_numbers_with_an_api_key_instead_of_the_token(twilio, env):
     assert LINE in result.output and SECRET not in result.output
 
 
-@pytest.mark.parametrize(("unset", "set_", "expected"), [
-    (["TWILIO_ACCOUNT_SID"], {}, "TWILIO_ACCOUNT_SID is not set"),
-    (["TWILIO_AUTH_TOKEN"], {}, "no Twilio credentials: set TWILIO_AUTH_TOKEN"),
-    (["TWILIO_AUTH_TOKEN"], {"TWILIO_API_KEY": KEY}, "set both TWILIO_API_KEY and TWILIO_API_SECRET"),
-])
+@pytest.mark.parametrize(
+    ("unset", "set_", "expected"),
+    [
+        (["TWILIO_ACCOUNT_SID"], {}, "TWILIO_ACCOUNT_SID is not set"),
+        (["TWILIO_AUTH_TOKEN"], {}, "no Twilio credentials: set TWILIO_AUTH_TOKEN"),
+        (["TWILIO_AUTH_TOKEN"], {"TWILIO_API_KEY": KEY}, "set both TWILIO_API_KEY and TWILIO_API_SECRET"),
+    ],
+)
 def test_missing_credentials_are_named(twilio, env, unset, set_, expected):
     for name in unset:
         env.delenv(name)
@@ -113,6 +120,7 @@ def test_a_wrong_token_shows_twilios_message_and_code_not_the_token(twilio, env)
 
 # -- connect --------------------------------------------------------------------------------------
 
+
 def test_connect_shows_before_and_after_then_applies_with_yes(twilio, env):
     result = ivr(twilio, "connect", "09 74 99 12 34", "--url", HOST + "/", "--yes")
     assert result.exit_code == 0, result.output
@@ -120,12 +128,20 @@ def test_connect_shows_before_and_after_then_applies_with_yes(twilio, env):
     assert f"Fallback URL: (none) -> {HOST}/voice/fallback" in result.output
     assert f"Status callback: (none) -> {HOST}/voice/status" in result.output
     assert "Apply these changes?" not in result.output
-    assert twilio.updates() == [{"VoiceUrl": f"{HOST}/voice", "VoiceMethod": "POST",
-                                 "VoiceFallbackUrl": f"{HOST}/voice/fallback", "VoiceFallbackMethod": "POST",
-                                 "StatusCallback": f"{HOST}/voice/status", "StatusCallbackMethod": "POST"}]
+    assert twilio.updates() == [
+        {
+            "VoiceUrl": f"{HOST}/voice",
+            "VoiceMethod": "POST",
+            "VoiceFallbackUrl": f"{HOST}/voice/fallback",
+            "VoiceFallbackMethod": "POST",
+            "StatusCallback": f"{HOST}/voice/status",
+            "StatusCallbackMethod": "POST",
+        }
+    ]
     assert {k: line(twilio)[k] for k in CONNECTED} == CONNECTED
-    assert twilio.numbers != {} and all(n["voice_url"] is None for n in twilio.numbers.values()
-                                        if n["phone_number"] == OTHER), "the other number is untouched"
+    assert twilio.numbers != {} and all(
+        n["voice_url"] is None for n in twilio.numbers.values() if n["phone_number"] == OTHER
+    ), "the other number is untouched"
     again = ivr(twilio, "connect", LINE, "--url", HOST)
     assert again.exit_code == 0 and "already points at the line: nothing to change" in again.output
     assert len(twilio.updates()) == 1
@@ -138,11 +154,14 @@ def test_connect_asks_and_applies_when_confirmed(twilio, env):
     assert line(twilio)["voice_url"] == f"{HOST}/voice"
 
 
-@pytest.mark.parametrize(("args", "input", "said"), [
-    (["--dry-run"], None, "Dry run: nothing changed."),
-    ([], "n\n", "Nothing changed."),
-    ([], "\n", "Nothing changed."),
-])
+@pytest.mark.parametrize(
+    ("args", "input", "said"),
+    [
+        (["--dry-run"], None, "Dry run: nothing changed."),
+        ([], "n\n", "Nothing changed."),
+        ([], "\n", "Nothing changed."),
+    ],
+)
 def test_connect_changes_nothing_on_a_dry_run_or_a_refusal(twilio, env, args, input, said):
     before = {sid: dict(n) for sid, n in twilio.numbers.items()}
     result = ivr(twilio, "connect", LINE, "--url", HOST, *args, input=input)
@@ -154,18 +173,22 @@ def test_connect_changes_nothing_on_a_dry_run_or_a_refusal(twilio, env, args, in
 
 def test_connect_a_static_fallback_on_another_host(twilio, env):
     fallback = "https://static.example.net/fallback.xml"
-    result = ivr(twilio, "connect", LINE, "--url", HOST, "--fallback-url", fallback, "--fallback-method", "GET",
-                 "--yes")
+    result = ivr(
+        twilio, "connect", LINE, "--url", HOST, "--fallback-url", fallback, "--fallback-method", "GET", "--yes"
+    )
     assert result.exit_code == 0, result.output
     assert (line(twilio)["voice_fallback_url"], line(twilio)["voice_fallback_method"]) == (fallback, "GET")
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["--url", "http://line.example.org"], "is not an https URL of the line"),
-    (["--url", "http://127.0.0.1:5000"], "is not an https URL of the line"),
-    (["--url", "line.example.org"], "is not an https URL of the line"),
-    (["--url", HOST, "--fallback-url", "http://static.example.net/f.xml"], "is not an https URL"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--url", "http://line.example.org"], "is not an https URL of the line"),
+        (["--url", "http://127.0.0.1:5000"], "is not an https URL of the line"),
+        (["--url", "line.example.org"], "is not an https URL of the line"),
+        (["--url", HOST, "--fallback-url", "http://static.example.net/f.xml"], "is not an https URL"),
+    ],
+)
 def test_connect_needs_https(twilio, env, args, expected):
     result = ivr(twilio, "connect", LINE, *args, "--yes")
     assert result.exit_code == 1 and expected in result.output
@@ -180,14 +203,19 @@ def test_a_number_not_in_the_account_is_named(twilio, env):
 
 
 def test_a_refused_update_shows_twilios_message_and_code(twilio, env):
-    twilio.refusal = {"code": 20429, "message": "Too Many Requests", "status": 429,
-                      "more_info": "https://www.twilio.com/docs/errors/20429"}
+    twilio.refusal = {
+        "code": 20429,
+        "message": "Too Many Requests",
+        "status": 429,
+        "more_info": "https://www.twilio.com/docs/errors/20429",
+    }
     result = ivr(twilio, "connect", LINE, "--url", HOST, "--yes")
     assert result.exit_code == 1
     assert "Twilio refused (HTTP 429): Too Many Requests; error 20429" in result.output
 
 
 # -- check ----------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def local_line(env):
@@ -197,8 +225,9 @@ def local_line(env):
 
 
 def connect_to(twilio, base: str) -> None:
-    line(twilio).update(voice_url=f"{base}/voice", voice_fallback_url=f"{base}/voice/fallback",
-                        status_callback=f"{base}/voice/status")
+    line(twilio).update(
+        voice_url=f"{base}/voice", voice_fallback_url=f"{base}/voice/fallback", status_callback=f"{base}/voice/status"
+    )
 
 
 def test_check_passes_on_a_number_pointing_at_a_working_line(twilio, env, local_line):
@@ -207,10 +236,16 @@ def test_check_passes_on_a_number_pointing_at_a_working_line(twilio, env, local_
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert [r.split(":")[0] for r in lines] == [
-        "ok    live version", "ok    number's Voice URL", "ok    number's Fallback URL",
+        "ok    live version",
+        "ok    number's Voice URL",
+        "ok    number's Fallback URL",
         "ok    number's Status callback",
-        "ok    smoke call, voice URL", "ok    smoke call, fallback URL", "ok    smoke call, status callback",
-        "ok    forged request, voice URL", "ok    forged request, status callback"]
+        "ok    smoke call, voice URL",
+        "ok    smoke call, fallback URL",
+        "ok    smoke call, status callback",
+        "ok    forged request, voice URL",
+        "ok    forged request, status callback",
+    ]
     assert lines[0] == f"ok    live version: {metadata.version('ivr')}, commit {COMMIT[:12]}"
     assert f"POST {local_line}/voice answered 200" in result.output and "TwiML (Say, Gather" in result.output
     assert f"POST {local_line}/voice/status answered 204" in result.output
@@ -221,8 +256,10 @@ def test_check_passes_on_a_number_pointing_at_a_working_line(twilio, env, local_
 def test_check_fails_on_a_number_pointing_elsewhere(twilio, env, local_line):
     result = ivr(twilio, "check", LINE, "--url", local_line)
     assert result.exit_code == 1
-    assert f"FAIL  number's Voice URL: POST https://demo.twilio.com/welcome/voice/, expected POST {local_line}/voice" \
+    assert (
+        f"FAIL  number's Voice URL: POST https://demo.twilio.com/welcome/voice/, expected POST {local_line}/voice"
         in result.output
+    )
     assert f"FAIL  number's Status callback: (none), expected POST {local_line}/voice/status" in result.output
     assert "ok    smoke call, voice URL" in result.output, "the smoke call still runs"
 
@@ -264,7 +301,7 @@ def test_check_needs_https_except_for_a_line_on_this_machine(twilio, env):
 
 def test_the_readme_go_live_names_every_command_and_option():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    go_live = readme[readme.index("## Go live"):]
+    go_live = readme[readme.index("## Go live") :]
     go_live = go_live[: go_live.index("\n## ")]
     group = main.commands["twilio"]
     for name, command in group.commands.items():

@@ -21,8 +21,10 @@ LINE = "+33974991234"
 def account():
     with TwilioStandIn(ACCOUNT, TOKEN) as standin:
         standin.add_number(LINE, "Ligne test")
-        yield standin, client_from_env({"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN},
-                                       standin.http_client())
+        yield (
+            standin,
+            client_from_env({"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN}, standin.http_client()),
+        )
 
 
 def test_a_number_is_read_with_twilios_fields(account):
@@ -45,21 +47,27 @@ def test_an_update_sends_twilios_parameters_and_returns_what_twilio_keeps(accoun
 def test_a_number_gone_before_its_update_is_twilios_404(account):
     _, client = account
     gone = SimpleNamespace(sid="PN" + "0" * 32)
-    with pytest.raises(AccountError, match=r"Twilio refused \(HTTP 404\): The requested resource .* was not found; "
-                                           r"error 20404"):
+    with pytest.raises(
+        AccountError,
+        match=r"Twilio refused \(HTTP 404\): The requested resource .* was not found; "
+        r"error 20404",
+    ):
         update(client, gone, wanted("https://line.example.org"))
 
 
-@pytest.mark.parametrize(("url", "local_ok", "expected"), [
-    ("https://line.example.org/", False, "https://line.example.org"),
-    ("https://line.example.org/ivr", False, "https://line.example.org/ivr"),
-    ("http://127.0.0.1:5000", True, "http://127.0.0.1:5000"),
-    ("http://localhost:5000/", True, "http://localhost:5000"),
-    ("http://127.0.0.1:5000", False, None),
-    ("http://line.example.org", True, None),
-    ("https://line.example.org/?a=1", False, None),
-    ("ftp://line.example.org", False, None),
-])
+@pytest.mark.parametrize(
+    ("url", "local_ok", "expected"),
+    [
+        ("https://line.example.org/", False, "https://line.example.org"),
+        ("https://line.example.org/ivr", False, "https://line.example.org/ivr"),
+        ("http://127.0.0.1:5000", True, "http://127.0.0.1:5000"),
+        ("http://localhost:5000/", True, "http://localhost:5000"),
+        ("http://127.0.0.1:5000", False, None),
+        ("http://line.example.org", True, None),
+        ("https://line.example.org/?a=1", False, None),
+        ("ftp://line.example.org", False, None),
+    ],
+)
 def test_the_lines_address_is_https(url, local_ok, expected):
     if expected is None:
         with pytest.raises(AccountError, match="is not an https URL of the line"):

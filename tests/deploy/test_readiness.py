@@ -17,11 +17,21 @@ from ivr.deploy.readiness import numbers_checked, production_checks
 from ivr.flow.recordings import text_hash
 from tests.paths import ROOT
 
-LIVE = {"TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef", "IVR_CALLER_ID": "+33974991234",
-        "IVR_PROXY_HOPS": "1"}
+LIVE = {"TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef", "IVR_CALLER_ID": "+33974991234", "IVR_PROXY_HOPS": "1"}
 TODAY = dt.date(2026, 11, 24)
-NAMES = ["TWILIO_AUTH_TOKEN", "IVR_ALLOW_UNSIGNED", "IVR_SIMULATOR", "IVR_CALLER_ID", "IVR_PUBLIC_URL", "proxy",
-         "settings", "call flow", "platform number", "numbers checked", "recordings"]
+NAMES = [
+    "TWILIO_AUTH_TOKEN",
+    "IVR_ALLOW_UNSIGNED",
+    "IVR_SIMULATOR",
+    "IVR_CALLER_ID",
+    "IVR_PUBLIC_URL",
+    "proxy",
+    "settings",
+    "call flow",
+    "platform number",
+    "numbers checked",
+    "recordings",
+]
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +40,9 @@ def checked(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("checked")
     shutil.copytree(ROOT / "data", folder / "data")
     directory = folder / "data" / "directory.yaml"
-    directory.write_text(re.sub(r'checked: "[0-9-]+"', 'checked: "2026-11-24"', directory.read_text(encoding="utf-8")),
-                         encoding="utf-8")
+    directory.write_text(
+        re.sub(r'checked: "[0-9-]+"', 'checked: "2026-11-24"', directory.read_text(encoding="utf-8")), encoding="utf-8"
+    )
     return folder / "data"
 
 
@@ -39,6 +50,7 @@ def checked(tmp_path_factory) -> Path:
 def checks(checked):
     def run(env: dict, data=None, prompts=ROOT / "prompts") -> dict:
         return {c.name: c for c in production_checks(env, data or checked, prompts, TODAY)}
+
     return run
 
 
@@ -61,20 +73,23 @@ def test_passing_callers_numbers_on_is_a_choice_not_a_gap(checks):
     assert found["IVR_CALLER_ID"].ok and "does not say" in found["IVR_CALLER_ID"].detail
 
 
-@pytest.mark.parametrize(("change", "name", "why"), [
-    ({"TWILIO_AUTH_TOKEN": ""}, "TWILIO_AUTH_TOKEN", "not set"),
-    ({"IVR_ALLOW_UNSIGNED": "1"}, "IVR_ALLOW_UNSIGNED", "never on the live line"),
-    ({"IVR_SIMULATOR": "yes"}, "IVR_SIMULATOR", "never on the live line"),
-    ({"IVR_CALLER_ID": ""}, "IVR_CALLER_ID", "not set"),
-    ({"IVR_CALLER_ID": "12345"}, "IVR_CALLER_ID", "not a valid phone number"),
-    ({"IVR_PUBLIC_URL": "http://line.example.org"}, "IVR_PUBLIC_URL", "must be https://host"),
-    ({"IVR_PUBLIC_URL": "https://line.example.org/voice"}, "IVR_PUBLIC_URL", "must be only https://host"),
-    ({"IVR_PROXY_HOPS": ""}, "proxy", "neither IVR_PROXY_HOPS nor IVR_PUBLIC_URL is set"),
-    ({"IVR_PROXY_HOPS": "one"}, "proxy", "must be a whole number"),
-    ({"IVR_PROXY_HOPS": "9"}, "proxy", "out of range"),
-    ({"IVR_GATHER_TIMEOUT": "0"}, "settings", "IVR_GATHER_TIMEOUT=0 is out of range"),
-    ({"IVR_PLATFORM_NUMBER": "+33612345678"}, "platform number", "unset it on the live line"),
-])
+@pytest.mark.parametrize(
+    ("change", "name", "why"),
+    [
+        ({"TWILIO_AUTH_TOKEN": ""}, "TWILIO_AUTH_TOKEN", "not set"),
+        ({"IVR_ALLOW_UNSIGNED": "1"}, "IVR_ALLOW_UNSIGNED", "never on the live line"),
+        ({"IVR_SIMULATOR": "yes"}, "IVR_SIMULATOR", "never on the live line"),
+        ({"IVR_CALLER_ID": ""}, "IVR_CALLER_ID", "not set"),
+        ({"IVR_CALLER_ID": "12345"}, "IVR_CALLER_ID", "not a valid phone number"),
+        ({"IVR_PUBLIC_URL": "http://line.example.org"}, "IVR_PUBLIC_URL", "must be https://host"),
+        ({"IVR_PUBLIC_URL": "https://line.example.org/voice"}, "IVR_PUBLIC_URL", "must be only https://host"),
+        ({"IVR_PROXY_HOPS": ""}, "proxy", "neither IVR_PROXY_HOPS nor IVR_PUBLIC_URL is set"),
+        ({"IVR_PROXY_HOPS": "one"}, "proxy", "must be a whole number"),
+        ({"IVR_PROXY_HOPS": "9"}, "proxy", "out of range"),
+        ({"IVR_GATHER_TIMEOUT": "0"}, "settings", "IVR_GATHER_TIMEOUT=0 is out of range"),
+        ({"IVR_PLATFORM_NUMBER": "+33612345678"}, "platform number", "unset it on the live line"),
+    ],
+)
 def test_each_gap_fails_its_own_check(checks, change, name, why):
     found = checks({**LIVE, **change})
     assert not found[name].ok and why in found[name].detail
@@ -91,17 +106,25 @@ def test_a_broken_flow_fails_the_checks_that_need_it(checks, data_copy):
     data_copy.edit("flow", lambda doc: doc["nodes"]["doctor_needs"]["options"][2].update(target="nowhere"))
     found = checks(LIVE, data_copy.data, data_copy.prompts)
     assert not found["call flow"].ok and "unknown node 'nowhere'" in found["call flow"].detail
-    assert [n for n, c in found.items() if not c.ok] == ["call flow", "platform number", "numbers checked",
-                                                         "recordings"]
+    assert [n for n, c in found.items() if not c.ok] == [
+        "call flow",
+        "platform number",
+        "numbers checked",
+        "recordings",
+    ]
 
 
 def test_stale_and_broken_recordings_fail(checks, checked, data_copy, flow):
     audio = data_copy.prompts / "audio"
     audio.mkdir()
     recorded = {"source": "recorded", "seconds": 2.0}
-    manifest = {"numbers": {}, "prompts": {
-        "greeting": {"text_sha256": "0" * 64, "file": "greeting-0.wav", **recorded},  # recorded for another text
-        "emergency": {"text_sha256": text_hash(flow.prompts["emergency"]), "file": "emergency-1.wav", **recorded}}}
+    manifest = {
+        "numbers": {},
+        "prompts": {
+            "greeting": {"text_sha256": "0" * 64, "file": "greeting-0.wav", **recorded},  # recorded for another text
+            "emergency": {"text_sha256": text_hash(flow.prompts["emergency"]), "file": "emergency-1.wav", **recorded},
+        },
+    }
     (audio / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     found = checks(LIVE, checked, data_copy.prompts)
     assert not found["recordings"].ok
@@ -112,8 +135,11 @@ def test_numbers_not_checked_for_too_long_fail(flow):
     def on(day):
         return {sid: replace(service, checked_on=day) for sid, service in flow.services.items()}
 
-    old = {**on(dt.date(2026, 10, 1)), "mots": replace(flow.services["mots"], checked_on=dt.date(2026, 5, 27)),
-           "samu": replace(flow.services["samu"], checked_on=None)}
+    old = {
+        **on(dt.date(2026, 10, 1)),
+        "mots": replace(flow.services["mots"], checked_on=dt.date(2026, 5, 27)),
+        "samu": replace(flow.services["samu"], checked_on=None),
+    }
     found = numbers_checked(replace(flow, services=old), TODAY, 180)
     assert not found.ok and "2 number(s) not checked for more than 180 days: mots, samu" in found.detail
     assert numbers_checked(replace(flow, services=on(dt.date(2026, 5, 28))), TODAY, 180).ok

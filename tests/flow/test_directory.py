@@ -9,14 +9,17 @@ from ivr.cli import main
 from ivr.errors import FlowError
 
 
-@pytest.mark.parametrize(("written", "why"), [
-    ("1", "neither a valid French number"),
-    ("0", "neither a valid French number"),
-    ("0² 80 80 03 07", "groups of 1 to 3 digits"),
-    ("٠٩ 80 80 03 07", "groups of 1 to 3 digits"),  # Arabic-Indic digits are digits to str.isdigit too
-    ("08 92 68 08 08", "premium-rate"),
-    ("08 99 00 00 00", "premium-rate"),
-])
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [
+        ("1", "neither a valid French number"),
+        ("0", "neither a valid French number"),
+        ("0² 80 80 03 07", "groups of 1 to 3 digits"),
+        ("٠٩ 80 80 03 07", "groups of 1 to 3 digits"),  # Arabic-Indic digits are digits to str.isdigit too
+        ("08 92 68 08 08", "premium-rate"),
+        ("08 99 00 00 00", "premium-rate"),
+    ],
+)
 def test_a_bad_number_is_reported_like_any_problem(data_copy, written, why):
     data_copy.edit("directory", lambda d: d["services"]["mots"].update(number=written))
     with pytest.raises(FlowError) as info:

@@ -9,8 +9,11 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_number_the_line_uses_is_in_the_readme_with_its_check_date(flow):
-    rows = {line.split("|")[1].strip(): line for line in README.splitlines()
-            if line.startswith("| ") and line.count("|") == 6}
+    rows = {
+        line.split("|")[1].strip(): line
+        for line in README.splitlines()
+        if line.startswith("| ") and line.count("|") == 6
+    }
     for use in number_uses(flow):
         service = use.service
         assert service.number in rows, f"{service.number} ({service.id}) is missing from the README's table"

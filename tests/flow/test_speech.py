@@ -66,32 +66,49 @@ def test_the_line_words_mean_the_same_key_everywhere(flow, name, key):
             assert heard(flow, node, phrase).keys == (key,), (node, phrase)
 
 
-@pytest.mark.parametrize(("node", "words", "keys"), [
-    ("welcome", "un", ("1",)), ("welcome", "tapez deux", ("2",)), ("welcome", "zéro", ("0",)),
-    ("welcome", "étoile", ("*",)), ("welcome", "Dièse", ("#",)), ("doctor_needs", "5", ("5",)),
-    ("social_help", "un", ("1",)),  # a read-out: hear the number again
-    ("welcome", "je suis un médecin", ("1",)),  # "un", an article here, is no key
-    ("doctor_needs", "j'ai besoin d'une aide financière", ("2",)),  # longer than "aide" (0)
-    ("doctor_needs", "aide", ("0",)), ("doctor_needs", "une urgence financière", ("2",)),
-    ("welcome", "je suis chirurgien-dentiste", ("2",)), ("welcome", "chirurgien", ("1",)),
-    ("doctor_needs", "burn out", ("5",)), ("doctor_needs", "je me sens épuisée", ("5",)),
-    ("assault", "oui", ("1",)), ("welcome", "medecins", ("1",)),  # a near miss, caught by rapidfuzz
-])
+@pytest.mark.parametrize(
+    ("node", "words", "keys"),
+    [
+        ("welcome", "un", ("1",)),
+        ("welcome", "tapez deux", ("2",)),
+        ("welcome", "zéro", ("0",)),
+        ("welcome", "étoile", ("*",)),
+        ("welcome", "Dièse", ("#",)),
+        ("doctor_needs", "5", ("5",)),
+        ("social_help", "un", ("1",)),  # a read-out: hear the number again
+        ("welcome", "je suis un médecin", ("1",)),  # "un", an article here, is no key
+        ("doctor_needs", "j'ai besoin d'une aide financière", ("2",)),  # longer than "aide" (0)
+        ("doctor_needs", "aide", ("0",)),
+        ("doctor_needs", "une urgence financière", ("2",)),
+        ("welcome", "je suis chirurgien-dentiste", ("2",)),
+        ("welcome", "chirurgien", ("1",)),
+        ("doctor_needs", "burn out", ("5",)),
+        ("doctor_needs", "je me sens épuisée", ("5",)),
+        ("assault", "oui", ("1",)),
+        ("welcome", "medecins", ("1",)),  # a near miss, caught by rapidfuzz
+    ],
+)
 def test_sentences_callers_say(flow, node, words, keys):
     result = heard(flow, node, words)
     assert (result.keys, result.outcome) == (keys, UNDERSTOOD)
 
 
-@pytest.mark.parametrize(("node", "words"), [
-    ("welcome", "je suis médecin, enfin infirmière"),  # two choices
-    ("welcome", "j'ai besoin d'aide je suis médecin"),  # a choice and the listening team
-    ("welcome", "neuf"),  # no such key here
-    ("welcome", "bonjour"), ("welcome", "   "), ("welcome", "?!"),
-    ("doctor_needs", "un deux"),
-    ("cdo_lookup", "le quatorze ou le vingt-deux"), ("cdo_lookup", "Calvados ou Isère"),
-    ("cdo_lookup", "quatre-vingt-dix-neuf"),  # no such département
-    ("cdo_lookup", "Calvados, le trente-huit"),
-])
+@pytest.mark.parametrize(
+    ("node", "words"),
+    [
+        ("welcome", "je suis médecin, enfin infirmière"),  # two choices
+        ("welcome", "j'ai besoin d'aide je suis médecin"),  # a choice and the listening team
+        ("welcome", "neuf"),  # no such key here
+        ("welcome", "bonjour"),
+        ("welcome", "   "),
+        ("welcome", "?!"),
+        ("doctor_needs", "un deux"),
+        ("cdo_lookup", "le quatorze ou le vingt-deux"),
+        ("cdo_lookup", "Calvados ou Isère"),
+        ("cdo_lookup", "quatre-vingt-dix-neuf"),  # no such département
+        ("cdo_lookup", "Calvados, le trente-huit"),
+    ],
+)
 def test_ambiguous_or_unknown_words_are_answered_like_silence(flow, node, words):
     result = heard(flow, node, words)
     assert (result.keys, result.outcome) == ((), NOT_UNDERSTOOD)
@@ -110,12 +127,25 @@ def test_no_confidence_sent_is_matched_as_said_and_the_threshold_can_be_zero(flo
     assert understand(flow.listeners["welcome"], "médecin", 0.0, 0.0).keys == ("1",)
 
 
-@pytest.mark.parametrize(("words", "keys"), [
-    ("quatorze", ("14",)), ("14", ("14",)), ("je suis dans le quatorze", ("14",)), ("vingt-deux", ("22",)),
-    ("vingt deux", ("22",)), ("zéro un", ("01",)), ("un", ("01",)), ("quatre-vingt-quinze", ("95",)),
-    ("soixante et onze", ("71",)), ("vingt", ("20",)), ("quatre-vingt-dix-sept", ("97",)),
-    ("neuf cent soixante-quatorze", ("97", "4")), ("neuf sept un", ("97", "1")), ("971", ("97", "1")),
-])
+@pytest.mark.parametrize(
+    ("words", "keys"),
+    [
+        ("quatorze", ("14",)),
+        ("14", ("14",)),
+        ("je suis dans le quatorze", ("14",)),
+        ("vingt-deux", ("22",)),
+        ("vingt deux", ("22",)),
+        ("zéro un", ("01",)),
+        ("un", ("01",)),
+        ("quatre-vingt-quinze", ("95",)),
+        ("soixante et onze", ("71",)),
+        ("vingt", ("20",)),
+        ("quatre-vingt-dix-sept", ("97",)),
+        ("neuf cent soixante-quatorze", ("97", "4")),
+        ("neuf sept un", ("97", "1")),
+        ("971", ("97", "1")),
+    ],
+)
 def test_departements_by_number_words(flow, words, keys):
     assert heard(flow, "cdo_lookup", words).keys == keys
 
@@ -141,16 +171,24 @@ def test_every_departement_by_its_name_reaches_its_council(flow, code):
     assert _reached(flow, "cdo_lookup", keys) == f"cdo_lookup-{code}"
 
 
-@pytest.mark.parametrize(("node", "words", "reached"), [
-    ("cdo_lookup", "Corse du Sud", "cdo_lookup-2A"), ("cdo_lookup", "la haute corse", "cdo_lookup-2B"),
-    ("cdo_lookup", "Guadeloupe", "cdo_lookup-971"), ("cdo_lookup", "c'est la Réunion", "cdo_lookup-974"),
-    ("cdo_lookup", "Corse", "cdo_lookup-20"),  # which one is asked next
-    ("cdo_lookup", "Deux-Sèvres", "cdo_lookup-79"),  # "deux" is part of the name, not the 02
-    ("cdo_lookup", "cotes d'armor", "cdo_lookup-22"), ("cdo_lookup", "calvado", "cdo_lookup-14"),
-    ("cdo_lookup-97", "Martinique", "cdo_lookup-972"), ("cdo_lookup-97", "deux", "cdo_lookup-972"),
-    ("cdo_lookup-97", "neuf cent soixante-seize", "cdo_lookup-976"),
-    ("cdo_lookup-20", "Haute-Corse", "cdo_lookup-2B"), ("cdo_lookup-20", "un", "cdo_lookup-2A"),
-])
+@pytest.mark.parametrize(
+    ("node", "words", "reached"),
+    [
+        ("cdo_lookup", "Corse du Sud", "cdo_lookup-2A"),
+        ("cdo_lookup", "la haute corse", "cdo_lookup-2B"),
+        ("cdo_lookup", "Guadeloupe", "cdo_lookup-971"),
+        ("cdo_lookup", "c'est la Réunion", "cdo_lookup-974"),
+        ("cdo_lookup", "Corse", "cdo_lookup-20"),  # which one is asked next
+        ("cdo_lookup", "Deux-Sèvres", "cdo_lookup-79"),  # "deux" is part of the name, not the 02
+        ("cdo_lookup", "cotes d'armor", "cdo_lookup-22"),
+        ("cdo_lookup", "calvado", "cdo_lookup-14"),
+        ("cdo_lookup-97", "Martinique", "cdo_lookup-972"),
+        ("cdo_lookup-97", "deux", "cdo_lookup-972"),
+        ("cdo_lookup-97", "neuf cent soixante-seize", "cdo_lookup-976"),
+        ("cdo_lookup-20", "Haute-Corse", "cdo_lookup-2B"),
+        ("cdo_lookup-20", "un", "cdo_lookup-2A"),
+    ],
+)
 def test_departements_said_reach_nodes_that_take_two_questions_by_keypad(flow, node, words, reached):
     assert _reached(flow, node, heard(flow, node, words).keys) == reached
 
@@ -164,8 +202,9 @@ def test_aube_and_aude_are_never_confused(flow):
 def test_hints_fit_twilio_limits_and_name_the_words_of_each_prompt(flow):
     for node, listener in flow.listeners.items():
         entries = listener.hints.split(", ")
-        assert 0 < len(entries) <= MAX_HINTS and all(0 < len(e) <= MAX_HINT_CHARS and "," not in e
-                                                       for e in entries), node
+        assert 0 < len(entries) <= MAX_HINTS and all(0 < len(e) <= MAX_HINT_CHARS and "," not in e for e in entries), (
+            node
+        )
     assert "médecin" in flow.listeners["welcome"].hints.split(", ")
     assert "Calvados" in flow.listeners["cdo_lookup"].hints.split(", ")
     assert "aide financière" not in flow.listeners["welcome"].hints.split(", ")  # another menu's words
@@ -177,8 +216,12 @@ def test_only_nodes_that_take_keys_listen(flow):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=200), st.sampled_from(["welcome", "doctor_needs", "cdo_lookup", "cdo_lookup-97",
-                                                "social_help", "assault", "cdo_lookup-20"]))
+@given(
+    st.text(max_size=200),
+    st.sampled_from(
+        ["welcome", "doctor_needs", "cdo_lookup", "cdo_lookup-97", "social_help", "assault", "cdo_lookup-20"]
+    ),
+)
 def test_any_words_lead_to_a_real_move_never_a_miss(flow, words, node):
     result = heard(flow, node, words)
     assert result.outcome in (UNDERSTOOD, NOT_UNDERSTOOD)
@@ -212,15 +255,18 @@ def test_the_same_word_in_two_menus_is_fine(data_copy):
     assert understand(flow.listeners["doctor_needs"], "argent", None, 0.5).keys == ("2",)
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (lambda w: w.update(opt_unknown=["x"]), "[words.opt_unknown]: unknown list 'opt_unknown'"),
-    (lambda w: w["opt_doctor"].append("médecin 2"), "[words.opt_doctor]: 'médecin 2': no digits"),
-    (lambda w: w["opt_doctor"].append("a, b"), "one phrase per entry, without commas"),
-    (lambda w: w["opt_doctor"].append("x" * 101), "at most 100 characters"),
-    (lambda w: w.update(back="retour"), "[words.back]: expected a list of words"),
-    (lambda w: w["repeat"].append({"a": "b"}), "[words.repeat]: expected a word or phrase, got {"),
-    (lambda w: w["repeat"].append(7), "[words.repeat]: '7': no digits"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda w: w.update(opt_unknown=["x"]), "[words.opt_unknown]: unknown list 'opt_unknown'"),
+        (lambda w: w["opt_doctor"].append("médecin 2"), "[words.opt_doctor]: 'médecin 2': no digits"),
+        (lambda w: w["opt_doctor"].append("a, b"), "one phrase per entry, without commas"),
+        (lambda w: w["opt_doctor"].append("x" * 101), "at most 100 characters"),
+        (lambda w: w.update(back="retour"), "[words.back]: expected a list of words"),
+        (lambda w: w["repeat"].append({"a": "b"}), "[words.repeat]: expected a word or phrase, got {"),
+        (lambda w: w["repeat"].append(7), "[words.repeat]: '7': no digits"),
+    ],
+)
 def test_badly_written_words_are_refused_naming_file_and_list(data_copy, change, expected):
     assert expected in _with_words(data_copy, change)
 

@@ -19,85 +19,224 @@ def _option(doc, node, i):
 
 
 BROKEN = [
-    ("dangling target", "flow", lambda d: _option(d, "doctor_needs", 2).update(target="nowhere"),
-     ["data/flow.yaml", "nodes.doctor_needs.options[2].target", "unknown node 'nowhere'"]),
-    ("unreachable node", "flow", lambda d: d["nodes"].update(
-        orphan={"type": "readout", "service": "mots"}),
-     ["nodes.orphan", "unreachable"]),
-    ("six choices", "flow", lambda d: d["nodes"]["doctor_needs"]["options"].append(
-        {"key": "6", "say": "opt_social", "target": "social_help"}),
-     ["nodes.doctor_needs.options", "6 choices; at most 5"]),
-    ("reserved key", "flow", lambda d: _option(d, "welcome", 0).update(key="0"),
-     ["nodes.welcome.options[0].key", "reserved"]),
-    ("hash key", "flow", lambda d: _option(d, "welcome", 0).update(key="#"),
-     ["nodes.welcome.options[0].key", "reserved"]),
-    ("two-character key", "flow", lambda d: _option(d, "welcome", 0).update(key="12"),
-     ["nodes.welcome.options[0].key", "1-9"]),
-    ("same key twice", "flow", lambda d: _option(d, "welcome", 1).update(key="1"),
-     ["nodes.welcome.options[1].key", "used twice"]),
-    ("missing prompt", "flow", lambda d: d["nodes"]["welcome"]["say"].append("no_such_prompt"),
-     ["nodes.welcome.say", "'no_such_prompt'", "prompts/fr.yaml"]),
-    ("unknown key", "flow", lambda d: d["nodes"]["welcome"].update(timeout="5"),
-     ["nodes.welcome.timeout", "unknown key 'timeout'", "allowed keys: type, intro, say, options"]),
-    ("unknown type", "flow", lambda d: d["nodes"]["welcome"].update(type="menuu"),
-     ["nodes.welcome.type", "menu, readout, department, transfer"]),
-    ("operator not a transfer", "flow", lambda d: d.update(operator="social_help"),
-     ["operator", "transfer node"]),
-    ("bad entry", "flow", lambda d: d.update(entry="start"),
-     ["entry", "unknown node 'start'"]),
-    ("failure node is a transfer", "flow",
-     lambda d: d["nodes"]["listening_team"].update(on_failure="other_professions"),
-     ["nodes.listening_team.on_failure", "menu or read-out"]),
-    ("transfer without services", "flow", lambda d: d["nodes"]["listening_team"].update(services=[]),
-     ["nodes.listening_team.services", "list the services to dial"]),
-    ("département of one digit", "councils", lambda d: d["councils"].update({"7": {"name": "X", "of": "de X"}}),
-     ["data/councils.yaml", "councils.7", "two digits, 2A, 2B or three digits"]),
-    ("council service unknown", "councils", lambda d: d["councils"]["75"].update(service="cdo_75"),
-     ["councils.75.service", "'cdo_75' is not a service with a number"]),
-    ("council hours in digits", "councils", lambda d: d["councils"]["14"].update(hours="De 9 h à 12 h."),
-     ["councils.14.hours", "in words"]),
-    ("council sentence without its name", "prompts", lambda d: d["prompts"].update(council_found="Son numéro :"),
-     ["prompts.council_found", "write {council}"]),
-    ("transfer to a short number", "flow", lambda d: d["nodes"]["listening_team"].update(services=["samu"]),
-     ["nodes.listening_team.services[0]", "cannot be dialled"]),
-    ("superseded number", "directory", lambda d: d["services"]["platform"].update(number="0800 800 854"),
-     ["services.platform.number", "0800 800 854 is superseded since 2019",
-      "it was replaced by the current number of service platform", "never say or dial it"]),
-    ("superseded number on another service", "directory", lambda d: d["services"]["mots"].update(
-        number="0826 000 401"), ["services.mots.number", "0826 000 401 is superseded since 2018-03",
-                                 "it was replaced by 0800 288 038 (service platform)"]),
-    ("unknown successor", "directory", lambda d: d["superseded"][0].update(successor="plateforme"),
-     ["superseded[0].successor", "unknown service 'plateforme'"]),
-    ("number never checked", "directory", lambda d: d["services"]["mots"].pop("checked"),
-     ["services.mots.checked", "last checked"]),
-    ("check date not a date", "directory", lambda d: d["services"]["mots"].update(checked="24/11/2026"),
-     ["services.mots.checked", "'24/11/2026' is not a date"]),
-    ("four digits not an 08 number", "directory", lambda d: d["services"]["mots"].update(number="0608 28 25 89"),
-     ["services.mots.number", "groups of 1 to 3 digits"]),
-    ("invalid number", "directory", lambda d: d["services"]["mots"].update(number="06 08 28 25 8"),
-     ["data/directory.yaml", "services.mots.number", "neither a valid French number"]),
-    ("number in one block", "directory", lambda d: d["services"]["mots"].update(number="0608282589"),
-     ["services.mots.number", "groups of 1 to 3 digits"]),
-    ("invalid short number", "directory", lambda d: d["services"]["samu"].update(number="12 34"),
-     ["services.samu.number", "short number"]),
-    ("number without source", "directory", lambda d: d["services"]["mots"].pop("source"),
-     ["services.mots.source", "needs its source"]),
-    ("public source without date", "directory", lambda d: d["services"]["samu"]["source"].pop("date"),
-     ["services.samu.source", "date: YYYY-MM-DD"]),
-    ("digits in a prompt", "prompts", lambda d: d["prompts"].update(greeting="Appelez le 15."),
-     ["prompts/fr.yaml", "prompts.greeting", "digits"]),
-    ("unknown placeholder", "prompts", lambda d: d["prompts"].update(emergency="Appelez le {samu_}."),
-     ["prompts.emergency", "unknown service(s) or phrase(s) 'samu_'"]),
-    ("sentence cut before a number", "prompts", lambda d: d["prompts"].update(social_intro="Appelez le"),
-     ["prompts.social_intro", "ends on an article or a preposition", "Son numéro :"]),
-    ("unknown condition", "prompts", lambda d: d["when"].update(cheap="pas cher"),
-     ["when.cheap", "unknown condition 'cheap'", "anonymous", "free"]),
-    ("phrase named like a service", "prompts", lambda d: d["phrases"].update(samu="le samu"),
-     ["phrases.samu", "also a service"]),
-    ("system prompt removed", "prompts", lambda d: d["prompts"].pop("wrong_key"),
-     ["prompts.wrong_key", "missing"]),
-    ("unknown top-level key", "prompts", lambda d: d.update(promts={}),
-     ["promts", "allowed keys: phrases, when, prompts"]),
+    (
+        "dangling target",
+        "flow",
+        lambda d: _option(d, "doctor_needs", 2).update(target="nowhere"),
+        ["data/flow.yaml", "nodes.doctor_needs.options[2].target", "unknown node 'nowhere'"],
+    ),
+    (
+        "unreachable node",
+        "flow",
+        lambda d: d["nodes"].update(orphan={"type": "readout", "service": "mots"}),
+        ["nodes.orphan", "unreachable"],
+    ),
+    (
+        "six choices",
+        "flow",
+        lambda d: d["nodes"]["doctor_needs"]["options"].append(
+            {"key": "6", "say": "opt_social", "target": "social_help"}
+        ),
+        ["nodes.doctor_needs.options", "6 choices; at most 5"],
+    ),
+    (
+        "reserved key",
+        "flow",
+        lambda d: _option(d, "welcome", 0).update(key="0"),
+        ["nodes.welcome.options[0].key", "reserved"],
+    ),
+    (
+        "hash key",
+        "flow",
+        lambda d: _option(d, "welcome", 0).update(key="#"),
+        ["nodes.welcome.options[0].key", "reserved"],
+    ),
+    (
+        "two-character key",
+        "flow",
+        lambda d: _option(d, "welcome", 0).update(key="12"),
+        ["nodes.welcome.options[0].key", "1-9"],
+    ),
+    (
+        "same key twice",
+        "flow",
+        lambda d: _option(d, "welcome", 1).update(key="1"),
+        ["nodes.welcome.options[1].key", "used twice"],
+    ),
+    (
+        "missing prompt",
+        "flow",
+        lambda d: d["nodes"]["welcome"]["say"].append("no_such_prompt"),
+        ["nodes.welcome.say", "'no_such_prompt'", "prompts/fr.yaml"],
+    ),
+    (
+        "unknown key",
+        "flow",
+        lambda d: d["nodes"]["welcome"].update(timeout="5"),
+        ["nodes.welcome.timeout", "unknown key 'timeout'", "allowed keys: type, intro, say, options"],
+    ),
+    (
+        "unknown type",
+        "flow",
+        lambda d: d["nodes"]["welcome"].update(type="menuu"),
+        ["nodes.welcome.type", "menu, readout, department, transfer"],
+    ),
+    ("operator not a transfer", "flow", lambda d: d.update(operator="social_help"), ["operator", "transfer node"]),
+    ("bad entry", "flow", lambda d: d.update(entry="start"), ["entry", "unknown node 'start'"]),
+    (
+        "failure node is a transfer",
+        "flow",
+        lambda d: d["nodes"]["listening_team"].update(on_failure="other_professions"),
+        ["nodes.listening_team.on_failure", "menu or read-out"],
+    ),
+    (
+        "transfer without services",
+        "flow",
+        lambda d: d["nodes"]["listening_team"].update(services=[]),
+        ["nodes.listening_team.services", "list the services to dial"],
+    ),
+    (
+        "département of one digit",
+        "councils",
+        lambda d: d["councils"].update({"7": {"name": "X", "of": "de X"}}),
+        ["data/councils.yaml", "councils.7", "two digits, 2A, 2B or three digits"],
+    ),
+    (
+        "council service unknown",
+        "councils",
+        lambda d: d["councils"]["75"].update(service="cdo_75"),
+        ["councils.75.service", "'cdo_75' is not a service with a number"],
+    ),
+    (
+        "council hours in digits",
+        "councils",
+        lambda d: d["councils"]["14"].update(hours="De 9 h à 12 h."),
+        ["councils.14.hours", "in words"],
+    ),
+    (
+        "council sentence without its name",
+        "prompts",
+        lambda d: d["prompts"].update(council_found="Son numéro :"),
+        ["prompts.council_found", "write {council}"],
+    ),
+    (
+        "transfer to a short number",
+        "flow",
+        lambda d: d["nodes"]["listening_team"].update(services=["samu"]),
+        ["nodes.listening_team.services[0]", "cannot be dialled"],
+    ),
+    (
+        "superseded number",
+        "directory",
+        lambda d: d["services"]["platform"].update(number="0800 800 854"),
+        [
+            "services.platform.number",
+            "0800 800 854 is superseded since 2019",
+            "it was replaced by the current number of service platform",
+            "never say or dial it",
+        ],
+    ),
+    (
+        "superseded number on another service",
+        "directory",
+        lambda d: d["services"]["mots"].update(number="0826 000 401"),
+        [
+            "services.mots.number",
+            "0826 000 401 is superseded since 2018-03",
+            "it was replaced by 0800 288 038 (service platform)",
+        ],
+    ),
+    (
+        "unknown successor",
+        "directory",
+        lambda d: d["superseded"][0].update(successor="plateforme"),
+        ["superseded[0].successor", "unknown service 'plateforme'"],
+    ),
+    (
+        "number never checked",
+        "directory",
+        lambda d: d["services"]["mots"].pop("checked"),
+        ["services.mots.checked", "last checked"],
+    ),
+    (
+        "check date not a date",
+        "directory",
+        lambda d: d["services"]["mots"].update(checked="24/11/2026"),
+        ["services.mots.checked", "'24/11/2026' is not a date"],
+    ),
+    (
+        "four digits not an 08 number",
+        "directory",
+        lambda d: d["services"]["mots"].update(number="0608 28 25 89"),
+        ["services.mots.number", "groups of 1 to 3 digits"],
+    ),
+    (
+        "invalid number",
+        "directory",
+        lambda d: d["services"]["mots"].update(number="06 08 28 25 8"),
+        ["data/directory.yaml", "services.mots.number", "neither a valid French number"],
+    ),
+    (
+        "number in one block",
+        "directory",
+        lambda d: d["services"]["mots"].update(number="0608282589"),
+        ["services.mots.number", "groups of 1 to 3 digits"],
+    ),
+    (
+        "invalid short number",
+        "directory",
+        lambda d: d["services"]["samu"].update(number="12 34"),
+        ["services.samu.number", "short number"],
+    ),
+    (
+        "number without source",
+        "directory",
+        lambda d: d["services"]["mots"].pop("source"),
+        ["services.mots.source", "needs its source"],
+    ),
+    (
+        "public source without date",
+        "directory",
+        lambda d: d["services"]["samu"]["source"].pop("date"),
+        ["services.samu.source", "date: YYYY-MM-DD"],
+    ),
+    (
+        "digits in a prompt",
+        "prompts",
+        lambda d: d["prompts"].update(greeting="Appelez le 15."),
+        ["prompts/fr.yaml", "prompts.greeting", "digits"],
+    ),
+    (
+        "unknown placeholder",
+        "prompts",
+        lambda d: d["prompts"].update(emergency="Appelez le {samu_}."),
+        ["prompts.emergency", "unknown service(s) or phrase(s) 'samu_'"],
+    ),
+    (
+        "sentence cut before a number",
+        "prompts",
+        lambda d: d["prompts"].update(social_intro="Appelez le"),
+        ["prompts.social_intro", "ends on an article or a preposition", "Son numéro :"],
+    ),
+    (
+        "unknown condition",
+        "prompts",
+        lambda d: d["when"].update(cheap="pas cher"),
+        ["when.cheap", "unknown condition 'cheap'", "anonymous", "free"],
+    ),
+    (
+        "phrase named like a service",
+        "prompts",
+        lambda d: d["phrases"].update(samu="le samu"),
+        ["phrases.samu", "also a service"],
+    ),
+    ("system prompt removed", "prompts", lambda d: d["prompts"].pop("wrong_key"), ["prompts.wrong_key", "missing"]),
+    (
+        "unknown top-level key",
+        "prompts",
+        lambda d: d.update(promts={}),
+        ["promts", "allowed keys: phrases, when, prompts"],
+    ),
 ]
 
 
@@ -112,8 +251,10 @@ def test_each_kind_of_broken_flow_is_refused_with_a_clear_message(data_copy, nam
 
 
 def test_every_problem_is_reported_at_once(data_copy):
-    data_copy.edit("flow", lambda d: (_option(d, "welcome", 0).update(key="0"),
-                                      _option(d, "doctor_needs", 1).update(target="nowhere")))
+    data_copy.edit(
+        "flow",
+        lambda d: (_option(d, "welcome", 0).update(key="0"), _option(d, "doctor_needs", 1).update(target="nowhere")),
+    )
     data_copy.edit("prompts", lambda d: d["prompts"].update(greeting="Le 15."))
     with pytest.raises(FlowError) as info:
         data_copy.load()
@@ -150,6 +291,7 @@ def test_yaml_keeps_keys_and_words_as_typed(data_copy):
     flow = data_copy.load()
     assert flow.nodes["welcome"].option("2").target == "other_professions"
     from ivr.flow.yamlfile import load_yaml
+
     path.write_text("a: yes\nb: on\nc: 0800\nd: 14\ne: true\n", encoding="utf-8")
     assert load_yaml(path) == {"a": "yes", "b": "on", "c": "0800", "d": "14", "e": True}
 
@@ -162,6 +304,7 @@ def test_missing_file_is_named(data_copy):
 
 def test_flow_is_frozen(flow):
     import dataclasses
+
     with pytest.raises(dataclasses.FrozenInstanceError):
         flow.nodes["welcome"].say = ()
     with pytest.raises(TypeError):

@@ -38,7 +38,8 @@ def test_silent_caller_reaches_the_listening_team_within_budget(budget, line):
     assert route.outcome == line.flow.platform.id
     assert route.seconds <= SILENT_BUDGET, (
         f"a silent caller waits {route.seconds:.1f} s for the listening team (budget {SILENT_BUDGET:.0f} s); "
-        f"shorten these prompts of the first menu:\n{_explain(line)}")
+        f"shorten these prompts of the first menu:\n{_explain(line)}"
+    )
 
 
 def test_zero_at_once_reaches_the_listening_team_within_budget(budget, line):
@@ -46,7 +47,8 @@ def test_zero_at_once_reaches_the_listening_team_within_budget(budget, line):
     assert route.outcome == line.flow.platform.id
     assert route.seconds <= ZERO_BUDGET, (
         f"pressing 0 at once still costs {route.seconds:.1f} s (budget {ZERO_BUDGET:.0f} s): "
-        f"the greeting cannot be cut:\n{_explain(line)}")
+        f"the greeting cannot be cut:\n{_explain(line)}"
+    )
 
 
 def test_every_number_has_a_figure(budget, line):
@@ -89,9 +91,13 @@ def test_budget_counts_each_sentence_and_the_silence(budget, line):
 
 
 def test_a_wordy_greeting_breaks_the_budget(data_copy):
-    data_copy.edit("prompts", lambda d: d["prompts"].update(
-        greeting=d["prompts"]["greeting"] + " Des psychologues vous écoutent, jour et nuit, en toute"
-                 " confidentialité, quelle que soit votre difficulté."))
+    data_copy.edit(
+        "prompts",
+        lambda d: d["prompts"].update(
+            greeting=d["prompts"]["greeting"] + " Des psychologues vous écoutent, jour et nuit, en toute"
+            " confidentialité, quelle que soit votre difficulté."
+        ),
+    )
     app = create_app({"data_dir": data_copy.data, "prompts_dir": data_copy.prompts}, dev=True)
     line = app.extensions["ivr"]
     assert Budget(line.flow, line.renderer).zero_caller().seconds > ZERO_BUDGET
@@ -101,6 +107,7 @@ def test_budget_command_prints_the_figures():
     from click.testing import CliRunner
 
     from ivr.cli import main
+
     result = CliRunner().invoke(main, ["budget"])
     assert result.exit_code == 0, result.output
     assert "(a) presses nothing" in result.output and "-> 0800 288 038" in result.output
@@ -115,6 +122,7 @@ def test_recorded_prompts_count_for_their_real_length(line):
     from types import SimpleNamespace
 
     from ivr.line.twiml import Renderer
+
     url = "https://cdn.example.org/greeting-0123abcd.wav"
     renderer = Renderer(line.flow, line.settings, audio={"greeting": url})
     audio = SimpleNamespace(urls={"greeting": url}, seconds={"greeting": 9.5}, numbers={}, number_seconds={})
@@ -127,7 +135,7 @@ def test_recorded_prompts_count_for_their_real_length(line):
 def _readme_table() -> list[tuple[str, str, float]]:
     """The README's time-to-human table: (route, keys, seconds)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Time to a human"):]
+    section = readme[readme.index("## Time to a human") :]
     section = section[: section.index("\n## ")]
     rows = []
     for line in section.splitlines():

@@ -43,15 +43,18 @@ def test_every_route_reaches_its_outcome(caller, node_id):
         assert caller.press("1").text.count(words) == 2, "1 reads it again"
 
 
-@pytest.mark.parametrize(("keys", "number_words", "dialled"), [
-    (("1", "1"), None, PLATFORM),  # médecin -> soutien psychologique
-    (("1", "3"), "zéro neuf, quatre-vingts, quatre-vingts, zéro trois, zéro sept", None),
-    (("1", "5"), "zéro six, zéro huit, vingt-huit, vingt-cinq, quatre-vingt-neuf", None),
-    (("1", "2", "14"), CALVADOS_WORDS, None),
-    (("1", "4", "1", "14"), CALVADOS_WORDS, None),
-    (("2",), None, PLATFORM),  # infirmier, sage-femme, pharmacien... -> the platform
-    (("0",), None, PLATFORM),
-])
+@pytest.mark.parametrize(
+    ("keys", "number_words", "dialled"),
+    [
+        (("1", "1"), None, PLATFORM),  # médecin -> soutien psychologique
+        (("1", "3"), "zéro neuf, quatre-vingts, quatre-vingts, zéro trois, zéro sept", None),
+        (("1", "5"), "zéro six, zéro huit, vingt-huit, vingt-cinq, quatre-vingt-neuf", None),
+        (("1", "2", "14"), CALVADOS_WORDS, None),
+        (("1", "4", "1", "14"), CALVADOS_WORDS, None),
+        (("2",), None, PLATFORM),  # infirmier, sage-femme, pharmacien... -> the platform
+        (("0",), None, PLATFORM),
+    ],
+)
 def test_seed_routes(caller, keys, number_words, dialled):
     doc = caller.keys(*keys)
     assert doc.dialled == dialled
@@ -60,6 +63,7 @@ def test_seed_routes(caller, keys, number_words, dialled):
 
 
 # -- what the line promises --------------------------------------------------------------------
+
 
 def _greeting(**config) -> str:
     return Caller(create_app(config, dev=True).test_client()).answer().says()[0]
@@ -80,8 +84,9 @@ def test_the_greeting_says_confidential_to_health_professionals_and_anonymous_on
 def test_greeting_then_emergency_numbers_then_zero_then_the_menu(caller):
     doc = caller.answer()
     says = doc.says()
-    assert [" ".join(s.itertext()) for s in doc.root.findall("Say")] == [FLOW.prompts["greeting"]], \
+    assert [" ".join(s.itertext()) for s in doc.root.findall("Say")] == [FLOW.prompts["greeting"]], (
         "only the greeting cannot be cut by a key"
+    )
     emergency = next(i for i, s in enumerate(says) if "quinze" in s)
     assert "cent douze" in says[emergency]
     assert "si vous ne pouvez pas parler, SMS au cent quatorze" in says[emergency], "callers who cannot speak"
@@ -98,6 +103,7 @@ def test_no_words_promise_a_psychologist():
 
 
 # -- silence is always "stay on the line" ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("node_id", [*INTERACTIVE, "other_lines"])
 def test_silence_after_any_prompt_puts_through_at_once(caller, node_id):
@@ -138,8 +144,9 @@ def test_star_repeats_every_menu(caller, node_id):
     again = caller.press("*")
     assert again.node == node_id
     assert again.gather.get("action") == before.gather.get("action")
-    assert [" ".join(s.itertext()) for s in again.gather.iter("Say")] == \
-           [" ".join(s.itertext()) for s in before.gather.iter("Say")]
+    assert [" ".join(s.itertext()) for s in again.gather.iter("Say")] == [
+        " ".join(s.itertext()) for s in before.gather.iter("Say")
+    ]
 
 
 @pytest.mark.parametrize("node_id", INTERACTIVE)
@@ -169,6 +176,7 @@ def _node_after(keys):
 
 
 # -- a busy or silent platform -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("status", UNANSWERED)
 def test_unanswered_transfer_is_tried_again_then_offers_other_lines(caller, status):
@@ -236,6 +244,7 @@ def test_caller_id_hides_the_callers_number_from_the_platform():
 
 # -- every département, every overseas territory ---------------------------------------------------
 
+
 def test_the_departement_prompt_takes_two_digits_and_explains_corsica(caller):
     doc = caller.keys("1", "2")
     assert doc.gather.get("numDigits") == "2"
@@ -249,26 +258,32 @@ def test_a_council_with_a_number_is_named_with_its_hours_and_read_twice(caller):
     assert doc.text.count(CALVADOS_WORDS) == 2
 
 
-@pytest.mark.parametrize(("code", "of", "words"), [
-    ("38", "de l'Isère", "zéro quatre, soixante-seize, cinquante et un, cinquante-six, zéro zéro"),
-    ("78", "des Yvelines", "zéro un, trente, quatre-vingts, quatre-vingt-deux, quatre-vingt-deux"),
-    ("80", "de la Somme", "zéro trois, vingt-deux, trente-trois, zéro sept, quarante-deux"),
-])
+@pytest.mark.parametrize(
+    ("code", "of", "words"),
+    [
+        ("38", "de l'Isère", "zéro quatre, soixante-seize, cinquante et un, cinquante-six, zéro zéro"),
+        ("78", "des Yvelines", "zéro un, trente, quatre-vingts, quatre-vingt-deux, quatre-vingt-deux"),
+        ("80", "de la Somme", "zéro trois, vingt-deux, trente-trois, zéro sept, quarante-deux"),
+    ],
+)
 def test_councils_found_on_their_own_pages(caller, code, of, words):
     doc = caller.keys("1", "2", code)
     assert f"Ordre des médecins {of}. Son numéro :" in doc.text
     assert doc.text.count(words) == 2
 
 
-@pytest.mark.parametrize(("keys", "of"), [
-    (("22",), "des Côtes-d'Armor"),  # "2A" typed on a phone: never Corsica
-    (("20", "1"), "de la Corse-du-Sud"),
-    (("20", "2"), "de la Haute-Corse"),
-    (("97", "1"), "de la Guadeloupe"),
-    (("97", "2"), "de la Martinique"),
-    (("97", "6"), "de Mayotte"),
-    (("01",), "de l'Ain"),
-])
+@pytest.mark.parametrize(
+    ("keys", "of"),
+    [
+        (("22",), "des Côtes-d'Armor"),  # "2A" typed on a phone: never Corsica
+        (("20", "1"), "de la Corse-du-Sud"),
+        (("20", "2"), "de la Haute-Corse"),
+        (("97", "1"), "de la Guadeloupe"),
+        (("97", "2"), "de la Martinique"),
+        (("97", "6"), "de Mayotte"),
+        (("01",), "de l'Ain"),
+    ],
+)
 def test_a_council_without_a_number_is_named_then_put_through(caller, keys, of):
     doc = caller.keys("1", "2", *keys)
     assert doc.dialled == PLATFORM
@@ -306,6 +321,7 @@ def test_one_digit_then_silence_says_a_digit_is_missing(caller):
 
 # -- the assault route ----------------------------------------------------------------------------
 
+
 def test_the_assault_route_gives_the_police_the_seeds_advice_and_an_offer_to_talk(caller):
     doc = caller.keys("1", "4")
     text = doc.text
@@ -319,6 +335,7 @@ def test_the_assault_route_gives_the_police_the_seeds_advice_and_an_offer_to_tal
 
 
 # -- how it sounds ----------------------------------------------------------------------------------
+
 
 def _all_documents(caller_factory):
     """Yield every document of every route, plus silences, misses and unanswered transfers."""

@@ -26,8 +26,11 @@ def test_parse_form_reads_back_any_encoded_form(fields):
 
 
 def _environ(body: bytes, content_type: str = "application/x-www-form-urlencoded", length: str | None = None):
-    return {"CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body)) if length is None else length,
-            "wsgi.input": io.BytesIO(body)}
+    return {
+        "CONTENT_TYPE": content_type,
+        "CONTENT_LENGTH": str(len(body)) if length is None else length,
+        "wsgi.input": io.BytesIO(body),
+    }
 
 
 def test_read_form_reads_twilio_fields():

@@ -29,8 +29,9 @@ def test_twenty_thousand_junk_positions_leave_memory_flat():
         if i % 2:
             response = client.post(f"/voice/key?n=welcome&pad={junk}", data={**FORM, "Digits": f"1{junk}"})
         else:
-            response = client.post(f"/voice/dial?n=listening_team&t=welcome&pad={junk}",
-                                   data={**FORM, "DialCallStatus": f"busy{junk}"})
+            response = client.post(
+                f"/voice/dial?n=listening_team&t=welcome&pad={junk}", data={**FORM, "DialCallStatus": f"busy{junk}"}
+            )
         assert response.status_code == 200
     grown = _rss_mib() - before
     assert grown < 20, f"memory grew by {grown:.1f} MiB"

@@ -45,8 +45,12 @@ def _every_call(client, flow):
 
 
 def _files_snapshot(*roots: Path) -> dict[Path, float]:
-    return {p: p.stat().st_mtime for root in roots for p in root.rglob("*")
-            if p.is_file() and ".venv" not in p.parts and ".git" not in p.parts}
+    return {
+        p: p.stat().st_mtime
+        for root in roots
+        for p in root.rglob("*")
+        if p.is_file() and ".venv" not in p.parts and ".git" not in p.parts
+    }
 
 
 def test_complete_calls_leave_no_trace_in_logs_or_files(caplog, tmp_path, monkeypatch):
@@ -60,8 +64,14 @@ def test_complete_calls_leave_no_trace_in_logs_or_files(caplog, tmp_path, monkey
     assert "CA" + "0" * 8 not in logged and not re.search(r"CA[0-9a-f]{32}", logged), "never which call"
     assert _leaks(logged) == []
     after = _files_snapshot(ROOT, tmp_path)
-    written = [p for p, mtime in after.items() if before.get(p) != mtime and "__pycache__" not in p.parts
-               and ".pytest_cache" not in p.parts and ".hypothesis" not in p.parts]
+    written = [
+        p
+        for p, mtime in after.items()
+        if before.get(p) != mtime
+        and "__pycache__" not in p.parts
+        and ".pytest_cache" not in p.parts
+        and ".hypothesis" not in p.parts
+    ]
     for path in written:
         assert _leaks(path.read_text(encoding="utf-8", errors="replace")) == [], path
 
@@ -69,6 +79,7 @@ def test_complete_calls_leave_no_trace_in_logs_or_files(caplog, tmp_path, monkey
 def test_an_exception_carrying_the_number_is_not_logged(app, caplog, monkeypatch):
     def broken(query, digits):
         raise RuntimeError(f"From={NUMBER}")
+
     monkeypatch.setattr(app.extensions["ivr"].answers, "key", broken)
     with caplog.at_level(logging.DEBUG):
         response = app.test_client().post("/voice/key?n=welcome", data={"From": NUMBER, "CallSid": "CA1"})
@@ -115,8 +126,9 @@ def test_production_server_logs_no_caller_number(tmp_path):
             assert _leaks(path.read_text(errors="replace")) == [], path
 
 
-WEBHOOK_CODE = sorted(p.relative_to(ROOT).as_posix() for package in ("flow", "line")
-                      for p in (ROOT / "ivr" / package).glob("*.py"))
+WEBHOOK_CODE = sorted(
+    p.relative_to(ROOT).as_posix() for package in ("flow", "line") for p in (ROOT / "ivr" / package).glob("*.py")
+)
 
 
 @pytest.mark.parametrize("name", WEBHOOK_CODE)
@@ -124,4 +136,3 @@ def test_webhook_code_never_reads_the_callers_number(name):
     source = (ROOT / name).read_text(encoding="utf-8")
     for field in ('"From"', '"Caller"', "'From'", "'Caller'"):
         assert field not in source, f"{name} reads {field}"
-

@@ -104,7 +104,7 @@ def test_recorded_key_words_are_played_in_the_menu(recorded):
     assert heard(body) == expected_answer(app, {*entry_keys(flow), "press", "press_1"})
     said = heard(body)
     i = said.index("play press")
-    assert said[i - 1:i + 2] == [f"play {entry_keys(flow)[1]}", "play press", "play press_1"]
+    assert said[i - 1 : i + 2] == [f"play {entry_keys(flow)[1]}", "play press", "play press_1"]
     # "tapez" is recorded but "deux" is not: the pair is said, never half played.
     assert f"say {flow.prompts['press']} {flow.prompts['press_2']}." in said
 
@@ -124,15 +124,23 @@ def test_a_missing_or_unreadable_file_at_start_up_falls_back_to_speech(recorded,
     assert f"spoken instead: {first}" in caplog.text
 
 
-@pytest.mark.parametrize(("change", "why"), [
-    (lambda m: [m], "a list, not a mapping"),
-    (lambda m: {**m, "prompts": list(m["prompts"])}, "prompts is a list"),
-    (lambda m: {**m, "prompts": {k: "x.wav" for k in m["prompts"]}}, "is not a mapping"),
-    (lambda m: {**m, "prompts": {k: {**e, "seconds": "long"} for k, e in m["prompts"].items()}}, "no duration"),
-    (lambda m: {**m, "prompts": {k: {x: v for x, v in e.items() if x != "seconds"} for k, e in m["prompts"].items()}},
-     "no duration"),
-    (lambda m: {**m, "prompts": {k: {**e, "file": None} for k, e in m["prompts"].items()}}, "names no file"),
-])
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda m: [m], "a list, not a mapping"),
+        (lambda m: {**m, "prompts": list(m["prompts"])}, "prompts is a list"),
+        (lambda m: {**m, "prompts": {k: "x.wav" for k in m["prompts"]}}, "is not a mapping"),
+        (lambda m: {**m, "prompts": {k: {**e, "seconds": "long"} for k, e in m["prompts"].items()}}, "no duration"),
+        (
+            lambda m: {
+                **m,
+                "prompts": {k: {x: v for x, v in e.items() if x != "seconds"} for k, e in m["prompts"].items()},
+            },
+            "no duration",
+        ),
+        (lambda m: {**m, "prompts": {k: {**e, "file": None} for k, e in m["prompts"].items()}}, "names no file"),
+    ],
+)
 def test_a_manifest_of_the_wrong_shape_leaves_every_prompt_spoken(recorded, change, why, caplog):
     path = recorded.prompts / "audio" / "manifest.json"
     path.write_text(json.dumps(change(json.loads(path.read_text(encoding="utf-8")))), encoding="utf-8")
@@ -177,8 +185,10 @@ def test_a_file_gone_after_start_up_is_a_404_not_a_crash(recorded):
 def test_audio_from_a_cdn_or_the_public_url(recorded):
     first, _ = entry_keys(recorded.load())
     cdn = app_for(recorded, audio_base_url="https://cdn.example.org/ivr")
-    assert re.search(rf"<Play>https://cdn\.example\.org/ivr/{first}-[0-9a-f]{{12}}\.wav</Play>",
-                     cdn.test_client().post("/voice").get_data(as_text=True))
+    assert re.search(
+        rf"<Play>https://cdn\.example\.org/ivr/{first}-[0-9a-f]{{12}}\.wav</Play>",
+        cdn.test_client().post("/voice").get_data(as_text=True),
+    )
     public = app_for(recorded, public_url="https://line.example.org")
     body = public.test_client().post("/voice").get_data(as_text=True)
     assert f"<Play>https://line.example.org/audio/{first}-" in body
@@ -199,8 +209,10 @@ def test_an_assembled_number_is_played_where_the_number_is_read(data_copy):
     app = app_for(data_copy)
     assert heard(app.extensions["ivr"].renderer.fallback) == [
         f"say {flow.prompts['fallback']}",
-        f"say {flow.prompts['fallback_after']}", f"play number-{flow.platform.id}",
-        f"say {flow.prompts['readout_repeat']}", f"play number-{flow.platform.id}",
+        f"say {flow.prompts['fallback_after']}",
+        f"play number-{flow.platform.id}",
+        f"say {flow.prompts['readout_repeat']}",
+        f"play number-{flow.platform.id}",
     ]
 
 
@@ -243,8 +255,14 @@ def test_build_command_makes_placeholders(data_copy):
 def _build_in(data_copy, path: str) -> subprocess.CompletedProcess:
     """Run `ivr prompts build` as staff do, from a folder holding data/ and prompts/, with this PATH."""
     bin_dir = Path(sys.executable).parent
-    return subprocess.run([str(bin_dir / "ivr"), "prompts", "build"], cwd=data_copy.data.parent, text=True,
-                          capture_output=True, env={"PATH": path, "HOME": str(data_copy.data.parent)}, timeout=120)
+    return subprocess.run(
+        [str(bin_dir / "ivr"), "prompts", "build"],
+        cwd=data_copy.data.parent,
+        text=True,
+        capture_output=True,
+        env={"PATH": path, "HOME": str(data_copy.data.parent)},
+        timeout=120,
+    )
 
 
 def test_build_without_ffmpeg_says_so_in_one_line(data_copy):
@@ -252,8 +270,9 @@ def test_build_without_ffmpeg_says_so_in_one_line(data_copy):
     (data_copy.prompts / "recordings" / "greeting.m4a").write_bytes(b"an m4a recording")
     result = _build_in(data_copy, str(Path(sys.executable).parent))  # no /usr/bin: no ffmpeg
     assert result.returncode == 1
-    assert result.stderr.strip() == ("Error: greeting.m4a: reading M4A needs ffmpeg (apt-get install ffmpeg); "
-                                     "or record it as WAV")
+    assert result.stderr.strip() == (
+        "Error: greeting.m4a: reading M4A needs ffmpeg (apt-get install ffmpeg); or record it as WAV"
+    )
 
 
 def test_build_with_audio_not_a_folder_says_so_in_one_line(data_copy):

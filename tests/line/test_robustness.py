@@ -25,10 +25,29 @@ KEYS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#", "", "14", "7
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
 huge = st.text(min_size=5000, max_size=20000, alphabet="0123456789*#a\x00\u00e9\u202e")
 values = st.one_of(text, huge, st.sampled_from(["", "0", "-1", "99999999999999999999", "welcome", "1.2"]))
-queries = st.dictionaries(st.sampled_from(["n", "t", "r", "x", "n[]"]),
-                          st.one_of(values, st.sampled_from(NODES), st.just(".".join(NODES))), max_size=4)
-forms = st.dictionaries(st.sampled_from(["Digits", "SpeechResult", "DialCallStatus", "CallSid", "ErrorCode",
-                                         "From", "To", "Caller", "Called", "AccountSid"]), values, max_size=6)
+queries = st.dictionaries(
+    st.sampled_from(["n", "t", "r", "x", "n[]"]),
+    st.one_of(values, st.sampled_from(NODES), st.just(".".join(NODES))),
+    max_size=4,
+)
+forms = st.dictionaries(
+    st.sampled_from(
+        [
+            "Digits",
+            "SpeechResult",
+            "DialCallStatus",
+            "CallSid",
+            "ErrorCode",
+            "From",
+            "To",
+            "Caller",
+            "Called",
+            "AccountSid",
+        ]
+    ),
+    values,
+    max_size=6,
+)
 
 
 def assert_way_forward(response) -> Doc:
@@ -65,8 +84,12 @@ def test_any_keys_at_any_real_position(node, digits):
 
 
 @settings(max_examples=50, deadline=None)
-@given(raw=st.binary(max_size=2000), content_type=st.sampled_from(
-    ["application/x-www-form-urlencoded", "multipart/form-data", "application/json", "text/plain"]))
+@given(
+    raw=st.binary(max_size=2000),
+    content_type=st.sampled_from(
+        ["application/x-www-form-urlencoded", "multipart/form-data", "application/json", "text/plain"]
+    ),
+)
 def test_malformed_bodies(raw, content_type):
     response = APP.test_client().post("/voice/key?n=welcome", data=raw, content_type=content_type)
     assert_way_forward(response)
@@ -129,8 +152,9 @@ def test_every_path_ends_with_a_human_or_a_number():
         if doc.gather is not None:
             current = doc
             for _ in range(APP.extensions["ivr"].settings.max_tries):
-                current = Doc(client.post(current.root.find("Redirect").text, data={"CallSid": "CA1"})
-                              .get_data(as_text=True), "")
+                current = Doc(
+                    client.post(current.root.find("Redirect").text, data={"CallSid": "CA1"}).get_data(as_text=True), ""
+                )
                 if current.dial is not None:
                     break
             assert current.dialled == PLATFORM
@@ -149,8 +173,8 @@ def test_unanswered_transfers_always_offer_other_lines():
 
 
 def test_vocabulary_check_catches_mistakes():
-    assert problems("<Response><Gather><Dial/></Gather></Response>") == \
-        ["Response/Gather/<Dial> is not allowed inside <Gather>"]
-    assert problems('<Response><Say voicee="x">a</Say></Response>') == \
-        ["Response/<Say> has unknown attribute 'voicee'"]
+    assert problems("<Response><Gather><Dial/></Gather></Response>") == [
+        "Response/Gather/<Dial> is not allowed inside <Gather>"
+    ]
+    assert problems('<Response><Say voicee="x">a</Say></Response>') == ["Response/<Say> has unknown attribute 'voicee'"]
     assert ET.fromstring("<Response/>").tag == "Response"

@@ -47,7 +47,10 @@ def test_every_prompt_that_takes_keys_listens_in_french_with_its_words_as_hints(
         gather = doc.gather
         assert gather is not None, node
         assert (gather.get("input"), gather.get("language"), gather.get("speechModel")) == (
-            "dtmf speech", "fr-FR", SPEECH_MODEL), node
+            "dtmf speech",
+            "fr-FR",
+            SPEECH_MODEL,
+        ), node
         assert gather.get("speechTimeout") == gather.get("timeout") == str(settings.gather_timeout)
         assert gather.get("hints"), node
         assert problems(doc.body) == [], node
@@ -59,7 +62,8 @@ def test_the_gather_vocabulary_check_knows_input_and_would_refuse_a_misspelt_att
     body = Caller(listening.test_client()).answer().body
     assert problems(body) == []
     assert problems(body.replace("speechModel=", "speechmodel=")) == [
-        "Response/<Gather> has unknown attribute 'speechmodel'"]
+        "Response/<Gather> has unknown attribute 'speechmodel'"
+    ]
 
 
 def test_with_speech_off_prompts_take_keys_only_and_do_not_offer_it():
@@ -77,12 +81,24 @@ def test_the_second_menu_says_once_that_callers_may_speak(listening):
     assert sum(said) == 1
 
 
-@pytest.mark.parametrize(("keys", "words"), [
-    ((), "je suis médecin"), ((), "infirmière"), ((), "psychologue"), ((), "tapez un"),
-    (("1",), "aide financière"), (("1",), "une assistante sociale"), (("1",), "burn-out"),
-    (("1",), "retour"), (("1",), "répétez"), (("1", "2"), "quatorze"), (("1", "2"), "Calvados"),
-    (("1", "4"), "oui"), (("1", "3"), "un"),
-])
+@pytest.mark.parametrize(
+    ("keys", "words"),
+    [
+        ((), "je suis médecin"),
+        ((), "infirmière"),
+        ((), "psychologue"),
+        ((), "tapez un"),
+        (("1",), "aide financière"),
+        (("1",), "une assistante sociale"),
+        (("1",), "burn-out"),
+        (("1",), "retour"),
+        (("1",), "répétez"),
+        (("1", "2"), "quatorze"),
+        (("1", "2"), "Calvados"),
+        (("1", "4"), "oui"),
+        (("1", "3"), "un"),
+    ],
+)
 def test_words_lead_exactly_where_their_keys_do(listening, keys, words):
     client = listening.test_client()
     spoken = Caller(client).keys(*keys)
@@ -96,9 +112,14 @@ def test_words_lead_exactly_where_their_keys_do(listening, keys, words):
     assert said.say(words).body == Caller(client).keys(*keys, *pressed).body
 
 
-@pytest.mark.parametrize(("words", "council"), [
-    ("Corse du Sud", "de la Corse-du-Sud"), ("Guadeloupe", "de la Guadeloupe"), ("vingt-deux", "des Côtes-d'Armor"),
-])
+@pytest.mark.parametrize(
+    ("words", "council"),
+    [
+        ("Corse du Sud", "de la Corse-du-Sud"),
+        ("Guadeloupe", "de la Guadeloupe"),
+        ("vingt-deux", "des Côtes-d'Armor"),
+    ],
+)
 def test_a_departement_said_reaches_a_council_that_takes_two_questions_by_keypad(listening, words, council):
     caller = Caller(listening.test_client())
     caller.keys("1", "2")
@@ -199,8 +220,9 @@ def test_the_whisper_after_words_names_the_route_never_the_words():
     doc = caller.say("en Corse du Sud je crois")
     url = doc.dial.find("Number").get("url")
     whisper = client.post(url, data={"CallSid": "CA" + "7" * 32, "Direction": "outbound-dial"}).get_data(as_text=True)
-    assert ("Appel de la ligne d'écoute : Médecin, interne ou étudiant ; Aide financière urgente ; "
-            "Corse-du-Sud.") in whisper
+    assert (
+        "Appel de la ligne d'écoute : Médecin, interne ou étudiant ; Aide financière urgente ; Corse-du-Sud."
+    ) in whisper
     assert "plutôt" not in whisper and "je crois" not in whisper
 
 
@@ -214,7 +236,11 @@ def test_a_long_french_sentence_is_still_twilios_form_under_the_signature():
     url = "/voice/key?n=doctor_needs&t=welcome"
     body = urlencode(form)  # as a form encoder escapes it: accents, commas, apostrophes
     assert body.count("%") > 256
-    response = client.post(url, data=body, content_type="application/x-www-form-urlencoded",
-                           headers={"X-Twilio-Signature": sign(f"http://localhost{url}", form)})
+    response = client.post(
+        url,
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-Twilio-Signature": sign(f"http://localhost{url}", form)},
+    )
     assert response.status_code == 200
     assert "n=long_term_care" in response.get_data(as_text=True)  # "épuisée": Mots

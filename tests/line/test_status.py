@@ -16,9 +16,20 @@ from tests.paths import LINE_NUMBER, ROOT
 TOKEN = "0123456789abcdef0123456789abcdef"
 NUMBER = "+33687654321"
 SID = "CA" + "7" * 32
-ENDED = {"CallSid": SID, "AccountSid": "AC" + "0" * 32, "From": NUMBER, "Caller": NUMBER, "To": "+33900000000",
-         "Called": "+33900000000", "CallStatus": "completed", "CallDuration": "42", "Direction": "inbound",
-         "ApiVersion": "2010-04-01", "CallbackSource": "call-progress-events", "SequenceNumber": "0"}
+ENDED = {
+    "CallSid": SID,
+    "AccountSid": "AC" + "0" * 32,
+    "From": NUMBER,
+    "Caller": NUMBER,
+    "To": "+33900000000",
+    "Called": "+33900000000",
+    "CallStatus": "completed",
+    "CallDuration": "42",
+    "Direction": "inbound",
+    "ApiVersion": "2010-04-01",
+    "CallbackSource": "call-progress-events",
+    "SequenceNumber": "0",
+}
 URL = "http://localhost/voice/status"
 
 
@@ -37,8 +48,11 @@ def test_a_signed_status_callback_gets_an_empty_204_and_leaves_no_trace_of_the_c
     assert NUMBER not in logged and NUMBER[3:] not in logged and SID not in logged
 
 
-@pytest.mark.parametrize("headers", [
-    {}, {"X-Twilio-Signature": RequestValidator("f" * 32).compute_signature(URL, ENDED)}], ids=["missing", "forged"])
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"X-Twilio-Signature": RequestValidator("f" * 32).compute_signature(URL, ENDED)}],
+    ids=["missing", "forged"],
+)
 def test_a_forged_status_callback_is_refused(signed_client, headers):
     response = signed_client.post("/voice/status", data=ENDED, headers=headers)
     assert response.status_code == 403

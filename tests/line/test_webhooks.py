@@ -31,14 +31,19 @@ def signed_app():
 
 def _is_fallback(response) -> bool:
     root = ET.fromstring(response.get_data(as_text=True))
-    return response.status_code == 200 and root.find("Dial/Number").text == PLATFORM and \
-        root.find("Dial").get("action") is None
+    return (
+        response.status_code == 200
+        and root.find("Dial/Number").text == PLATFORM
+        and root.find("Dial").get("action") is None
+    )
 
 
 # -- signatures -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/voice", "/voice/key?n=welcome", "/voice/key?n=doctor_needs&t=welcome&r=1",
-                                  "/voice/fallback"])
+
+@pytest.mark.parametrize(
+    "path", ["/voice", "/voice/key?n=welcome", "/voice/key?n=doctor_needs&t=welcome&r=1", "/voice/fallback"]
+)
 def test_signed_request_is_accepted(signed_app, path):
     url = f"http://localhost{path}"
     response = signed_app.test_client().post(path, data=FORM, headers={"X-Twilio-Signature": sign(url, FORM)})
@@ -46,21 +51,23 @@ def test_signed_request_is_accepted(signed_app, path):
 
 
 def test_a_whole_signed_call(signed_app):
-    caller = Caller(signed_app.test_client(),
-                    headers=lambda url, form: {"X-Twilio-Signature": sign(url, form)})
+    caller = Caller(signed_app.test_client(), headers=lambda url, form: {"X-Twilio-Signature": sign(url, form)})
     assert caller.keys("1", "3").node == "social_help"
     caller.keys("0")
     assert caller.dial_ends("busy").dialled == PLATFORM, "tried again"
     assert caller.dial_ends("busy").node == "other_lines"
 
 
-@pytest.mark.parametrize(("headers", "why"), [
-    ({}, "missing"),
-    ({"X-Twilio-Signature": "Zm9yZ2Vk"}, "forged"),
-    ({"X-Twilio-Signature": sign("http://localhost/voice", FORM, token="f" * 32)}, "wrong token"),
-    ({"X-Twilio-Signature": sign("http://localhost/voice", {**FORM, "Digits": "1"})}, "other body"),
-    ({"X-Twilio-Signature": sign("http://localhost/voice/key?n=welcome", FORM)}, "other URL"),
-])
+@pytest.mark.parametrize(
+    ("headers", "why"),
+    [
+        ({}, "missing"),
+        ({"X-Twilio-Signature": "Zm9yZ2Vk"}, "forged"),
+        ({"X-Twilio-Signature": sign("http://localhost/voice", FORM, token="f" * 32)}, "wrong token"),
+        ({"X-Twilio-Signature": sign("http://localhost/voice", {**FORM, "Digits": "1"})}, "other body"),
+        ({"X-Twilio-Signature": sign("http://localhost/voice/key?n=welcome", FORM)}, "other URL"),
+    ],
+)
 def test_unsigned_or_forged_request_is_refused(signed_app, headers, why, monkeypatch):
     monkeypatch.setattr("ivr.line.webhooks._answer", lambda *a: pytest.fail("answered a refused request"))
     response = signed_app.test_client().post("/voice", data=FORM, headers=headers)
@@ -70,19 +77,26 @@ def test_unsigned_or_forged_request_is_refused(signed_app, headers, why, monkeyp
 
 def test_behind_an_https_proxy_with_forwarded_headers():
     public = "https://line.example.org/voice/key?n=welcome"
-    headers = {"X-Twilio-Signature": sign(public, FORM), "X-Forwarded-Proto": "https",
-               "X-Forwarded-Host": "line.example.org"}
+    headers = {
+        "X-Twilio-Signature": sign(public, FORM),
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "line.example.org",
+    }
     behind = create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER, "proxy_hops": 1}, dev=False).test_client()
     assert behind.post("/voice/key?n=welcome", data=FORM, headers=headers).status_code == 200
     naive = create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER}, dev=False).test_client()
-    assert naive.post("/voice/key?n=welcome", data=FORM, headers=headers).status_code == 403, \
+    assert naive.post("/voice/key?n=welcome", data=FORM, headers=headers).status_code == 403, (
         "without IVR_PROXY_HOPS the forwarded headers are not trusted"
+    )
 
 
 def test_behind_a_proxy_with_a_port():
     public = "https://line.example.org:8443/voice"
-    headers = {"X-Twilio-Signature": sign(public, FORM), "X-Forwarded-Proto": "https",
-               "X-Forwarded-Host": "line.example.org:8443"}
+    headers = {
+        "X-Twilio-Signature": sign(public, FORM),
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "line.example.org:8443",
+    }
     behind = create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER, "proxy_hops": 1}, dev=False).test_client()
     assert behind.post("/voice", data=FORM, headers=headers).status_code == 200
 
@@ -90,28 +104,39 @@ def test_behind_a_proxy_with_a_port():
 def test_standard_port_signed_either_way():
     """Twilio may sign https://host:443/...; the validator accepts both forms."""
     headers = {"X-Twilio-Signature": sign("https://line.example.org:443/voice", FORM)}
-    app = create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER, "public_url": "https://line.example.org"},
-                     dev=False)
+    app = create_app(
+        {"auth_token": TOKEN, "caller_id": LINE_NUMBER, "public_url": "https://line.example.org"}, dev=False
+    )
     assert app.test_client().post("/voice", data=FORM, headers=headers).status_code == 200
 
 
 def test_configured_public_url_replaces_scheme_and_host():
     public = "https://line.example.org/voice/key?n=welcome&t="
-    app = create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER, "public_url": "https://line.example.org/"},
-                     dev=False)
+    app = create_app(
+        {"auth_token": TOKEN, "caller_id": LINE_NUMBER, "public_url": "https://line.example.org/"}, dev=False
+    )
     client = app.test_client()
-    ok = client.post("/voice/key?n=welcome&t=", data=FORM, headers={"X-Twilio-Signature": sign(public, FORM)},
-                     base_url="http://10.0.0.7:8000")
+    ok = client.post(
+        "/voice/key?n=welcome&t=",
+        data=FORM,
+        headers={"X-Twilio-Signature": sign(public, FORM)},
+        base_url="http://10.0.0.7:8000",
+    )
     assert ok.status_code == 200
-    forged = client.post("/voice/key?n=welcome&t=", data=FORM, base_url="http://10.0.0.7:8000",
-                         headers={"X-Twilio-Signature": sign("http://10.0.0.7:8000/voice/key?n=welcome&t=", FORM)})
+    forged = client.post(
+        "/voice/key?n=welcome&t=",
+        data=FORM,
+        base_url="http://10.0.0.7:8000",
+        headers={"X-Twilio-Signature": sign("http://10.0.0.7:8000/voice/key?n=welcome&t=", FORM)},
+    )
     assert forged.status_code == 403
 
 
 def test_fallback_answers_even_when_signatures_fail(signed_app):
     """A misconfigured proxy breaks every signature: the fallback must still put callers through."""
-    response = signed_app.test_client().post("/voice/fallback", data={**FORM, "ErrorCode": "11200"},
-                                             headers={"X-Twilio-Signature": "Zm9yZ2Vk"})
+    response = signed_app.test_client().post(
+        "/voice/fallback", data={**FORM, "ErrorCode": "11200"}, headers={"X-Twilio-Signature": "Zm9yZ2Vk"}
+    )
     assert _is_fallback(response)
 
 
@@ -123,6 +148,7 @@ def test_health_needs_no_signature(signed_app):
 
 
 # -- start-up -------------------------------------------------------------------------------
+
 
 def test_production_refuses_to_start_without_a_token(monkeypatch):
     monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
@@ -143,8 +169,11 @@ def test_production_refuses_to_start_without_the_lines_own_caller_id(monkeypatch
     with pytest.raises(ConfigError, match="IVR_CALLER_ID is not set.*IVR_PASS_CALLER_NUMBER=1"):
         create_app({"auth_token": TOKEN})
     shared = create_app({"auth_token": TOKEN, "pass_caller_number": True})
-    greeting = ET.fromstring(shared.test_client().post("/voice", data=FORM, headers={
-        "X-Twilio-Signature": sign("http://localhost/voice", FORM)}).get_data(as_text=True)).findtext("Say")
+    greeting = ET.fromstring(
+        shared.test_client()
+        .post("/voice", data=FORM, headers={"X-Twilio-Signature": sign("http://localhost/voice", FORM)})
+        .get_data(as_text=True)
+    ).findtext("Say")
     assert "confidentielle" in greeting and "anonyme" not in greeting
     with pytest.raises(ConfigError, match="choose one"):
         create_app({"auth_token": TOKEN, "pass_caller_number": True, "caller_id": LINE_NUMBER})
@@ -161,9 +190,11 @@ def test_flask_run_is_development(monkeypatch, caplog):
 
 # -- faults ---------------------------------------------------------------------------------
 
+
 def test_fallback_url_puts_through_and_reads_the_number(client):
-    response = client.post("/voice/fallback", data={**FORM, "ErrorCode": "11200",
-                                                    "ErrorUrl": "https://line.example.org/voice"})
+    response = client.post(
+        "/voice/fallback", data={**FORM, "ErrorCode": "11200", "ErrorUrl": "https://line.example.org/voice"}
+    )
     assert _is_fallback(response)
     root = ET.fromstring(response.get_data(as_text=True))
     after = _says_after_the_dial(root)
@@ -174,28 +205,32 @@ def test_fallback_url_puts_through_and_reads_the_number(client):
 def _says_after_the_dial(root) -> list[str]:
     verbs = list(root)
     dial = next(i for i, verb in enumerate(verbs) if verb.tag == "Dial")
-    return [" ".join("".join(v.itertext()).split()) for v in verbs[dial + 1:] if v.tag == "Say"]
+    return [" ".join("".join(v.itertext()).split()) for v in verbs[dial + 1 :] if v.tag == "Say"]
 
 
 def test_any_exception_becomes_the_safe_answer(app, monkeypatch):
     def broken(query, digits):
         raise RuntimeError("boom")
+
     monkeypatch.setattr(app.extensions["ivr"].answers, "key", broken)
     response = app.test_client().post("/voice/key?n=welcome", data={**FORM, "Digits": "1"})
     assert _is_fallback(response)
 
 
-@pytest.mark.parametrize("query", [
-    "n=nowhere",                          # unknown node
-    "",                                   # no position at all
-    "n=social_help",                      # a node reached without its trail
-    "n=social_help&t=welcome",            # a move the flow does not have
-    "n=doctor_needs&t=assault",           # a trail that does not start at the entry
-    "n=welcome&r=7",                      # retry counter out of range
-    "n=welcome&r=-1",
-    "n=welcome&r=99999999999999999999",
-    "n=welcome&t=" + ".welcome" * 500,    # huge trail
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "n=nowhere",  # unknown node
+        "",  # no position at all
+        "n=social_help",  # a node reached without its trail
+        "n=social_help&t=welcome",  # a move the flow does not have
+        "n=doctor_needs&t=assault",  # a trail that does not start at the entry
+        "n=welcome&r=7",  # retry counter out of range
+        "n=welcome&r=-1",
+        "n=welcome&r=99999999999999999999",
+        "n=welcome&t=" + ".welcome" * 500,  # huge trail
+    ],
+)
 def test_forged_positions_get_the_safe_answer(client, query):
     assert _is_fallback(client.post(f"/voice/key?{query}", data={**FORM, "Digits": "1"}))
 
@@ -216,6 +251,7 @@ def test_get_is_not_a_webhook_method(client):
 
 # -- computed once --------------------------------------------------------------------------
 
+
 def test_signature_fast_path_agrees_with_twilio():
     from hypothesis import given, settings
     from hypothesis import strategies as st
@@ -226,13 +262,27 @@ def test_signature_fast_path_agrees_with_twilio():
     check = SignatureCheck(TOKEN)
     validator = RequestValidator(TOKEN)
     names = st.sampled_from(["CallSid", "Digits", "From", "To", "x", "é", ""])
-    hosts = st.sampled_from(["line.example.org", "line.example.org:443", "line.example.org:80",
-                             "line.example.org:8443", "10.0.0.7:8000", "h"])
+    hosts = st.sampled_from(
+        [
+            "line.example.org",
+            "line.example.org:443",
+            "line.example.org:80",
+            "line.example.org:8443",
+            "10.0.0.7:8000",
+            "h",
+        ]
+    )
     paths = st.sampled_from(["/voice", "/voice/key?n=welcome", "/voice/key?n=a&t=b.c", "/audio/x.wav"])
 
     @settings(max_examples=300, deadline=None)
-    @given(url=st.text(max_size=80), params=st.lists(st.tuples(names, st.text(max_size=30)), max_size=8),
-           scheme=st.sampled_from(["http", "https"]), host=hosts, path=paths, signed_host=hosts)
+    @given(
+        url=st.text(max_size=80),
+        params=st.lists(st.tuples(names, st.text(max_size=30)), max_size=8),
+        scheme=st.sampled_from(["http", "https"]),
+        host=hosts,
+        path=paths,
+        signed_host=hosts,
+    )
     def agree(url, params, scheme, host, path, signed_host):
         assert check._sign(url, form_string(params)).decode() == validator.compute_signature(url, MultiDict(params))
         received, signed = f"{scheme}://{host}{path}", f"{scheme}://{signed_host}{path}"
@@ -258,11 +308,13 @@ def test_an_oversized_body_is_read_no_further(client):
 
 # -- refused cheaply --------------------------------------------------------------------------
 
+
 def _environ(app, path: str, body: bytes, **headers) -> dict:
     from werkzeug.test import EnvironBuilder
 
-    return EnvironBuilder(path=path, method="POST", data=body, headers=headers,
-                          content_type="application/x-www-form-urlencoded").get_environ()
+    return EnvironBuilder(
+        path=path, method="POST", data=body, headers=headers, content_type="application/x-www-form-urlencoded"
+    ).get_environ()
 
 
 def _status(app, environ) -> str:
@@ -293,26 +345,35 @@ def test_a_form_with_more_fields_than_twilios_is_refused(signed_app):
 
 def test_content_type_in_any_case_is_a_form(signed_app):
     form = {**FORM, "Digits": "1"}
-    headers = {"X-Twilio-Signature": sign("http://localhost/voice/key?n=welcome", form),
-               "Content-Type": "Application/X-WWW-Form-Urlencoded"}
+    headers = {
+        "X-Twilio-Signature": sign("http://localhost/voice/key?n=welcome", form),
+        "Content-Type": "Application/X-WWW-Form-Urlencoded",
+    }
     response = signed_app.test_client().post("/voice/key?n=welcome", data=urlencode(form), headers=headers)
     assert response.status_code == 200 and b"n=doctor_needs" in response.data
 
 
-@pytest.mark.parametrize(("hops", "headers"), [
-    (0, {"Host": "127.0.0.1:abc"}),
-    (0, {"Host": "[::1"}),
-    (0, {"Host": "line.example.org:99999999"}),
-    (1, {"X-Forwarded-Port": "abc", "X-Forwarded-Proto": "https"}),
-    (1, {"X-Forwarded-Host": "[::1", "X-Forwarded-Proto": "https"}),
-])
+@pytest.mark.parametrize(
+    ("hops", "headers"),
+    [
+        (0, {"Host": "127.0.0.1:abc"}),
+        (0, {"Host": "[::1"}),
+        (0, {"Host": "line.example.org:99999999"}),
+        (1, {"X-Forwarded-Port": "abc", "X-Forwarded-Proto": "https"}),
+        (1, {"X-Forwarded-Host": "[::1", "X-Forwarded-Proto": "https"}),
+    ],
+)
 def test_a_request_that_breaks_the_signature_check_is_refused_not_a_fault(hops, headers, caplog):
     app = create_app({"auth_token": TOKEN, "caller_id": LINE_NUMBER, "proxy_hops": hops}, dev=False)
     host = headers.get("Host")
     extra = {k: v for k, v in headers.items() if k != "Host"}
     with caplog.at_level("DEBUG", logger="ivr"):
-        response = app.test_client().post("/voice", data=FORM, headers={"X-Twilio-Signature": "Zm9yZ2Vk", **extra},
-                                          environ_overrides={"HTTP_HOST": host} if host else None)
+        response = app.test_client().post(
+            "/voice",
+            data=FORM,
+            headers={"X-Twilio-Signature": "Zm9yZ2Vk", **extra},
+            environ_overrides={"HTTP_HOST": host} if host else None,
+        )
     assert response.status_code == 403
     assert "fault" not in caplog.text and not [r for r in caplog.records if r.levelno >= 40]
 

@@ -38,26 +38,40 @@ def _whisper(client, *keys: str, caller_number: str = NUMBER) -> tuple[Doc, Doc]
     number = doc.dial.find("Number")
     assert number.get("method") == "POST"
     url = number.get("url")
-    response = client.post(url, data={"CallSid": "CA" + "7" * 32, "ParentCallSid": caller.call_sid,
-                                      "From": LINE_NUMBER, "To": doc.dialled, "Direction": "outbound-dial"})
+    response = client.post(
+        url,
+        data={
+            "CallSid": "CA" + "7" * 32,
+            "ParentCallSid": caller.call_sid,
+            "From": LINE_NUMBER,
+            "To": doc.dialled,
+            "Direction": "outbound-dial",
+        },
+    )
     assert response.status_code == 200 and response.mimetype == "text/xml"
     return doc, Doc(response.get_data(as_text=True), url)
 
 
-@pytest.mark.parametrize(("keys", "heard"), [
-    (("2",), f"{OPENING} : Autre profession de santé."),
-    (("1", "2", "15"), f"{OPENING} : Médecin, interne ou étudiant ; Aide financière urgente ; Cantal."),
-    (("1", "4", "1", "15"), f"{OPENING} : Médecin, interne ou étudiant ; Agression ou violence ; "
-                            "Le numéro de votre conseil départemental ; Cantal."),
-    (("1", "2", "20", "1"), f"{OPENING} : Médecin, interne ou étudiant ; Aide financière urgente ; Corse-du-Sud."),
-    (("1", "2", "14", ""), f"{OPENING} : Médecin, interne ou étudiant ; Aide financière urgente ; Calvados."),
-    # 0, silence and "soutien psychologique" all lead to the listening team: only what is sure is said.
-    (("1", "1"), f"{OPENING} : Médecin, interne ou étudiant."),
-    (("1", "0"), f"{OPENING} : Médecin, interne ou étudiant."),
-    (("0",), f"{OPENING}."),
-    (("",), f"{OPENING}."),
-    (("1", "#", "0"), f"{OPENING}."),  # back to the first menu: the choice undone is not said
-])
+@pytest.mark.parametrize(
+    ("keys", "heard"),
+    [
+        (("2",), f"{OPENING} : Autre profession de santé."),
+        (("1", "2", "15"), f"{OPENING} : Médecin, interne ou étudiant ; Aide financière urgente ; Cantal."),
+        (
+            ("1", "4", "1", "15"),
+            f"{OPENING} : Médecin, interne ou étudiant ; Agression ou violence ; "
+            "Le numéro de votre conseil départemental ; Cantal.",
+        ),
+        (("1", "2", "20", "1"), f"{OPENING} : Médecin, interne ou étudiant ; Aide financière urgente ; Corse-du-Sud."),
+        (("1", "2", "14", ""), f"{OPENING} : Médecin, interne ou étudiant ; Aide financière urgente ; Calvados."),
+        # 0, silence and "soutien psychologique" all lead to the listening team: only what is sure is said.
+        (("1", "1"), f"{OPENING} : Médecin, interne ou étudiant."),
+        (("1", "0"), f"{OPENING} : Médecin, interne ou étudiant."),
+        (("0",), f"{OPENING}."),
+        (("",), f"{OPENING}."),
+        (("1", "#", "0"), f"{OPENING}."),  # back to the first menu: the choice undone is not said
+    ],
+)
 def test_the_whisper_says_the_route_chosen(whispering, keys, heard):
     _, whisper = _whisper(whispering.test_client(), *keys)
     assert whisper.says() == [heard]
@@ -100,8 +114,9 @@ def test_the_fallback_never_whispers(whispering):
     assert ET.fromstring(body).find("Dial/Number").get("url") is None
 
 
-@pytest.mark.parametrize("query", ["n=welcome", "n=forged", "n=listening_team&t=doctor_needs", "n=listening_team&r=7",
-                                   ""])
+@pytest.mark.parametrize(
+    "query", ["n=welcome", "n=forged", "n=listening_team&t=doctor_needs", "n=listening_team&r=7", ""]
+)
 def test_a_whisper_for_no_transfer_connects_the_call_with_nothing_said(whispering, query):
     response = whispering.test_client().post(f"/voice/whisper?{query}", data={"From": NUMBER})
     assert response.status_code == 200
@@ -124,8 +139,9 @@ def test_the_simulator_plays_the_whisper_when_the_transfer_is_answered(whisperin
     for token in ("1", "2", "14", "", "completed"):
         call.act(token)
     heard = [e for e in call.events if e.kind == "whisper"]
-    assert [e.text for e in heard] == [f"{OPENING} : Médecin, interne ou étudiant ; Aide financière urgente ; "
-                                       "Calvados."]
+    assert [e.text for e in heard] == [
+        f"{OPENING} : Médecin, interne ou étudiant ; Aide financière urgente ; Calvados."
+    ]
     kinds = [e.kind for e in call.events]
     assert kinds.index("whisper") == kinds.index("dial-status") + 1 and call.ended == "hangup"
     assert heard[0].seconds > 0, "whoever answers listens to it before the caller is connected"

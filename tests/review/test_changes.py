@@ -22,8 +22,19 @@ def pair(tmp_path):
 
 
 def routes_against(before: DataCopy, after: DataCopy, *options: str):
-    return CliRunner().invoke(main, ["routes", "--against", str(before.data.parent), "--data", str(after.data),
-                                     "--prompts", str(after.prompts), *options])
+    return CliRunner().invoke(
+        main,
+        [
+            "routes",
+            "--against",
+            str(before.data.parent),
+            "--data",
+            str(after.data),
+            "--prompts",
+            str(after.prompts),
+            *options,
+        ],
+    )
 
 
 def set_social_number(doc):
@@ -47,10 +58,11 @@ def test_a_number_changed(pair):
     assert lines[at + 2] == f"    before: reads {SOCIAL} (social_service) at social_help"
     assert lines[at + 3] == f"    after:  reads {NEW_SOCIAL} (social_service) at social_help"
     at = lines.index("Numbers added, removed or changed (1):")
-    assert lines[at + 1:at + 4] == [
+    assert lines[at + 1 : at + 4] == [
         "  changed social_service:",
         f"    before: {SOCIAL} (zéro neuf, quatre-vingts, quatre-vingts, zéro trois, zéro sept)",
-        f"    after:  {NEW_SOCIAL} (zéro neuf, quatre-vingts, quatre-vingts, zéro trois, zéro huit)"]
+        f"    after:  {NEW_SOCIAL} (zéro neuf, quatre-vingts, quatre-vingts, zéro trois, zéro huit)",
+    ]
     assert "Prompts changed" not in result.output  # no prompt says this number
     failed = routes_against(before, after, "--fail-on-change")
     assert failed.exit_code == 1 and "Callers would hear a change" in failed.output
@@ -70,8 +82,9 @@ def test_an_option_removed(pair):
     assert result.exit_code == 0, result.output  # the caller is still offered 0 and silence: not lost
     written = out.read_text(encoding="utf-8")
     assert "### Routes whose ending changed (1)" in written
-    assert ("| 1 5 | reads 06 08 28 25 89 (mots) at long_term_care | waits at doctor_needs, no number "
-            "| 63.4 s → no human |") in written.splitlines()
+    assert (
+        "| 1 5 | reads 06 08 28 25 89 (mots) at long_term_care | waits at doctor_needs, no number | 63.4 s → no human |"
+    ) in written.splitlines()
     assert "ERROR" not in written
 
 
@@ -84,21 +97,29 @@ def test_a_menu_reordered(pair):
         doc["nodes"]["doctor_needs"]["options"].sort(key=lambda o: o["key"])
 
     after.edit("flow", swap_3_and_4)
-    changes = compare(against.in_process("before", before.data, before.prompts),
-                      against.in_process("after", after.data, after.prompts))
+    changes = compare(
+        against.in_process("before", before.data, before.prompts),
+        against.in_process("after", after.data, after.prompts),
+    )
     moved = {r.keys: (str(r.before), str(r.after)) for r in changes.endings}
-    assert moved == {"1 3": (f"reads {SOCIAL} (social_service) at social_help", "waits at assault, no number"),
-                     "1 4": ("waits at assault, no number", f"reads {SOCIAL} (social_service) at social_help")}
+    assert moved == {
+        "1 3": (f"reads {SOCIAL} (social_service) at social_help", "waits at assault, no number"),
+        "1 4": ("waits at assault, no number", f"reads {SOCIAL} (social_service) at social_help"),
+    }
     assert not changes.lost and not changes.prompts and not changes.numbers_changed
 
 
 def test_a_longer_prompt(pair):
     before, after = pair
-    longer = ("Bonjour, ligne d'écoute gratuite et anonyme des soignants, jour et nuit, partout en France, "
-              "métropole et outre-mer.")
+    longer = (
+        "Bonjour, ligne d'écoute gratuite et anonyme des soignants, jour et nuit, partout en France, "
+        "métropole et outre-mer."
+    )
     after.edit("prompts", lambda doc: doc["prompts"].update(greeting=longer))
-    changes = compare(against.in_process("before", before.data, before.prompts),
-                      against.in_process("after", after.data, after.prompts))
+    changes = compare(
+        against.in_process("before", before.data, before.prompts),
+        against.in_process("after", after.data, after.prompts),
+    )
     assert [(k, a) for k, _, a in changes.prompts] == [("greeting", longer)]
     assert changes.endings == [] and not changes.lost
     gained = {r.keys: r.after.seconds - r.before.seconds for r in changes.slower}
@@ -112,6 +133,7 @@ def test_a_longer_prompt(pair):
 
 def hangs_up_after(version: Version, node: str, key: str) -> Version:
     """The same version, with a line that hangs up when `key` is pressed at `node`."""
+
     def start():
         call = version.start()
         real = call.transport
@@ -139,14 +161,19 @@ def test_a_route_that_no_longer_reaches_a_person_is_an_error(pair, monkeypatch):
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[2].startswith("ERROR: routes that no longer reach a person")
-    assert lines[3] == (f"  1 3: reads {SOCIAL} (social_service) at social_help before; now the call ends "
-                        "(hangup) without a transfer or a number at doctor_needs")
+    assert lines[3] == (
+        f"  1 3: reads {SOCIAL} (social_service) at social_help before; now the call ends "
+        "(hangup) without a transfer or a number at doctor_needs"
+    )
     assert "route(s) no longer reach a person" in result.output
 
 
 def git(repo, *args):
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=Staff", "-c", "user.email=staff@example.org",
-                    *args], check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=Staff", "-c", "user.email=staff@example.org", *args],
+        check=True,
+        capture_output=True,
+    )
 
 
 def test_against_a_git_revision(tmp_path, monkeypatch):
@@ -184,6 +211,7 @@ def test_a_dead_end_off_the_reported_routes_is_an_error_too(pair):
     new = hangs_up_after(against.in_process("after", after.data, after.prompts), "social_help", "1")
     changes = compare(old, new)
     assert changes.endings == []  # "1 3" still reads the number: only asking to hear it again hangs up
-    assert changes.lost[0] == ("1 3 1: the call ends (hangup) without a transfer or a number (and 6 longer "
-                               "way(s) to the same)")
+    assert changes.lost[0] == (
+        "1 3 1: the call ends (hangup) without a transfer or a number (and 6 longer way(s) to the same)"
+    )
     assert len(changes.lost) == 1

@@ -16,9 +16,11 @@ class Line:
     (any key, or other words, give the menu again). Every form posted is kept."""
 
     def __init__(self, listens: str) -> None:
-        self.menu = (f'<Response><Gather action="/voice/menu" numDigits="1" timeout="3" finishOnKey="" '
-                     f'input="{listens}" hints="médecin, répéter"><Say>Menu.</Say></Gather>'
-                     "<Say>Au revoir.</Say><Hangup/></Response>")
+        self.menu = (
+            f'<Response><Gather action="/voice/menu" numDigits="1" timeout="3" finishOnKey="" '
+            f'input="{listens}" hints="médecin, répéter"><Say>Menu.</Say></Gather>'
+            "<Say>Au revoir.</Say><Hangup/></Response>"
+        )
         self.forms: list[dict[str, str]] = []
 
     def __call__(self, method: str, url: str, form) -> tuple[int, str]:

@@ -41,8 +41,9 @@ def test_static_files_only_where_the_page_is(config, status):
     with app.test_client().get("/simulator/static/keypad.js") as script:
         assert script.status_code == status
     statics = [rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.endswith("static")]
-    assert statics == (["/simulator/static/<path:filename>"] if status == 200 else []), \
+    assert statics == (["/simulator/static/<path:filename>"] if status == 200 else []), (
         "no other folder is served, whatever appears next to the package"
+    )
 
 
 def test_steps_carry_the_call_in_the_state_sent_back(client):
@@ -79,8 +80,7 @@ def test_steps_signed_when_the_line_has_a_token():
     assert start["error"] is None and start["waiting"]["kind"] == "gather"
 
 
-@pytest.mark.parametrize("body", [{"action": "keys", "keys": "1", "state": {"entry": "x"}},
-                                  {"action": "dance"}])
+@pytest.mark.parametrize("body", [{"action": "keys", "keys": "1", "state": {"entry": "x"}}, {"action": "dance"}])
 def test_bad_steps_are_refused(client, body):
     answer = client.post("/simulator/step", json=body)
     assert answer.status_code == 400 and answer.get_json()["error"]
@@ -92,8 +92,9 @@ def test_a_transfer_answered_shows_the_whisper_when_the_line_whispers():
     state = client.post("/simulator/step", json={"action": "keys", "keys": "2", "state": state}).get_json()["state"]
     answered = client.post("/simulator/step", json={"action": "dial", "status": "completed", "state": state}).get_json()
     whispers = [e for e in answered["events"] if e["kind"] == "whisper"]
-    assert [(e["label"], e["text"]) for e in whispers] == [("Whisper", "Appel de la ligne d'écoute : "
-                                                           "Autre profession de santé.")]
+    assert [(e["label"], e["text"]) for e in whispers] == [
+        ("Whisper", "Appel de la ligne d'écoute : Autre profession de santé.")
+    ]
 
 
 def test_words_at_a_menu_that_does_not_listen_are_shown_then_heard_as_silence():
@@ -104,15 +105,18 @@ def test_words_at_a_menu_that_does_not_listen_are_shown_then_heard_as_silence():
     events = said.get_json()["events"]
     assert said.status_code == 200
     assert [(e["kind"], e["label"], e["text"]) for e in events[:2]] == [
-        ("speech", "Speech", "médecin"), ("silence", "Silence", f"{start['waiting']['timeout']} s")]
+        ("speech", "Speech", "médecin"),
+        ("silence", "Silence", f"{start['waiting']['timeout']} s"),
+    ]
 
 
 def test_words_at_a_menu_that_listens_are_posted_and_understood():
     client = create_app(dev=True).test_client()
     listening = client.post("/simulator/step", json={"action": "start"}).get_json()
     assert listening["waiting"]["speech"] is True and "médecin" in listening["waiting"]["hints"]
-    said = client.post("/simulator/step", json={"action": "say", "words": "médecin", "confidence": None,
-                                                "state": listening["state"]}).get_json()
+    said = client.post(
+        "/simulator/step", json={"action": "say", "words": "médecin", "confidence": None, "state": listening["state"]}
+    ).get_json()
     speech = said["events"][0]
     timeout = listening["waiting"]["timeout"]
     assert (speech["label"], speech["text"], speech["seconds"]) == ("Speech", "médecin", round(7 / 15 + timeout, 1))
@@ -124,6 +128,7 @@ def test_words_at_a_menu_that_listens_are_posted_and_understood():
 @pytest.mark.parametrize("confidence", [1.5, -0.1, "0.9", True])
 def test_words_with_a_confidence_outside_0_to_1_are_refused(client, confidence):
     state = client.post("/simulator/step", json={"action": "start"}).get_json()["state"]
-    answer = client.post("/simulator/step", json={"action": "say", "words": "x", "confidence": confidence,
-                                                  "state": state})
+    answer = client.post(
+        "/simulator/step", json={"action": "say", "words": "x", "confidence": confidence, "state": state}
+    )
     assert answer.status_code == 400 and "confidence" in answer.get_json()["error"]

@@ -16,8 +16,14 @@ from tests.paths import ROOT
 from tests.servers import served
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # The README's picture; rewritten only when asked (IVR_SCREENSHOT=1), so a test run changes no file.
 SCREENSHOT = ROOT / "docs" / "keypad.png"
 FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)

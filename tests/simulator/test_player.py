@@ -35,8 +35,7 @@ def kinds(c: Call) -> list[tuple[str, str]]:
 
 def test_say_play_pause_are_heard_in_order_then_the_document_ends():
     c, line = call({("POST", f"{BASE}/voice"): '<Say>Hello.</Say><Play>/a.wav</Play><Pause length="2"/>'})
-    assert kinds(c) == [("say", "Hello."), ("play", f"{BASE}/a.wav"), ("pause", "2 s"),
-                        ("end", "end of document")]
+    assert kinds(c) == [("say", "Hello."), ("play", f"{BASE}/a.wav"), ("pause", "2 s"), ("end", "end of document")]
     assert c.ended == "end of document"
     assert c.clock == pytest.approx(len("Hello.") / 15 + 0.45 + 2)
 
@@ -48,7 +47,11 @@ def test_twilio_form_fields_are_sent():
     assert form["CallSid"].startswith("CA") and len(form["CallSid"]) == 34
     assert form["AccountSid"].startswith("AC") and len(form["AccountSid"]) == 34
     assert (form["From"], form["CallStatus"], form["Direction"], form["ApiVersion"]) == (
-        "anonymous", "ringing", "inbound", "2010-04-01")
+        "anonymous",
+        "ringing",
+        "inbound",
+        "2010-04-01",
+    )
     assert c.ended == "hangup"
 
 
@@ -60,8 +63,10 @@ def test_say_text_includes_nested_ssml_and_prosody_slows_the_estimate():
     assert c.events[0].seconds > plain.events[0].seconds + 1
 
 
-GATHER = ('<Gather action="/voice/key?n=menu" numDigits="1" timeout="4" finishOnKey="">'
-          "<Say>Press one.</Say></Gather><Say>Still there?</Say>")
+GATHER = (
+    '<Gather action="/voice/key?n=menu" numDigits="1" timeout="4" finishOnKey="">'
+    "<Say>Press one.</Say></Gather><Say>Still there?</Say>"
+)
 
 
 def test_gather_posts_digits_to_its_action_resolved_against_the_document():
@@ -83,8 +88,9 @@ def test_gather_without_input_falls_through_to_the_next_verb_after_its_timeout()
 
 def test_action_on_empty_result_posts_the_action_without_digits():
     gather = '<Gather action="next" actionOnEmptyResult="true" timeout="3"/><Say>Never.</Say>'
-    c, line = call({("POST", f"{BASE}/ivr/voice"): gather, ("POST", f"{BASE}/ivr/next"): "<Hangup/>"},
-                   entry=f"{BASE}/ivr/voice")
+    c, line = call(
+        {("POST", f"{BASE}/ivr/voice"): gather, ("POST", f"{BASE}/ivr/next"): "<Hangup/>"}, entry=f"{BASE}/ivr/voice"
+    )
     c.silence()
     assert line.requests[-1][1] == f"{BASE}/ivr/next" and "Digits" not in line.requests[-1][2]
     assert c.ended == "hangup"
@@ -103,19 +109,24 @@ def test_gather_takes_num_digits_and_waits_the_timeout_for_a_short_entry():
     assert g.entry("1") == ("1", True)
 
 
-LISTENING = ('<Gather action="/voice/key?n=menu" numDigits="1" timeout="4" finishOnKey="" input="dtmf speech" '
-             'language="fr-FR" speechTimeout="3" hints="médecin, docteur,, parler à quelqu\'un ">'
-             "<Say>Press one or say doctor.</Say></Gather><Say>Still there?</Say>")
+LISTENING = (
+    '<Gather action="/voice/key?n=menu" numDigits="1" timeout="4" finishOnKey="" input="dtmf speech" '
+    'language="fr-FR" speechTimeout="3" hints="médecin, docteur,, parler à quelqu\'un ">'
+    "<Say>Press one or say doctor.</Say></Gather><Say>Still there?</Say>"
+)
 SPEECH_PAGES = {("POST", f"{BASE}/voice"): LISTENING, ("POST", f"{BASE}/voice/key?n=menu"): "<Say>Heard.</Say>"}
 
 
-@pytest.mark.parametrize(("attributes", "speech", "hints", "speech_timeout"), [
-    ("", False, (), 4),  # Twilio's defaults: keys only, speechTimeout as long as the timeout
-    ('input="dtmf" hints="a, b"', False, ("a", "b"), 4),
-    ('input="Speech"', True, (), 4),
-    ('input="dtmf  speech" speechTimeout="auto" hints=" x ,, y z "', True, ("x", "y z"), 1),
-    ('input="speeches" speechTimeout="2"', False, (), 2),
-])
+@pytest.mark.parametrize(
+    ("attributes", "speech", "hints", "speech_timeout"),
+    [
+        ("", False, (), 4),  # Twilio's defaults: keys only, speechTimeout as long as the timeout
+        ('input="dtmf" hints="a, b"', False, ("a", "b"), 4),
+        ('input="Speech"', True, (), 4),
+        ('input="dtmf  speech" speechTimeout="auto" hints=" x ,, y z "', True, ("x", "y z"), 1),
+        ('input="speeches" speechTimeout="2"', False, (), 2),
+    ],
+)
 def test_gather_reads_input_hints_and_speech_timeout(attributes, speech, hints, speech_timeout):
     c, _ = call({("POST", f"{BASE}/voice"): f'<Gather timeout="4" {attributes}/>'})
     assert (c.gather.speech, c.gather.hints, c.gather.speech_timeout) == (speech, hints, speech_timeout)
@@ -132,7 +143,8 @@ def test_speech_posts_the_words_and_their_confidence_without_digits():
     assert "Digits" not in form and form["CallSid"] == c.sid
     speaking = len("aide financière") / 15
     assert [(e.kind, e.text, e.at, e.seconds) for e in c.events if e.kind == "speech"] == [
-        ("speech", "aide financière", before, pytest.approx(speaking + 3))], "speaking, then 3 s of speechTimeout"
+        ("speech", "aide financière", before, pytest.approx(speaking + 3))
+    ], "speaking, then 3 s of speechTimeout"
     assert kinds(c)[-2:] == [("say", "Heard."), ("end", "end of document")]
     assert c.clock - before == pytest.approx(speaking + 3 + len("Heard.") / 15 + 0.45)
 
@@ -151,8 +163,12 @@ def test_a_gather_not_listening_to_speech_hears_silence_and_the_transcript_shows
     before = c.clock
     c.say("médecin")
     assert len(line.requests) == 1, "nothing posted: Twilio heard nothing"
-    assert kinds(c)[-4:] == [("speech", "médecin"), ("silence", "4 s"), ("say", "Still there?"),
-                             ("end", "end of document")]
+    assert kinds(c)[-4:] == [
+        ("speech", "médecin"),
+        ("silence", "4 s"),
+        ("say", "Still there?"),
+        ("end", "end of document"),
+    ]
     assert c.clock - before == pytest.approx(4 + 0.45 + len("Still there?") / 15), "the timeout runs as they speak"
 
 
@@ -180,8 +196,12 @@ def test_a_token_in_double_quotes_is_speech_and_empty_words_are_silence():
 
 
 def test_redirect_is_followed_with_its_method_and_an_absolute_url():
-    c, line = call({("POST", f"{BASE}/voice"): '<Redirect method="GET">https://other.test/x?a=1</Redirect>',
-                    ("GET", "https://other.test/x?a=1&" + "CallSid="): ""})
+    c, line = call(
+        {
+            ("POST", f"{BASE}/voice"): '<Redirect method="GET">https://other.test/x?a=1</Redirect>',
+            ("GET", "https://other.test/x?a=1&" + "CallSid="): "",
+        }
+    )
     assert line.requests[1][0] == "GET"
     assert line.requests[1][1].startswith("https://other.test/x?a=1&CallSid=CA")
     assert c.error is not None and c.error.kind == "http"  # the fake line has no such GET page
@@ -207,13 +227,16 @@ def test_dial_without_action_continues_with_the_next_verb():
     assert kinds(c)[-2:] == [("say", "After."), ("end", "end of document")]
 
 
-@pytest.mark.parametrize(("pages", "kind"), [
-    ({("POST", f"{BASE}/voice"): "<Say>no end"}, "twiml"),  # invalid XML
-    ({("POST", f"{BASE}/voice"): "<Dance/>"}, "twiml"),
-    ({("POST", f"{BASE}/voice"): "<Gather><Dial>1</Dial></Gather>"}, "twiml"),
-    ({("POST", f"{BASE}/voice"): "<Redirect>/voice</Redirect>"}, "loop"),
-    ({}, "http"),
-])
+@pytest.mark.parametrize(
+    ("pages", "kind"),
+    [
+        ({("POST", f"{BASE}/voice"): "<Say>no end"}, "twiml"),  # invalid XML
+        ({("POST", f"{BASE}/voice"): "<Dance/>"}, "twiml"),
+        ({("POST", f"{BASE}/voice"): "<Gather><Dial>1</Dial></Gather>"}, "twiml"),
+        ({("POST", f"{BASE}/voice"): "<Redirect>/voice</Redirect>"}, "loop"),
+        ({}, "http"),
+    ],
+)
 def test_errors_and_loops_end_the_call_with_their_kind(pages, kind):
     c = Call(Pages(pages), f"{BASE}/voice").start()
     assert c.error is not None and c.error.kind == kind
@@ -232,12 +255,19 @@ def test_a_waiting_call_can_be_carried_as_plain_data_and_resumed():
 
 def test_play_lasts_as_long_as_its_file_and_loops():
     lengths = {f"{BASE}/audio/a.wav": 2.5}
-    line = Pages({("POST", f"{BASE}/voice"): '<Play>/audio/a.wav</Play><Play loop="2">/audio/a.wav</Play>'
-                                               "<Play>/audio/unknown.mp3</Play><Say>Fin.</Say>"})
+    line = Pages(
+        {
+            ("POST", f"{BASE}/voice"): '<Play>/audio/a.wav</Play><Play loop="2">/audio/a.wav</Play>'
+            "<Play>/audio/unknown.mp3</Play><Say>Fin.</Say>"
+        }
+    )
     c = Call(line, f"{BASE}/voice", audio_length=lengths.get).start()
     plays = [e for e in c.events if e.kind == "play"]
     assert [(e.text, e.at, e.seconds) for e in plays] == [
-        (f"{BASE}/audio/a.wav", 0.0, 2.5), (f"{BASE}/audio/a.wav", 2.5, 5.0), (f"{BASE}/audio/unknown.mp3", 7.5, 0.0)]
+        (f"{BASE}/audio/a.wav", 0.0, 2.5),
+        (f"{BASE}/audio/a.wav", 2.5, 5.0),
+        (f"{BASE}/audio/unknown.mp3", 7.5, 0.0),
+    ]
     assert next(e for e in c.events if e.kind == "say").at == 7.5
 
 
@@ -246,6 +276,7 @@ def test_wav_seconds_reads_the_file_length():
     import wave
 
     from ivr.simulator.transport import wav_seconds
+
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as wav:
         wav.setnchannels(1)

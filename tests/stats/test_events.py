@@ -73,9 +73,18 @@ def test_the_last_wrong_key_puts_through_and_counts_both(flow):
     assert ("transfer", flow.platform.id, "") in counted
 
 
-@pytest.mark.parametrize(("status", "outcome"), [("busy", "busy"), ("no-answer", "no-answer"), ("failed", "failed"),
-                                                 ("canceled", "canceled"), ("completed", "completed"),
-                                                 ("answered", "completed"), ("+33612345678", "other")])
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        ("busy", "busy"),
+        ("no-answer", "no-answer"),
+        ("failed", "failed"),
+        ("canceled", "canceled"),
+        ("completed", "completed"),
+        ("answered", "completed"),
+        ("+33612345678", "other"),
+    ],
+)
 def test_a_transfer_ends_by_service_and_outcome(flow, status, outcome):
     pos = moves.go(moves.start(flow).position, flow.operator).position
     counted = events.dial_keys(flow, pos, status, moves.dialled(flow, pos, status))
@@ -98,13 +107,27 @@ def test_each_try_of_a_transfer_counts_the_service_it_dials(flow):
     counted = events.dial_keys(two, pos, "busy", step)
     assert counted[0] == ("transfer_end", "platform", "busy")
     assert ("transfer", "mots", "") in counted
-    assert events.dial_keys(two, step.position, "busy", moves.dialled(two, step.position, "busy"))[0] == \
-        ("transfer_end", "mots", "busy")
+    assert events.dial_keys(two, step.position, "busy", moves.dialled(two, step.position, "busy"))[0] == (
+        "transfer_end",
+        "mots",
+        "busy",
+    )
 
 
-@pytest.mark.parametrize(("seconds", "bucket"), [("0", "0-30 s"), ("29", "0-30 s"), ("30", "30-60 s"),
-                                                 ("119", "1-2 min"), ("3599", "20-60 min"), ("3600", "60 min +"),
-                                                 ("", "other"), ("-3", "other"), ("0612345678x", "other")])
+@pytest.mark.parametrize(
+    ("seconds", "bucket"),
+    [
+        ("0", "0-30 s"),
+        ("29", "0-30 s"),
+        ("30", "30-60 s"),
+        ("119", "1-2 min"),
+        ("3599", "20-60 min"),
+        ("3600", "60 min +"),
+        ("", "other"),
+        ("-3", "other"),
+        ("0612345678x", "other"),
+    ],
+)
 def test_durations_fall_in_coarse_buckets(seconds, bucket):
     assert events.duration_bucket(seconds) == bucket
 

@@ -37,8 +37,9 @@ def test_staff_log_in_and_every_chart_has_data(server_url, tmp_path):
         refused = browser.new_context()
         assert refused.request.get(f"{server_url}/stats").status == 401
         refused.close()
-        context = browser.new_context(viewport={"width": 420, "height": 900},
-                                      http_credentials={"username": "equipe", "password": "pw"})
+        context = browser.new_context(
+            viewport={"width": 420, "height": 900}, http_credentials={"username": "equipe", "password": "pw"}
+        )
         page = context.new_page()
         assert page.goto(f"{server_url}/stats").status == 200
         expect(page.get_by_role("heading", name="Statistiques de la ligne")).to_be_visible()

@@ -26,8 +26,10 @@ def _call(client, *keys, status: str | None = None, tries: int = 1, duration: st
     caller.keys(*keys)
     for _ in range(tries if status is not None else 0):
         caller.dial_ends(status)
-    response = client.post("/voice/status", data={"CallSid": SID, "From": NUMBER, "Caller": NUMBER,
-                                                  "CallStatus": "completed", "CallDuration": duration})
+    response = client.post(
+        "/voice/status",
+        data={"CallSid": SID, "From": NUMBER, "Caller": NUMBER, "CallStatus": "completed", "CallDuration": duration},
+    )
     assert response.status_code == 204
     return caller
 
@@ -166,8 +168,14 @@ def test_the_failure_alert_is_logged_once_per_hour_and_service(db_url, caplog):
     now = time.time()
     recorder = Recorder(store, interval=3600, clock=lambda: now)
     hour = int(now) // 3600
-    store.add({(hour, ("transfer_end", "platform", "completed")): 3, (hour, ("transfer_end", "platform", "busy")): 2,
-               (hour, ("transfer_end", "other", "busy")): 4, (hour - 1, ("transfer_end", "third", "busy")): 9})
+    store.add(
+        {
+            (hour, ("transfer_end", "platform", "completed")): 3,
+            (hour, ("transfer_end", "platform", "busy")): 2,
+            (hour, ("transfer_end", "other", "busy")): 4,
+            (hour - 1, ("transfer_end", "third", "busy")): 9,
+        }
+    )
     with caplog.at_level(logging.WARNING, logger="ivr.stats"):
         assert recorder.check_alert() == [("platform", 0.4)]
         second = Recorder(store, interval=3600, clock=lambda: now)  # another worker: no second line

@@ -29,17 +29,28 @@ def _fill(url: str) -> Store:
     store = Store(url)
     store.migrate()
     h = _hour(DAY, 9)
-    store.add({
-        (h, ("call", "", "answered")): 7, (h + 1, ("call", "", "answered")): 5,
-        (h, ("reached", "welcome", "")): 12, (h, ("choice", "welcome", "doctor_needs")): 10,
-        (h, ("reached", "doctor_needs", "")): 10, (h, ("choice", "doctor_needs", "assault")): 1,
-        (h + 1, ("choice", "doctor_needs", "assault")): 1, (h, ("choice", "doctor_needs", "social_help")): 6,
-        (h, ("transfer", "platform", "")): 10, (h, ("transfer_end", "platform", "completed")): 6,
-        (h, ("transfer_end", "platform", "busy")): 3, (h, ("transfer_end", "platform", "no-answer")): 1,
-        (h, ("ended", "completed", "2-5 min")): 11, (h, ("fallback", "", "11200")): 2,
-        (h, ("speech", "welcome", "understood")): 4, (h + 1, ("speech", "welcome", "understood")): 3,
-        (h, ("speech", "welcome", "not understood")): 1, (h, ("speech", "cdo_lookup", "unsure")): 5,
-    })
+    store.add(
+        {
+            (h, ("call", "", "answered")): 7,
+            (h + 1, ("call", "", "answered")): 5,
+            (h, ("reached", "welcome", "")): 12,
+            (h, ("choice", "welcome", "doctor_needs")): 10,
+            (h, ("reached", "doctor_needs", "")): 10,
+            (h, ("choice", "doctor_needs", "assault")): 1,
+            (h + 1, ("choice", "doctor_needs", "assault")): 1,
+            (h, ("choice", "doctor_needs", "social_help")): 6,
+            (h, ("transfer", "platform", "")): 10,
+            (h, ("transfer_end", "platform", "completed")): 6,
+            (h, ("transfer_end", "platform", "busy")): 3,
+            (h, ("transfer_end", "platform", "no-answer")): 1,
+            (h, ("ended", "completed", "2-5 min")): 11,
+            (h, ("fallback", "", "11200")): 2,
+            (h, ("speech", "welcome", "understood")): 4,
+            (h + 1, ("speech", "welcome", "understood")): 3,
+            (h, ("speech", "welcome", "not understood")): 1,
+            (h, ("speech", "cdo_lookup", "unsure")): 5,
+        }
+    )
     return store
 
 
@@ -60,7 +71,8 @@ def test_counts_are_summed_by_day_and_small_ones_hidden(db_url):
     assert "hour of day" not in tables, "a single day never shows hours"
     assert tables["speech"] == [  # most words said first; what was said is never there
         {"node": "welcome", "understood": 7, "not understood": "< 3", "unsure": 0},
-        {"node": "cdo_lookup", "understood": 0, "not understood": 0, "unsure": 5}]
+        {"node": "cdo_lookup", "understood": 0, "not understood": 0, "unsure": 5},
+    ]
     assert {r["day"] for r in tables["calls"]} == {"2026-03-10"}
     assert not any("hour" in key for rows in tables.values() for row in rows for key in row)
     store.dispose()
@@ -104,8 +116,9 @@ def test_build_never_needs_a_database():
 
 
 def test_a_simulated_day_fills_every_section(db_url):
-    result = CliRunner().invoke(main, ["stats", "demo", "--db", db_url, "--day", "2026-03-10", "--days", "7",
-                                       "--calls", "120"])
+    result = CliRunner().invoke(
+        main, ["stats", "demo", "--db", db_url, "--day", "2026-03-10", "--days", "7", "--calls", "120"]
+    )
     assert result.exit_code == 0, result.output
     store = Store(db_url)
     rep = report.load(store, date(2026, 3, 4), DAY)

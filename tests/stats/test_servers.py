@@ -22,8 +22,12 @@ ROUTES = {  # keys and transfer outcomes -> the choice that shows the route
 
 def test_two_servers_of_two_workers_count_every_call_exactly_once(postgres_server):
     url = new_database(postgres_server, "ivr_two_servers")
-    env = {"TWILIO_AUTH_TOKEN": TOKEN, "WEB_CONCURRENCY": "2", "IVR_STATS_URL": url.replace("+psycopg", ""),
-           "IVR_STATS_FLUSH": "300"}  # only the flush at shutdown writes: nothing may be lost there
+    env = {
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "WEB_CONCURRENCY": "2",
+        "IVR_STATS_URL": url.replace("+psycopg", ""),
+        "IVR_STATS_FLUSH": "300",
+    }  # only the flush at shutdown writes: nothing may be lost there
     ports = [free_port(), free_port()]
     procs = [run_procfile(env, port) for port in ports]
     expected: Counter = Counter()
