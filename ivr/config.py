@@ -140,6 +140,10 @@ def folder_overrides(data_dir: Path | None, prompts_dir: Path | None) -> dict[st
     return {k: v for k, v in (("data_dir", data_dir), ("prompts_dir", prompts_dir)) if v}
 
 
+# Numbers whose caller pays more than a normal call: never shown to anyone, never dialled.
+CHARGED = (phonenumbers.PhoneNumberType.PREMIUM_RATE, phonenumbers.PhoneNumberType.SHARED_COST)
+
+
 def e164(number: str, name: str) -> str:
     """Return a phone number in E.164; raise ConfigError naming the setting."""
     try:
@@ -148,6 +152,11 @@ def e164(number: str, name: str) -> str:
         parsed = None
     if parsed is None or not phonenumbers.is_valid_number(parsed):
         raise ConfigError(f"{name} is not a valid phone number")
+    if phonenumbers.number_type(parsed) in CHARGED:
+        raise ConfigError(
+            f"{name} is a premium-rate or shared-cost number (08 1x, 08 2x, 08 9x): whoever calls it back "
+            "would pay extra; use a geographic, mobile or free (08 0x) number"
+        )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

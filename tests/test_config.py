@@ -50,6 +50,9 @@ def test_defaults_apply_when_the_environment_is_empty():
         ({"IVR_ALLOW_UNSIGNED": "maybe"}, "IVR_ALLOW_UNSIGNED must be 1 or 0"),
         ({"IVR_PLATFORM_NUMBER": "12"}, "IVR_PLATFORM_NUMBER is not a valid phone number"),
         ({"IVR_CALLER_ID": "not a number"}, "IVR_CALLER_ID is not a valid phone number"),
+        ({"IVR_CALLER_ID": "08 99 23 45 67"}, "IVR_CALLER_ID is a premium-rate or shared-cost number"),
+        ({"IVR_CALLER_ID": "+33 8 21 61 00 00"}, "IVR_CALLER_ID is a premium-rate or shared-cost number"),
+        ({"IVR_PLATFORM_NUMBER": "0891 67 00 00"}, "IVR_PLATFORM_NUMBER is a premium-rate or shared-cost number"),
         ({"IVR_PUBLIC_URL": "line.example.org"}, "IVR_PUBLIC_URL must be https://host (http://host for a test)"),
     ],
 )
@@ -61,6 +64,11 @@ def test_a_bad_setting_is_named(env, message):
 def test_phone_settings_are_normalised():
     settings = Settings.from_env({"IVR_PLATFORM_NUMBER": "06 11 22 33 44", "IVR_CALLER_ID": "+33 9 70 00 00 00"})
     assert (settings.platform_number, settings.caller_id) == ("+33611223344", "+33970000000")
+
+
+@pytest.mark.parametrize("number", ["08 00 28 80 38", "01 80 00 00 00", "06 12 34 56 78", "09 70 00 00 00"])
+def test_a_free_geographic_mobile_or_internet_caller_id_is_taken(number):
+    assert Settings.from_env({"IVR_CALLER_ID": number}).caller_id == "+33" + "".join(number.split())[1:]
 
 
 @pytest.mark.parametrize(

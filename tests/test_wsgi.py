@@ -59,6 +59,7 @@ def run_procfile(env_extra: dict, port: int):
         ({"TWILIO_AUTH_TOKEN": "", "IVR_ALLOW_UNSIGNED": ""}, "TWILIO_AUTH_TOKEN is not set"),
         ({"TWILIO_AUTH_TOKEN": "x", "IVR_MAX_TRIES": "lots"}, "IVR_MAX_TRIES must be a whole number"),
         ({"TWILIO_AUTH_TOKEN": "x", "IVR_CALLER_ID": ""}, "IVR_CALLER_ID is not set: the listening platform would see"),
+        ({"TWILIO_AUTH_TOKEN": "x", "IVR_CALLER_ID": "08 92 12 34 56"}, "IVR_CALLER_ID is a premium-rate"),
         (
             {"TWILIO_AUTH_TOKEN": "x", "IVR_PLATFORM_NUMBER": "0800 800 854"},
             "IVR_PLATFORM_NUMBER is 0800 800 854, superseded: the platform is now 0800 288 038",

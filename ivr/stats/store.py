@@ -94,6 +94,9 @@ class Store:
 
     def migrate(self) -> None:
         """Bring the tables to the newest revision (under a lock on PostgreSQL)."""
+        # Alembic says at INFO which plugins it loads and which database it found: nothing an
+        # operator needs at every start. Its warnings and errors still show.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
         from alembic import command
         from alembic.config import Config
 

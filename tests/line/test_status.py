@@ -7,9 +7,11 @@ import subprocess
 from importlib import metadata
 
 import pytest
+from click.testing import CliRunner
 from twilio.request_validator import RequestValidator
 
 from ivr import create_app
+from ivr.cli import main
 from ivr.line import version
 from tests.paths import LINE_NUMBER, ROOT
 
@@ -82,3 +84,14 @@ def test_the_commit_comes_from_the_host_or_from_git(tmp_path):
     assert version.running({}, tmp_path)["commit"] is None, "no variable and no checkout: unknown"
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     assert version.running({}, ROOT)["commit"] == (head or None)
+
+
+def test_the_command_says_the_same_version_and_commit_as_healthz(monkeypatch, tmp_path):
+    monkeypatch.setenv("GIT_COMMIT", "0badc0ffee" * 4)
+    health = create_app(dev=True).test_client().get("/healthz").get_json()
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"ivr {health['version']} (commit {health['commit']})\n"
+    monkeypatch.delenv("GIT_COMMIT")
+    monkeypatch.chdir(tmp_path)  # no variable, no checkout here
+    assert CliRunner().invoke(main, ["--version"]).output == f"ivr {metadata.version('ivr')} (commit unknown)\n"

@@ -233,3 +233,17 @@ def test_without_a_thread_the_calls_go_on_and_are_counted_at_exit(tmp_path, monk
     recorder.close()
     assert [(r.event, r.count) for r in store.rows()] == [("call", 2)]
     store.dispose()
+
+
+def test_migrating_says_nothing_at_start_up(db_url, caplog):
+    """Starting the line migrates the counters' tables: alembic's INFO lines stay out of its log."""
+    caplog.set_level(logging.INFO)
+    store = Store(db_url)
+    try:
+        store.migrate()
+        store.migrate()  # already at the newest revision: still nothing
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM counts")).scalar() == 0, "the tables exist"
+    finally:
+        store.dispose()
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("alembic")] == []
