@@ -98,7 +98,7 @@ def department_nodes(
         if council.service is not None and dep.found_intro in prompts:
             key = f"{dep.found_intro}{SYNTHETIC_SEP}{code}"
             texts[key] = _fill(prompts[dep.found_intro], council)
-            nodes[nid] = Readout(id=nid, service=council.service, intro=(key,))
+            nodes[nid] = Readout(id=nid, service=council.service, intro=(key,), operator=dep.operator)
         elif operator is not None and dep.no_number_intro in prompts:
             key = f"{dep.no_number_intro}{SYNTHETIC_SEP}{code}"
             texts[key] = _fill(prompts[dep.no_number_intro], council)
@@ -117,6 +117,7 @@ def department_nodes(
             by_key = {key: code for code, key in CORSICA.items()}
             nodes[nid] = Menu(
                 id=nid,
+                operator=dep.operator,
                 options=tuple(
                     Option(key=key, say=f"{LABEL_PREFIX}{SYNTHETIC_SEP}{by_key[key]}", target=target)
                     for key, target in sorted(rest.items())
@@ -124,7 +125,11 @@ def department_nodes(
             )
         else:
             nodes[nid] = Department(
-                id=nid, say=("department_last_digit",), codes=MappingProxyType(dict(rest)), digits=1
+                id=nid,
+                say=("department_last_digit",),
+                codes=MappingProxyType(dict(rest)),
+                digits=1,
+                operator=dep.operator,
             )
     return replace(dep, codes=MappingProxyType(codes)), nodes, texts
 

@@ -3,9 +3,10 @@ last checked, and the numbers it replaced."""
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 from typing import Any
@@ -20,9 +21,12 @@ from .words import number_words, spoken_number
 REGION = "FR"
 _SEED = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PROFESSION = re.compile(r"^[a-z][a-z0-9_]*$")
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")  # 2018, 2018-04 or 2018-04-26
 _GROUP = re.compile(r"[0-9]{1,3}")  # ASCII digits only: "²" is a digit to str.isdigit
 _SPECIAL = re.compile(r"08[0-9][0-9]")  # 0800, 0805...: said "zéro huit cents" as one group
+EVERYONE = "all"  # `professions: all`: an emergency number, for whoever calls
+FAMILY = "famille"  # a caller who calls for a health professional of their family
 
 
 @dataclass(frozen=True)
@@ -52,10 +56,18 @@ class Service:
     words: tuple[str, ...]  # one entry per group, in French words
     dial: str | None  # E.164 for a full number; None for a short number (15, 3114)
     hours: str | None
-    professions: tuple[str, ...]
+    professions: tuple[str, ...]  # who it serves, from its sources; EVERYONE for an emergency number
     sources: tuple[Source, ...]
     checked: str | None = None  # the day (or month, or year) someone last checked the number works
     checked_on: date | None = None  # `checked` as a date: the first day of the period written
+    families: bool = False  # it also takes the family of a health professional (the caller FAMILY)
+    whisper: bool = False  # whoever answers it expects this line, and may hear the whisper first
+
+    def serves(self, caller: str) -> bool:
+        """Tell whether the service is for a caller of this profession (or FAMILY)."""
+        if EVERYONE in self.professions:
+            return True
+        return self.families if caller == FAMILY else caller in self.professions
 
     @property
     def source(self) -> str:
@@ -92,10 +104,19 @@ class Superseded:
 
 @dataclass(frozen=True)
 class Directory:
-    """Every service of the line, and the numbers they replaced."""
+    """Every service of the line, the numbers they replaced, and who calls (profession -> words)."""
 
     services: Mapping[str, Service]
     superseded: tuple[Superseded, ...] = ()
+    professions: Mapping[str, str] = field(default_factory=dict)
+
+
+def unknown_caller(name: str, known: Iterable[str]) -> str:
+    """Say that a profession is unknown, with the closest known ones."""
+    known = sorted(known)
+    close = difflib.get_close_matches(name, known, n=2)
+    hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+    return f"unknown profession {name!r}: {hint}known: {', '.join(known)}"
 
 
 def _parse_number(written: str, where: str, file: str, problems: list[Problem]) -> str | None:
@@ -214,15 +235,63 @@ def _parse_checked(fields: Fields, where: str, file: str, problems: list[Problem
     return checked, day
 
 
+def _parse_professions(top: Fields, file: str, problems: list[Problem]) -> dict[str, str]:
+    """Read `professions`: id -> what it covers, in words."""
+    out: dict[str, str] = {}
+    for pid, text in top.mapping("professions").items():
+        where = f"professions.{pid}"
+        if not isinstance(pid, str) or not _PROFESSION.match(pid) or pid in (EVERYONE, FAMILY):
+            problems.append(
+                Problem(
+                    file,
+                    where,
+                    "a profession id is lower-case letters, digits and _ "
+                    f"({EVERYONE!r} and {FAMILY!r} are the line's own)",
+                )
+            )
+        elif not isinstance(text, str) or not text.strip():
+            problems.append(Problem(file, where, "say in words who this profession covers"))
+        else:
+            out[pid] = " ".join(text.split())
+    return out
+
+
+def _parse_served(
+    fields: Fields, where: str, file: str, professions: Mapping[str, str], problems: list[Problem]
+) -> tuple[str, ...]:
+    """Read a service's `professions`: a list of known ids, or `all` for an emergency number."""
+    served = fields.text_list("professions", required=False)
+    if not served:
+        problems.append(
+            Problem(
+                file,
+                f"{where}.professions",
+                "say who the service serves, from its source: a list of professions (see `professions` at the "
+                f"top), or `{EVERYONE}` for an emergency number",
+            )
+        )
+    if served == (EVERYONE,):
+        return served
+    for name in served:
+        if name not in professions:
+            problems.append(Problem(file, f"{where}.professions", unknown_caller(name, professions)))
+    return served
+
+
 def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Directory:
     """Build the services and the superseded numbers from the parsed directory file, appending every
     problem found."""
-    top = Fields(raw, file, "", problems, allowed=("services", "superseded"))
+    top = Fields(raw, file, "", problems, allowed=("professions", "services", "superseded"))
+    professions = _parse_professions(top, file, problems)
     services: dict[str, Service] = {}
     for sid, entry in top.mapping("services").items():
         where = f"services.{sid}"
         fields = Fields(
-            entry, file, where, problems, allowed=("name", "number", "hours", "professions", "source", "checked")
+            entry,
+            file,
+            where,
+            problems,
+            allowed=("name", "number", "hours", "professions", "families", "whisper", "source", "checked"),
         )
         written = fields.text("number") or ""
         dial = _parse_number(written, f"{where}.number", file, problems) if written else None
@@ -235,10 +304,12 @@ def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Directory:
             words=number_words(written) if dial is not None else (),
             dial=dial or None,
             hours=fields.text("hours", required=False),
-            professions=fields.text_list("professions", required=False),
+            professions=_parse_served(fields, where, file, professions, problems),
             sources=sources,
             checked=checked,
             checked_on=checked_on,
+            families=fields.flag("families"),
+            whisper=fields.flag("whisper"),
         )
     superseded = []
     for i, entry in enumerate(top.items("superseded")):
@@ -295,4 +366,4 @@ def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Directory:
                         f"{successor}; the line must never say or dial it",
                     )
                 )
-    return Directory(MappingProxyType(services), tuple(superseded))
+    return Directory(MappingProxyType(services), tuple(superseded), MappingProxyType(professions))

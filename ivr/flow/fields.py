@@ -61,6 +61,14 @@ class Fields:
             return ()
         return tuple(value)
 
+    def flag(self, key: str) -> bool:
+        """Return a yes/no value (false when absent)."""
+        value = self.raw.get(key, False)
+        if not isinstance(value, bool):
+            self._report(key, f"expected true or false, got {value!r}")
+            return False
+        return value
+
     def mapping(self, key: str, required: bool = True) -> dict:
         """Return a mapping value (empty when absent or wrong)."""
         value = self.raw.get(key)

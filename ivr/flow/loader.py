@@ -73,7 +73,7 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
             problems.append(
                 Problem(flow_label, f"nodes.{dep.id}", f"a département look-up needs the councils of {councils_label}")
             )
-        operator_node = nodes.get(operator)
+        operator_node = nodes.get(dep.operator or operator)
         full, grown, texts = department_nodes(
             dep, councils, operator_node if isinstance(operator_node, Transfer) else None, prompts
         )
@@ -83,7 +83,9 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
         places.update(
             (dep.child_id(code), council.name) for code, council in councils.items() if dep.child_id(code) in grown
         )
-    problems += validate(entry, operator, nodes, services, prompts, flow_label, prompts_label)
+    problems += validate(
+        entry, operator, nodes, services, prompts, flow_label, prompts_label, directory.professions, mentions
+    )
     if problems:
         raise FlowError(problems)
     spoken_places = {
@@ -110,4 +112,5 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
         superseded=directory.superseded,
         places=MappingProxyType(places),
         listeners=heard,
+        professions=directory.professions,
     )

@@ -47,16 +47,20 @@ class Option:
     key: str
     say: str
     target: str
+    callers: tuple[str, ...] = ()  # who the caller says they are by this choice (professions, or FAMILY)
 
 
 @dataclass(frozen=True)
 class Menu:
-    """A keypad menu; `intro` is said once on arrival, `say` inside the keypad prompt."""
+    """A keypad menu; `intro` is said once on arrival, `say` inside the keypad prompt, then the
+    options, then `after`."""
 
     id: str
     intro: tuple[str, ...] = ()
     say: tuple[str, ...] = ()
     options: tuple[Option, ...] = ()
+    after: tuple[str, ...] = ()
+    operator: str | None = None  # where 0 and silence lead from here (the flow's operator when None)
 
     def option(self, key: str) -> Option | None:
         """Return the option for a key, if any."""
@@ -72,6 +76,7 @@ class Readout:
     intro: tuple[str, ...] = ()
     say: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
+    operator: str | None = None  # where 0 and silence lead from here (the flow's operator when None)
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ class Department:
     found_intro: str | None = None
     no_number_intro: str | None = None
     intro: tuple[str, ...] = ()
+    operator: str | None = None  # where 0 and silence lead from here (the flow's operator when None)
 
     def child_id(self, code: str) -> str:
         """Name the node of one council, or of a further question."""
@@ -121,6 +127,20 @@ def key_moves(node: Node) -> tuple[tuple[str, str], ...]:
     return ()
 
 
+NOBODY_ANSWERED = "no answer"  # the move from a transfer nobody answered to its on_failure
+
+
+def moves(nodes: Mapping[str, Node], operator: str, nid: str) -> list[tuple[str, str]]:
+    """List the moves a caller can make forward from a node: (what they do, the node it leads to)."""
+    node = nodes[nid]
+    out = list(key_moves(node))
+    if isinstance(node, Interactive):
+        out.append((OPERATOR_KEY, operator_of(nodes, operator, nid)))
+    if isinstance(node, Transfer):
+        out.append((NOBODY_ANSWERED, node.on_failure))
+    return out
+
+
 @dataclass(frozen=True)
 class Flow:
     """The whole call flow, validated: nodes, directory and prompts."""
@@ -136,16 +156,27 @@ class Flow:
     places: Mapping[str, str] = field(default_factory=dict)  # a council's node -> its département's name
     listeners: Mapping[str, Listener] = field(default_factory=dict)  # node -> what a caller may say there
 
+    professions: Mapping[str, str] = field(default_factory=dict)  # who calls: id -> what it covers
+
     @property
     def platform(self) -> Service:
         """Return the service the operator node dials first (the listening platform)."""
         return self.services[self.nodes[self.operator].services[0]]
 
+    def operator_of(self, nid: str) -> str:
+        """Name the node 0 and silence lead to from a node: its own operator, or the flow's."""
+        return operator_of(self.nodes, self.operator, nid)
+
+
+def operator_of(nodes: Mapping[str, Node], default: str, nid: str) -> str:
+    """Name the node 0 and silence lead to from a node: its own operator, or the flow's."""
+    return getattr(nodes.get(nid), "operator", None) or default
+
 
 _NODE_KEYS = {
-    "menu": ("type", "intro", "say", "options"),
-    "readout": ("type", "intro", "say", "service", "after"),
-    "department": ("type", "intro", "say", "found_intro", "no_number_intro"),
+    "menu": ("type", "intro", "say", "options", "after", "operator"),
+    "readout": ("type", "intro", "say", "service", "after", "operator"),
+    "department": ("type", "intro", "say", "found_intro", "no_number_intro", "operator"),
     "transfer": ("type", "intro", "services", "on_failure"),
 }
 
@@ -158,14 +189,22 @@ def _parse_node(nid: str, raw: Any, file: str, problems: list[Problem]) -> Node 
         return None
     f = Fields(raw, file, where, problems, allowed=_NODE_KEYS[kind])
     intro = f.text_list("intro", required=False)
+    operator = f.text("operator", required=False)
     if kind == "menu":
         options = []
         for i, opt in enumerate(f.items("options")):
-            of = Fields(opt, file, f"{where}.options[{i}]", problems, allowed=("key", "say", "target"))
+            of = Fields(opt, file, f"{where}.options[{i}]", problems, allowed=("key", "say", "target", "callers"))
             key, say, target = of.text("key"), of.text("say"), of.text("target")
             if key is not None and say is not None and target is not None:
-                options.append(Option(key=key, say=say, target=target))
-        return Menu(id=nid, intro=intro, say=f.text_list("say", required=False), options=tuple(options))
+                options.append(Option(key=key, say=say, target=target, callers=of.text_list("callers", required=False)))
+        return Menu(
+            id=nid,
+            intro=intro,
+            say=f.text_list("say", required=False),
+            options=tuple(options),
+            after=f.text_list("after", required=False),
+            operator=operator,
+        )
     if kind == "readout":
         return Readout(
             id=nid,
@@ -173,6 +212,7 @@ def _parse_node(nid: str, raw: Any, file: str, problems: list[Problem]) -> Node 
             intro=intro,
             say=f.text_list("say", required=False),
             after=f.text_list("after", required=False),
+            operator=operator,
         )
     if kind == "department":
         return Department(
@@ -181,6 +221,7 @@ def _parse_node(nid: str, raw: Any, file: str, problems: list[Problem]) -> Node 
             say=f.text_list("say"),
             found_intro=f.text("found_intro"),
             no_number_intro=f.text("no_number_intro"),
+            operator=operator,
         )
     return Transfer(id=nid, services=f.text_list("services"), on_failure=f.text("on_failure") or "", intro=intro)
 

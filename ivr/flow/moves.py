@@ -58,7 +58,7 @@ def back(flow: Flow, pos: Position) -> Step:
 def _miss(flow: Flow, pos: Position, notice: str, max_tries: int) -> Step:
     """Say why, then ask again; after `max_tries` misses, put the caller through."""
     if pos.tries + 1 >= max_tries:
-        return go(pos, flow.operator)
+        return go(pos, flow.operator_of(pos.node))
     return Step(replace(pos, tries=pos.tries + 1), notice=notice)
 
 
@@ -67,11 +67,10 @@ def press(flow: Flow, pos: Position, digits: str, max_tries: int) -> Step:
     node = flow.nodes[pos.node]
     if isinstance(node, Transfer):
         return Step(pos, arrived=True)  # nothing to press here: put them through
-    if digits == "":
-        # Every prompt promised it: staying on the line reaches someone, at once.
-        return go(pos, flow.operator)
-    if digits == OPERATOR_KEY:
-        return go(pos, flow.operator)
+    if digits in ("", OPERATOR_KEY):
+        # Every prompt promised it: staying on the line (or 0) reaches someone, at once: the person
+        # who serves this caller (a node's own operator, or the flow's).
+        return go(pos, flow.operator_of(pos.node))
     if digits == REPEAT_KEY:
         return Step(replace(pos, tries=0))
     if digits == BACK_KEY:
@@ -122,7 +121,7 @@ def chosen(flow: Flow, pos: Position) -> tuple[str, ...]:
         node = flow.nodes[here]
         if there in flow.places:
             parts.append(flow.places[there])
-        elif isinstance(node, Menu) and there != flow.operator:
+        elif isinstance(node, Menu) and there != flow.operator_of(here):
             option = next((o for o in node.options if o.target == there), None)
             if option is not None:
                 parts.append(flow.prompts[option.say])

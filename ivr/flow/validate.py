@@ -6,7 +6,8 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 
 from ..errors import Problem
-from .directory import Service
+from .callers import not_served, walk
+from .directory import FAMILY, Service, unknown_caller
 from .model import (
     KEY_PROMPTS,
     MAX_OPTIONS,
@@ -19,20 +20,13 @@ from .model import (
     Node,
     Readout,
     Transfer,
-    key_moves,
+    moves,
 )
 
 
 def edges(nodes: Mapping[str, Node], operator: str) -> frozenset[tuple[str, str]]:
     """List every move a caller can make forward: (from node, to node)."""
-    out: set[tuple[str, str]] = set()
-    for nid, node in nodes.items():
-        out.update((nid, target) for _, target in key_moves(node))
-        if isinstance(node, Interactive):
-            out.add((nid, operator))
-        if isinstance(node, Transfer):
-            out.add((nid, node.on_failure))
-    return frozenset(out)
+    return frozenset((nid, target) for nid in nodes for _, target in moves(nodes, operator, nid))
 
 
 def _reach(start: Iterable[str], graph: Mapping[str, set[str]]) -> set[str]:
@@ -53,8 +47,14 @@ def validate(
     prompts: Mapping[str, str],
     flow_file: str,
     prompts_file: str,
+    professions: Mapping[str, str] | None = None,
+    mentions: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[Problem]:
-    """Return every problem of the flow graph (an empty list when it is sound)."""
+    """Return every problem of the flow graph (an empty list when it is sound).
+
+    `professions` are who may call (data/directory.yaml); `mentions` the services each prompt names.
+    """
+    professions = professions or {}
     problems: list[Problem] = []
 
     def report(where: str, message: str) -> None:
@@ -93,8 +93,15 @@ def validate(
         synthetic = SYNTHETIC_SEP in nid
         where = f"nodes.{nid.split(SYNTHETIC_SEP)[0]}"
         need_prompts(f"{where}.intro", node.intro)
+        own = getattr(node, "operator", None)
+        if own is not None and not synthetic and not isinstance(nodes.get(own), Transfer):
+            report(
+                f"{where}.operator",
+                f"must name a transfer node (who 0 and silence reach from here), got {own!r}; known nodes: {known}",
+            )
         if isinstance(node, Menu):
             need_prompts(f"{where}.say", node.say)
+            need_prompts(f"{where}.after", node.after)
             if len(node.options) > MAX_OPTIONS:
                 report(
                     f"{where}.options",
@@ -117,6 +124,12 @@ def validate(
                 seen.add(opt.key)
                 need_prompts(f"{ow}.say", [opt.say])
                 need_node(f"{ow}.target", opt.target)
+                for caller in opt.callers:
+                    if caller != FAMILY and caller not in professions:
+                        report(
+                            f"{ow}.callers",
+                            unknown_caller(caller, [*professions, FAMILY]) + " (data/directory.yaml, professions)",
+                        )
         elif isinstance(node, Readout):
             need_prompts(f"{where}.say", node.say)
             need_prompts(f"{where}.after", node.after)
@@ -141,6 +154,13 @@ def validate(
                 report(f"{where}.services", "list the services to dial, in order (the same one twice to try it again)")
             for i, sid in enumerate(node.services):
                 need_service(f"{where}.services[{i}]", sid, dial=True)
+            if len(node.services) == 1:
+                report(
+                    f"{where}.services",
+                    "a second try before any number: after the first service, list another 24/7 line that "
+                    "serves these callers (or the same one again), so that nobody answering means another "
+                    "person is called before a number is read",
+                )
             need_node(f"{where}.on_failure", node.on_failure)
             if node.on_failure in nodes and not isinstance(nodes[node.on_failure], Interactive):
                 report(
@@ -164,4 +184,56 @@ def validate(
     ends = [n for n, node in nodes.items() if isinstance(node, (Transfer, Readout))]
     for nid in sorted(set(nodes) - _reach(ends, reverse)):
         report(f"nodes.{nid}", "a dead end: no path from here reaches a transfer or a number read out")
+    problems += _callers_served(entry, operator, nodes, services, professions, mentions or {}, flow_file)
+    return problems
+
+
+def _callers_served(
+    entry: str,
+    operator: str,
+    nodes: Mapping[str, Node],
+    services: Mapping[str, Service],
+    professions: Mapping[str, str],
+    mentions: Mapping[str, tuple[str, ...]],
+    flow_file: str,
+) -> list[Problem]:
+    """Report every route that dials, reads or names a service to a caller it does not serve, and
+    every profession no menu choice lets a caller say."""
+    problems: list[Problem] = []
+    reported: set[tuple[str, str, str]] = set()
+    for reached, caller in not_served(walk(entry, operator, nodes, mentions), services):
+        base = reached.node.split(SYNTHETIC_SEP)[0]
+        if (base, reached.service, caller) in reported:
+            continue
+        reported.add((base, reached.service, caller))
+        service = services[reached.service]
+        serves = (
+            ", ".join(service.professions) + (f", {FAMILY}" if service.families else "")
+            if service.professions
+            else "nobody (no `professions`)"
+        )
+        how = "puts them through to" if isinstance(nodes[reached.node], Transfer) else "reads them"
+        if not reached.answer:
+            how = "names, in a sentence,"
+        who = professions.get(caller, "a relative of a health professional" if caller == FAMILY else caller)
+        problems.append(
+            Problem(
+                flow_file,
+                f"nodes.{base}",
+                f"route {reached.keys!r}: a caller who said they are {caller} ({who}) reaches {reached.node}, "
+                f"which {how} {reached.service} ({service.number}), a service for {serves} only "
+                "(data/directory.yaml); give these callers a line that serves them, or change the choice's callers",
+            )
+        )
+    chosen = {c for n in nodes.values() if isinstance(n, Menu) for o in n.options for c in o.callers}
+    if chosen:
+        for pid in sorted(set(professions) - chosen):
+            problems.append(
+                Problem(
+                    flow_file,
+                    "nodes",
+                    f"no menu choice has profession {pid!r} ({professions[pid]}) among its callers: "
+                    "say which choice these callers press",
+                )
+            )
     return problems

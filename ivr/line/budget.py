@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..flow import moves as call
-from ..flow.model import Department, Flow, Interactive, Menu, Readout, Transfer
+from ..flow.model import OPERATOR_KEY, Department, Flow, Interactive, Menu, Readout, Transfer
 from ..flow.position import Position
 from ..flow.timing import DIAL_TIMEOUT_EXTRA, speech_seconds
 from .twiml import NUMBER_RATE, Renderer
@@ -100,6 +100,26 @@ class Budget:
             step = call.press(self.flow, step.position, "", self.max_tries)
         total += self._until(step, None)
         return Route("silence", tuple(keys), total, self._service(step.position.node))
+
+    def keys_then_silence(self, keys: tuple[str, ...]) -> Route:
+        """A caller who presses each key as soon as its choice is said, then stays silent until
+        someone is dialled (at once, for a key that puts them through)."""
+        step, total = call.start(self.flow), 0.0
+        for key in keys:
+            node = self.flow.nodes[step.position.node]
+            option = node.option(key) if isinstance(node, Menu) else None
+            if option is not None:
+                total += self._until(step, self.renderer.option_text(option))
+            elif key == OPERATOR_KEY:
+                total += self._intro(step)
+            else:  # a département's code, typed once the question is said
+                total += self._until(step, None) + KEYING_SECONDS * len(key)
+            step = call.press(self.flow, step.position, key, self.max_tries)
+        while not isinstance(self.flow.nodes[step.position.node], Transfer):
+            total += self._until(step, None) + self.timeout
+            step = call.press(self.flow, step.position, "", self.max_tries)
+        total += self._until(step, None)
+        return Route(" ".join(keys) + " then silence", keys, total, self._service(step.position.node))
 
     def zero_caller(self) -> Route:
         """(b) A caller who presses 0 as soon as keys are taken (the greeting cannot be cut)."""

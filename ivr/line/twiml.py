@@ -76,7 +76,7 @@ class Renderer:
         if self.settings.caller_id:
             kwargs["caller_id"] = self.settings.caller_id
         dial: Dial = parent.dial(**kwargs)
-        if whisper and self.settings.whisper:
+        if whisper and self.settings.whisper and service.whisper:  # only a line that expects it
             dial.number(self._dial_number(service), url=whisper, method="POST")
         else:
             dial.number(self._dial_number(service))
@@ -149,6 +149,7 @@ class Renderer:
         if isinstance(node, Menu):
             for option in node.options:
                 self._option(gather, option)
+            self._prompts(gather, node.after)
         elif isinstance(node, Readout):
             service = self.flow.services[node.service]
             self._number(gather, service)

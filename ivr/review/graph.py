@@ -121,7 +121,7 @@ class Picture:
 
     def edge(self, tail: str, head: str, label: str, eid: str, **attrs: str) -> None:
         if grown_transfer(self.flow, head.split(":")[0]):
-            head = self.flow.operator  # a council without a number: named, then put through
+            head = self.flow.operator_of(tail.split(":")[0])  # a council without a number: named, then put through
         self.graph.edge(tail, head, label=label, id=f"edge-{eid}", **attrs)
 
     def service(self, sid: str) -> list[tuple[str, str | None]]:
@@ -165,7 +165,7 @@ def _department(p: Picture, node: Department) -> None:
     for code, target, _ in shown:
         p.edge(f"{node.id}:d{code}", target, code, f"{node.id}-{code}")
     if named:
-        p.edge(f"{node.id}:named", p.flow.operator, f"{len(named)} codes", f"{node.id}-named")
+        p.edge(f"{node.id}:named", p.flow.operator_of(node.id), f"{len(named)} codes", f"{node.id}-named")
 
 
 def _transfer(p: Picture, node: Transfer) -> None:
