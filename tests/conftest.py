@@ -44,11 +44,11 @@ def caller(client):
 class DataCopy:
     """A copy of data/ and prompts/ in a temporary folder, edited as YAML."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, source: Path = ROOT) -> None:
         self.data = root / "data"
         self.prompts = root / "prompts"
-        shutil.copytree(ROOT / "data", self.data)
-        shutil.copytree(ROOT / "prompts", self.prompts, ignore=shutil.ignore_patterns("audio", "recordings"))
+        shutil.copytree(source / "data", self.data)
+        shutil.copytree(source / "prompts", self.prompts, ignore=shutil.ignore_patterns("audio", "recordings"))
 
     def path(self, name: str) -> Path:
         return {

@@ -13,8 +13,10 @@ import click
 from ..config import Settings
 from ..deploy.readiness import production_checks
 from ..errors import FlowError
+from ..flow.callers import reach_by_caller, walk
+from ..flow.directory import FAMILY
 from ..flow.loader import load_flow
-from ..flow.model import SYNTHETIC_SEP
+from ..flow.model import SYNTHETIC_SEP, Flow
 from ..flow.usage import number_uses, unused_services
 from .options import data_option, prompts_option, settings_for
 
@@ -71,6 +73,7 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
         click.echo(f"  {'':<16} {'; '.join(use.used_by)}")
     for sid in unused_services(flow):
         click.echo(f"  (unused) {sid}: in data/directory.yaml but nothing says or dials it")
+    _who_reaches_what(flow)
     if flow.superseded:
         click.echo("\nSuperseded numbers, never said nor dialled:")
         for old in flow.superseded:
@@ -94,6 +97,18 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
         )
         if strict:
             sys.exit(1)
+
+
+def _who_reaches_what(flow: Flow) -> None:
+    """Print, for each caller, the services their routes dial or read (data/flow.yaml, `callers:`)."""
+    reach = reach_by_caller(walk(flow.entry, flow.operator, flow.nodes, flow.mentions))
+    if set(reach) == {None}:
+        return  # no choice says who calls
+    click.echo("\nWho reaches which line (dialled or read), from the choice that says who calls:")
+    names = {None: "before any choice (silence, 0)", FAMILY: "a relative of a health professional"}
+    for caller in [None, *flow.professions, *([FAMILY] if FAMILY in reach else [])]:
+        label = names[None] if caller is None else f"{caller} ({flow.professions.get(caller, names[FAMILY])})"
+        click.echo(f"  {label}:\n      {', '.join(reach.get(caller, {})) or 'nothing: no menu choice names them'}")
 
 
 def _production(data_dir: Path | None, prompts_dir: Path | None, max_age: int | None) -> None:

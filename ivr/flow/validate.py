@@ -6,7 +6,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 
 from ..errors import Problem
-from .callers import not_served, walk
+from .callers import Reached, not_served, walk
 from .directory import FAMILY, Service, unknown_caller
 from .model import (
     KEY_PROMPTS,
@@ -200,29 +200,32 @@ def _callers_served(
     """Report every route that dials, reads or names a service to a caller it does not serve, and
     every profession no menu choice lets a caller say."""
     problems: list[Problem] = []
-    reported: set[tuple[str, str, str]] = set()
+    grouped: dict[tuple[str, str, bool, str], tuple[Reached, list[str]]] = {}
     for reached, caller in not_served(walk(entry, operator, nodes, mentions), services):
         base = reached.node.split(SYNTHETIC_SEP)[0]
-        if (base, reached.service, caller) in reported:
-            continue
-        reported.add((base, reached.service, caller))
-        service = services[reached.service]
-        serves = (
-            ", ".join(service.professions) + (f", {FAMILY}" if service.families else "")
-            if service.professions
-            else "nobody (no `professions`)"
-        )
-        how = "puts them through to" if isinstance(nodes[reached.node], Transfer) else "reads them"
-        if not reached.answer:
+        # A département's councils share one report: the first code, not a hundred of them.
+        route = reached.keys if base == reached.node else f"{base}:{reached.callers}"
+        callers = grouped.setdefault((base, reached.service, reached.answer, route), (reached, []))[1]
+        if caller not in callers:
+            callers.append(caller)
+    for (base, sid, answer, _), (reached, callers) in grouped.items():
+        service = services[sid]
+        serves = ", ".join((*service.professions, *([FAMILY] if service.families else ()))) or "nobody"
+        if not answer:
             how = "names, in a sentence,"
-        who = professions.get(caller, "a relative of a health professional" if caller == FAMILY else caller)
+        elif isinstance(nodes[reached.node], Transfer):
+            how = "puts them through to"
+        else:
+            how = "reads them"
+        who = ", ".join(f"{c} ({professions.get(c, 'a relative of a health professional')})" for c in sorted(callers))
         problems.append(
             Problem(
                 flow_file,
                 f"nodes.{base}",
-                f"route {reached.keys!r}: a caller who said they are {caller} ({who}) reaches {reached.node}, "
-                f"which {how} {reached.service} ({service.number}), a service for {serves} only "
-                "(data/directory.yaml); give these callers a line that serves them, or change the choice's callers",
+                f"route {reached.keys!r}{'' if base == reached.node else ' (and other codes)'}: callers who "
+                f"said they are {who} reach {reached.node}, which {how} "
+                f"{sid} ({service.number}), a service for {serves} only (data/directory.yaml); give them a "
+                "line that serves them, or change the choice's callers",
             )
         )
     chosen = {c for n in nodes.values() if isinstance(n, Menu) for o in n.options for c in o.callers}

@@ -1,0 +1,197 @@
+"""Who calls, and what each caller reaches: a route never dials, reads or names a service that does not
+serve the profession its caller chose. Played on a small flow of the tests' own (tests/fixtures/callers)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.cli import main
+from ivr.errors import FlowError
+from ivr.flow import moves as call
+from ivr.flow.callers import reach_by_caller, walk
+from ivr.flow.position import Position
+from tests.conftest import DataCopy
+from tests.paths import FIXTURES
+
+SMALL = FIXTURES / "callers"
+
+
+@pytest.fixture
+def small(tmp_path) -> DataCopy:
+    return DataCopy(tmp_path, source=SMALL)
+
+
+def _problems(copy: DataCopy) -> list[str]:
+    with pytest.raises(FlowError) as info:
+        copy.load()
+    return [str(p) for p in info.value.problems]
+
+
+def test_each_caller_reaches_exactly_the_lines_that_serve_them(small):
+    flow = small.load()
+    reach = reach_by_caller(walk(flow.entry, flow.operator, flow.nodes, flow.mentions))
+    assert {caller: list(services) for caller, services in reach.items()} == {
+        None: ["platform", "sps", "suicide_line"],
+        "medecin": ["platform", "sps", "suicide_line"],
+        "pharmacien": ["adop", "sps", "suicide_line"],
+        "infirmier": ["sps", "suicide_line"],
+        "famille": ["sps", "suicide_line"],
+    }
+    assert reach["pharmacien"]["adop"].keys == "2"
+    assert reach["infirmier"]["suicide_line"].keys == "3 (nobody answers)"
+
+
+def test_a_nurse_put_through_to_the_doctors_platform_is_refused_naming_route_profession_and_service(small):
+    """The flow as it was: the other professions' choice dialled the doctors' platform."""
+    small.edit("flow", lambda d: d["nodes"]["welcome"]["options"][2].update(target="listening_team"))
+    small.edit("flow", lambda d: d["nodes"].pop("care_line"))
+    small.edit("flow", lambda d: d["nodes"].pop("care_other_lines"))
+    assert _problems(small) == [
+        "data/flow.yaml [nodes.listening_team]: route '3': callers who said they are famille (a relative of a "
+        "health professional), infirmier (infirmier) reach listening_team, which puts them through to platform "
+        "(0800 288 038), a service for medecin only (data/directory.yaml); give them a line that serves them, "
+        "or change the choice's callers",
+        "data/flow.yaml [nodes.other_lines]: route '3 (nobody answers)': callers who said they are famille (a "
+        "relative of a health professional), infirmier (infirmier) reach other_lines, which names, in a "
+        "sentence, platform (0800 288 038), a service for medecin only (data/directory.yaml); give them a line "
+        "that serves them, or change the choice's callers",
+    ]
+
+
+def test_a_failure_read_out_without_its_own_operator_sends_zero_to_the_doctors_platform(small):
+    small.edit("flow", lambda d: d["nodes"]["care_other_lines"].pop("operator"))
+    problems = _problems(small)
+    assert [p.split(": callers")[0] for p in problems] == [
+        "data/flow.yaml [nodes.listening_team]: route '3 (nobody answers) 0'",
+        "data/flow.yaml [nodes.other_lines]: route '3 (nobody answers) 0 (nobody answers)'",
+    ]
+    assert all("who said they are famille (a relative of a health professional), infirmier (" in p for p in problems)
+
+
+def test_a_service_read_as_the_answer_must_serve_the_caller(small):
+    small.edit("flow", lambda d: d["nodes"]["pharmacist_other_lines"].update(service="platform"))
+    assert _problems(small) == [
+        "data/flow.yaml [nodes.pharmacist_other_lines]: route '2 (nobody answers)': callers who said they are "
+        "pharmacien (pharmacien) reach pharmacist_other_lines, which reads them platform (0800 288 038), a "
+        "service for medecin only (data/directory.yaml); give them a line that serves them, or change the "
+        "choice's callers"
+    ]
+
+
+def test_families_are_served_only_by_a_service_that_takes_them(small):
+    small.edit("directory", lambda d: d["services"]["sps"].pop("families"))
+    problems = _problems(small)
+    assert [p.split(": callers")[0] for p in problems] == [
+        "data/flow.yaml [nodes.care_line]: route '3'",
+        "data/flow.yaml [nodes.care_other_lines]: route '3 (nobody answers)'",
+    ]
+    assert all("who said they are famille (a relative of a health professional) reach" in p for p in problems)
+
+
+def test_nothing_is_checked_before_the_caller_says_who_they_are(small):
+    """Silence and 0 at the first menu reach the flow's operator, whoever calls."""
+    small.edit("directory", lambda d: d["services"]["platform"].update(professions=["pharmacien"]))
+    small.edit("flow", lambda d: d["nodes"]["welcome"]["options"][0].update(callers=["pharmacien", "medecin"]))
+    problems = _problems(small)
+    assert all("route '1" in p for p in problems), "only the doctors' choice is refused, not silence or 0"
+
+
+def test_a_profession_no_choice_names_is_reported(small):
+    small.edit("directory", lambda d: d["professions"].update(sage_femme="sage-femme"))
+    small.edit("directory", lambda d: d["services"]["sps"]["professions"].append("sage_femme"))
+    assert _problems(small) == [
+        "data/flow.yaml [nodes]: no menu choice has profession 'sage_femme' (sage-femme) among its callers: "
+        "say which choice these callers press"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("file", "change", "expected"),
+    [
+        (
+            "flow",
+            lambda d: d["nodes"]["welcome"]["options"][2].update(callers=["infirmiere"]),
+            "data/flow.yaml [nodes.welcome.options[2].callers]: unknown profession 'infirmiere': did you mean "
+            "'infirmier'? known: famille, infirmier, medecin, pharmacien (data/directory.yaml, professions)",
+        ),
+        (
+            "directory",
+            lambda d: d["services"]["adop"].update(professions=["pharmacie"]),
+            "data/directory.yaml [services.adop.professions]: unknown profession 'pharmacie': did you mean "
+            "'pharmacien'? known: infirmier, medecin, pharmacien",
+        ),
+        (
+            "directory",
+            lambda d: d["services"]["adop"].pop("professions"),
+            "data/directory.yaml [services.adop.professions]: say who the service serves, from its source: a list "
+            "of professions (see `professions` at the top), or `all` for an emergency number",
+        ),
+        (
+            "directory",
+            lambda d: d["services"]["adop"].update(families="oui"),
+            "data/directory.yaml [services.adop.families]: expected true or false, got 'oui'",
+        ),
+        (
+            "directory",
+            lambda d: d["professions"].update(famille="la famille"),
+            "data/directory.yaml [professions.famille]: a profession id is lower-case letters, digits and _ "
+            "('all' and 'famille' are the line's own)",
+        ),
+        (
+            "flow",
+            lambda d: d["nodes"]["care_other_lines"].update(operator="welcome"),
+            "data/flow.yaml [nodes.care_other_lines.operator]: must name a transfer node (who 0 and silence reach "
+            "from here), got 'welcome'",
+        ),
+        (
+            "flow",
+            lambda d: d["nodes"]["care_line"].update(services=["sps"]),
+            "data/flow.yaml [nodes.care_line.services]: a second try before any number: after the first service, "
+            "list another 24/7 line that serves these callers (or the same one again), so that nobody answering "
+            "means another person is called before a number is read",
+        ),
+    ],
+)
+def test_who_calls_is_written_right_or_refused_with_file_and_key(small, file, change, expected):
+    small.edit(file, change)
+    problems = _problems(small)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_zero_and_silence_reach_the_node_s_own_operator(small):
+    flow = small.load()
+    for key in ("0", ""):
+        assert call.press(flow, Position("care_other_lines"), key, 2).position.node == "care_line"
+        assert call.press(flow, Position("pharmacist_other_lines"), key, 2).position.node == "pharmacist_line"
+        assert call.press(flow, Position("welcome"), key, 2).position.node == "listening_team"
+    wrong = call.press(flow, Position("care_other_lines", tries=1), "7", 2)
+    assert wrong.position.node == "care_line", "two wrong keys put the caller through to their own line"
+
+
+def test_ivr_check_says_what_each_caller_reaches(small):
+    result = CliRunner().invoke(main, ["check", "--data", str(small.data), "--prompts", str(small.prompts)])
+    assert result.exit_code == 0, result.output
+    report = result.output.split("Who reaches which line (dialled or read), from the choice that says who calls:\n")[1]
+    assert report.split("\n\n")[0].splitlines() == [
+        "  before any choice (silence, 0):",
+        "      platform, sps, suicide_line",
+        "  medecin (médecin):",
+        "      platform, sps, suicide_line",
+        "  infirmier (infirmier):",
+        "      sps, suicide_line",
+        "  pharmacien (pharmacien):",
+        "      adop, sps, suicide_line",
+        "  famille (a relative of a health professional):",
+        "      sps, suicide_line",
+    ]
+
+
+def test_the_shipped_flow_gives_every_profession_a_line_that_serves_it(flow):
+    """Validated, not pinned: whatever staff write, every profession can be chosen and reaches, as its
+    first answer, a listening line that serves it."""
+    reach = reach_by_caller(walk(flow.entry, flow.operator, flow.nodes, flow.mentions))
+    for pid in flow.professions:
+        assert pid in reach, f"no choice names {pid}"
+        dialled = [sid for sid in reach[pid] if flow.services[sid].dial]
+        assert dialled and all(flow.services[sid].serves(pid) for sid in reach[pid]), (pid, list(reach[pid]))
