@@ -50,7 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None, dev: bool | None = Non
     app = Flask(__name__, static_folder=None)  # no /static route: the keypad page serves its own files
     _statistics(app, line)
     if settings.proxy_hops:
-        app.wsgi_app = ProxyFix(
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to add middleware
             app.wsgi_app,
             x_proto=settings.proxy_hops,
             x_host=settings.proxy_hops,

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -72,7 +73,7 @@ class Settings:
     }
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, /, **overrides: Any) -> Settings:
         """Read settings from the environment; raise ConfigError naming a bad variable."""
         environ = os.environ if environ is None else environ
         values = {}
@@ -80,7 +81,7 @@ class Settings:
             name = cls.ENV[f.name]
             raw = environ.get(name, "").strip()
             if raw:
-                values[f.name] = _convert(name, f.type, raw)
+                values[f.name] = _convert(name, str(f.type), raw)  # a str: annotations are postponed
         settings = replace(cls(**values), **overrides)
         # Resolved once, so a later change of working folder cannot move the line's data.
         object.__setattr__(settings, "data_dir", Path(settings.data_dir).absolute())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -13,7 +14,7 @@ from ..flow.loader import load_flow
 from ..flow.model import Flow
 
 
-def print_report(table: list[Row], unused: list[str] = ()) -> None:
+def print_report(table: list[Row], unused: Sequence[str] = ()) -> None:
     """Print the table, then the prompts still spoken by text-to-speech."""
     click.echo(f"{'prompt':<24} {'heard as':<20} {'seconds':>8}  notes")
     for row in table:

@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
@@ -50,7 +51,7 @@ def refused(exc: TwilioException) -> AccountError:
     if isinstance(exc, TwilioRestException):
         status, code, message = exc.status, exc.code, str(exc.msg).split(": ", 1)[-1]
     else:  # a list page Twilio refused: the client passes on its response
-        response = exc.args[1] if len(exc.args) > 1 else None
+        response: Any = exc.args[1] if len(exc.args) > 1 else None
         status, code, message = getattr(response, "status_code", None), None, str(exc.args[0] if exc.args else "")
         try:
             error = json.loads(response.text)

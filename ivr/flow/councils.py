@@ -95,11 +95,11 @@ def department_nodes(
     prefixes: dict[str, dict[str, str]] = {}
     for code, council in councils.items():
         nid = dep.child_id(code)
-        if council.service is not None and dep.found_intro in prompts:
+        if council.service is not None and dep.found_intro is not None and dep.found_intro in prompts:
             key = f"{dep.found_intro}{SYNTHETIC_SEP}{code}"
             texts[key] = _fill(prompts[dep.found_intro], council)
             nodes[nid] = Readout(id=nid, service=council.service, intro=(key,), operator=dep.operator)
-        elif operator is not None and dep.no_number_intro in prompts:
+        elif operator is not None and dep.no_number_intro is not None and dep.no_number_intro in prompts:
             key = f"{dep.no_number_intro}{SYNTHETIC_SEP}{code}"
             texts[key] = _fill(prompts[dep.no_number_intro], council)
             nodes[nid] = Transfer(id=nid, services=operator.services, on_failure=operator.on_failure, intro=(key,))

@@ -161,7 +161,9 @@ class Flow:
     @property
     def platform(self) -> Service:
         """Return the service the operator node dials first (the listening platform)."""
-        return self.services[self.nodes[self.operator].services[0]]
+        operator = self.nodes[self.operator]
+        assert isinstance(operator, Transfer)  # validate() refuses a flow whose operator is not a transfer
+        return self.services[operator.services[0]]
 
     def operator_of(self, nid: str) -> str:
         """Name the node 0 and silence lead to from a node: its own operator, or the flow's."""

@@ -29,7 +29,7 @@ def read_manifest(audio_dir: Path) -> dict:
     """Return the manifest written by the last build; an empty one when there is none, or when it
     cannot be used (recordings are optional: every prompt is then spoken, and one line says why)."""
     path = Path(audio_dir) / MANIFEST
-    empty = {"prompts": {}, "numbers": {}}
+    empty: dict[str, dict] = {"prompts": {}, "numbers": {}}
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -103,7 +103,9 @@ def load_audio(flow: Flow, prompts_dir: Path, base_url: str) -> Audio:
     manifest = read_manifest(audio_dir)
     base = base_url.rstrip("/") + "/"
     found: dict[str, dict] = {"urls": {}, "numbers": {}, "seconds": {}, "number_seconds": {}}
-    files, stale, broken = set(), [], []
+    files: set[str] = set()
+    stale: list[str] = []
+    broken: list[str] = []
     kinds = (
         ("prompts", "urls", "seconds", lambda k: flow.prompts.get(k)),
         ("numbers", "numbers", "number_seconds", lambda k: flow.services[k].spoken if k in flow.services else None),

@@ -255,7 +255,7 @@ def _said_keys(prompts: Mapping[str, str], offered: Iterable[str]) -> dict[str, 
 def _department_codes(nodes: Mapping[str, Node], dep: Department) -> dict[str, Keys]:
     """Every number a caller may say at a département question: its codes, and the whole codes of
     the further questions ("971" is "97" then "1")."""
-    codes = {code: (code,) for code in dep.codes}
+    codes: dict[str, Keys] = {code: (code,) for code in dep.codes}
     for code, target in dep.codes.items():
         further = nodes.get(target)
         if isinstance(further, Department):
@@ -306,7 +306,8 @@ def listeners(
     for nid, node in nodes.items():
         if not isinstance(node, (Menu, Readout, Department)):
             continue
-        said, clash = _Words(), []
+        said = _Words()
+        clash: list[tuple[str, str, str]] = []
         if isinstance(node, Department):  # names first: a clash is then reported on the word list
             for code, target in node.codes.items():
                 for name, keys in _names(nodes, places, (code,), target):

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from ..errors import Problem
 
-# libyaml's parser when PyYAML was built with it (seven times faster on a large flow).
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # the checker sees one base: both have the safe constructor and resolver used here
+    _Base = yaml.SafeLoader
+else:  # libyaml's parser when PyYAML was built with it (seven times faster on a large flow).
+    _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _StringLoader(_Base):

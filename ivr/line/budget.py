@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from ..flow import moves as call
 from ..flow.model import OPERATOR_KEY, Department, Flow, Interactive, Menu, Readout, Transfer
@@ -156,14 +157,16 @@ class Budget:
         while isinstance(self.flow.nodes[step.position.node], Transfer):
             total += self.ring
             keys.append("no-answer")
-            step = call.dialled(self.flow, step.position, "no-answer")
+            after = call.dialled(self.flow, step.position, "no-answer")
+            assert after is not None  # only an answered transfer hangs up
+            step = after
             node = self.flow.nodes[step.position.node]
             total += self._until(step, None) if isinstance(node, Transfer) else self._before_number(step)
         return Route("no answer", tuple(keys), total, self._service(step.position.node))
 
     def _service(self, nid: str) -> str:
         node = self.flow.nodes[nid]
-        return node.services[0] if isinstance(node, Transfer) else node.service
+        return node.services[0] if isinstance(node, Transfer) else cast(Readout, node).service
 
     def numbers(self) -> list[Route]:
         """(c) Each number read: a caller who listens to each menu until their choice."""

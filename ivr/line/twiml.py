@@ -67,6 +67,7 @@ class Renderer:
     def _dial_number(self, service: Service) -> str:
         if service.id == self.flow.platform.id and self.settings.platform_number:
             return self.settings.platform_number
+        assert service.dial is not None  # validate() refuses a transfer to a number that cannot be dialled
         return service.dial
 
     def _dial(self, parent, service: Service, action: str | None, whisper: str | None = None) -> None:
@@ -86,7 +87,7 @@ class Renderer:
         hints (IVR_SPEECH)."""
         if not self.settings.speech:
             return {}
-        listening = dict(
+        listening: dict[str, str | int] = dict(
             input="dtmf speech",
             language=LANGUAGE,
             speech_model=SPEECH_MODEL,

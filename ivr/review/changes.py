@@ -139,8 +139,8 @@ def _grouped(problems: list[str], shown: set[str]) -> list[str]:
     """Group the explorer's problems ("keys: what goes wrong") by what goes wrong, shortest keys first."""
     ways: dict[str, list[str]] = {}
     for problem in problems:
-        keys, _, what = problem.partition(": ")
-        ways.setdefault(what, []).append(keys)
+        way, _, what = problem.partition(": ")
+        ways.setdefault(what, []).append(way)
     out = []
     for what, keys in ways.items():
         keys.sort(key=lambda k: (len(k.split()), k))
@@ -200,7 +200,7 @@ def _times(route: Route) -> str:
 
 def sections(changes: Changes) -> list[tuple[str, tuple[str, ...], list[tuple[str, ...]]]]:
     """Return (title, columns, rows) for each group that changed, errors first."""
-    out = []
+    out: list[tuple[str, tuple[str, ...], list[tuple[str, ...]]]] = []
     if changes.lost:
         out.append(("ERROR: routes that no longer reach a person", ("route",), [(p,) for p in changes.lost]))
     if changes.endings:
@@ -211,7 +211,7 @@ def sections(changes: Changes) -> list[tuple[str, tuple[str, ...], list[tuple[st
                 [(r.keys, str(r.before), str(r.after), _times(r)) for r in changes.endings],
             )
         )
-    numbers = [("added", sid, "", f"{n} ({w})") for sid, n, w in changes.numbers_added]
+    numbers: list[tuple[str, ...]] = [("added", sid, "", f"{n} ({w})") for sid, n, w in changes.numbers_added]
     numbers += [("removed", sid, f"{n} ({w})", "") for sid, n, w in changes.numbers_removed]
     numbers += [("changed", sid, f"{a[0]} ({a[1]})", f"{b[0]} ({b[1]})") for sid, a, b in changes.numbers_changed]
     if numbers:

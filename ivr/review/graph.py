@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
+from typing import Any
 
 import graphviz
 
@@ -192,7 +193,7 @@ def _other(p: Picture, node) -> None:
         p.edge(node.id, target, key, f"{node.id}-{key}")
 
 
-DRAW: dict[type, Callable[[Picture, object], None]] = {
+DRAW: dict[type, Callable[[Picture, Any], None]] = {
     Menu: _menu,
     Readout: _readout,
     Department: _department,
@@ -208,7 +209,7 @@ def draw(p: Picture, node) -> None:
 def _light_edges(p: Picture) -> None:
     """Draw 0, *, # and silence lightly, from where the moves of a call really lead."""
     flow, tries = p.flow, p.line.settings.max_tries
-    before = {nid: set() for nid in flow.nodes}
+    before: dict[str, set[str]] = {nid: set() for nid in flow.nodes}
     for nid, node in flow.nodes.items():
         for _, target in key_moves(node):
             before[target].add(nid)

@@ -89,11 +89,16 @@ def explore(start: Callable[[], Call], max_depth: int = 12) -> Exploration:
         if len(inputs) >= max_depth:
             found.problems.append(f"{' '.join(inputs)}: still going after {max_depth} inputs")
             continue
-        options = list(DIAL_STATUSES) if call.dial is not None else choices(call.gather)
+        gather = call.gather
+        if call.dial is not None:
+            options = list(DIAL_STATUSES)
+        else:
+            assert gather is not None  # a call that is not over waits at a <Gather> or a <Dial>
+            options = choices(gather)
         for option in options:
             # Words said post to the action, whose answer depends on nothing else (the line keeps
             # no state): the same words at the same action lead where they led before.
-            said = (call.gather.method, call.gather.action, option) if spoken(option) is not None else None
+            said = (gather.method, gather.action, option) if gather is not None and spoken(option) is not None else None
             if said in where_said:
                 found.edges[key].add(where_said[said])
                 continue

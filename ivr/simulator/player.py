@@ -118,6 +118,7 @@ class Call:
         if not gather.speech:
             self.events.append(Event("speech", words, self.clock, speaking, self.doc_url))
             return self.silence()
+        assert gather.speech_timeout is not None  # Gather.__post_init__ makes None the timeout
         self._log("speech", words, seconds=speaking + gather.speech_timeout)
         self.waiting, self.unanswered = None, 0
         form = {"SpeechResult": words}
@@ -149,14 +150,15 @@ class Call:
                 self.error = exc
                 self._log("error", str(exc))
                 return self
-        if dial.action is None:
+        action = dial.action
+        if action is None:
             return self._run(lambda: None)
         form = {
             "DialCallStatus": status,
             "DialCallSid": "CA" + secrets.token_hex(16),
             "DialCallDuration": str(CONVERSATION_SECONDS if status == "completed" else 0),
         }
-        return self._run(lambda: self._load(dial.method, dial.action, form))
+        return self._run(lambda: self._load(dial.method, action, form))
 
     def act(self, token: str, confidence: float | None = 0.9) -> Call:
         """Do one scripted thing: keys, words in double quotes ("aide financière", said with

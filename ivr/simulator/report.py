@@ -57,7 +57,8 @@ class NumberBook:
 
     def outcomes(self, events: Iterable[Event]) -> list[Outcome]:
         """List every transfer and every first reading of a number after each caller action."""
-        found, read_since_act = [], set()
+        found: list[Outcome] = []
+        read_since_act: set[str] = set()
         for event in events:
             if event.kind in CALLER_ACTS:
                 read_since_act = set()

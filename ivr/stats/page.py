@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hmac
 import re
+from collections import Counter
 from datetime import date, datetime, timedelta
 from html import escape
 
@@ -150,7 +151,7 @@ def charts(rep: report.Report) -> dict[str, str]:
     )
     outcomes.x_labels = [_fr(d) for d in rep.days]
     for outcome, label in OUTCOMES_FR.items():
-        values = [_visible(rep.outcomes_by_day.get(d, {}).get(outcome, 0)) for d in rep.days]
+        values = [_visible(rep.outcomes_by_day.get(d, Counter()).get(outcome, 0)) for d in rep.days]
         if any(values):
             outcomes.add(label, values)
     out["transferts"] = _svg(outcomes)
@@ -164,7 +165,7 @@ def charts(rep: report.Report) -> dict[str, str]:
     failure.x_labels = [_fr(d) for d in rep.days]
     rates = []
     for d in rep.days:
-        day = rep.outcomes_by_day.get(d, {})
+        day = rep.outcomes_by_day.get(d, Counter())
         total = sum(day.values())
         rates.append(
             round(100 * sum(day.get(o, 0) for o in events.FAILED_DIALS) / total) if total >= report.SMALL else None
