@@ -9,17 +9,20 @@ from ..line.budget import Budget
 
 def budget_lines(line) -> list[str]:
     """Describe the time to a human of a line: (a) silent, (b) 0 at once, (c) each number, (d) the
-    longest wait of a caller silent after any prompt, (e) a silent caller when nobody answers."""
+    longest wait of a caller silent after any prompt, (e) a silent caller when nobody answers, (f) each
+    caller a choice names, to a line that serves them."""
     b = Budget(line.flow, line.renderer, line.audio)
     lines = [
         f"Time to a human, for a caller who presses each key as soon as its choice is said, until the "
         f"transfer or the first word of the number (speech at 15 characters a second, numbers at 90 %, "
-        f"recordings at their length, {line.settings.gather_timeout} s of silence per unanswered menu):"
+        f"recordings at their length, {line.settings.gather_timeout} s of silence per unanswered menu unless "
+        f"it sets its own):"
     ]
     rows = [("(a) presses nothing", b.silent_caller()), ("(b) presses 0 at once", b.zero_caller())]
     rows += [(f"(c) {r.name}", r) for r in b.numbers()]
     longest = b.longest_silence()
     rows += [(f"(d) silent at {longest.name}", longest), ("(e) nobody answers", b.unanswered())]
+    rows += [(f"(f) line of {r.name}", r) for r in b.callers_lines()]
     for label, route in rows:
         keys = " ".join(k or "_" for k in route.keys)
         outcome = line.flow.services[route.outcome].number if route.outcome in line.flow.services else route.outcome

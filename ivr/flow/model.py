@@ -61,6 +61,7 @@ class Menu:
     options: tuple[Option, ...] = ()
     after: tuple[str, ...] = ()
     operator: str | None = None  # where 0 and silence lead from here (the flow's operator when None)
+    timeout: int | None = None  # seconds of silence after the prompt (IVR_GATHER_TIMEOUT when None)
 
     def option(self, key: str) -> Option | None:
         """Return the option for a key, if any."""
@@ -176,7 +177,7 @@ def operator_of(nodes: Mapping[str, Node], default: str, nid: str) -> str:
 
 
 _NODE_KEYS = {
-    "menu": ("type", "intro", "say", "options", "after", "operator"),
+    "menu": ("type", "intro", "say", "options", "after", "operator", "timeout"),
     "readout": ("type", "intro", "say", "service", "after", "operator"),
     "department": ("type", "intro", "say", "found_intro", "no_number_intro", "operator"),
     "transfer": ("type", "intro", "services", "on_failure"),
@@ -206,6 +207,7 @@ def _parse_node(nid: str, raw: Any, file: str, problems: list[Problem]) -> Node 
             options=tuple(options),
             after=f.text_list("after", required=False),
             operator=operator,
+            timeout=_timeout(f.get("timeout"), file, f"{where}.timeout", problems),
         )
     if kind == "readout":
         return Readout(
@@ -226,6 +228,22 @@ def _parse_node(nid: str, raw: Any, file: str, problems: list[Problem]) -> Node 
             operator=operator,
         )
     return Transfer(id=nid, services=f.text_list("services"), on_failure=f.text("on_failure") or "", intro=intro)
+
+
+MENU_TIMEOUT = (1, 10)  # seconds a menu may wait in silence before the caller is put through
+
+
+def _timeout(raw: Any, file: str, where: str, problems: list[Problem]) -> int | None:
+    """Read a menu's own silence: whole seconds within MENU_TIMEOUT."""
+    if raw is None:
+        return None
+    low, high = MENU_TIMEOUT
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
+        problems.append(Problem(file, where, f"seconds of silence, a whole number from {low} to {high}, got {raw!r}"))
+        return None
+    return raw
 
 
 def parse_nodes(raw: Any, file: str, problems: list[Problem]) -> tuple[str, str, dict[str, Node]]:

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import cast
 
 from ..flow import moves as call
-from ..flow.model import OPERATOR_KEY, Department, Flow, Interactive, Menu, Readout, Transfer
+from ..flow.callers import walk
+from ..flow.directory import FAMILY
+from ..flow.model import NOBODY_ANSWERED, OPERATOR_KEY, Department, Flow, Interactive, Menu, Readout, Transfer
 from ..flow.position import Position
 from ..flow.timing import DIAL_TIMEOUT_EXTRA, speech_seconds
 from .twiml import NUMBER_RATE, Renderer
@@ -61,7 +63,6 @@ class Budget:
         if audio is not None:
             self.played.update({url: (audio.seconds[key], False) for key, url in audio.urls.items()})
             self.played.update({url: (audio.number_seconds[sid], True) for sid, url in audio.numbers.items()})
-        self.timeout = renderer.settings.gather_timeout
         self.max_tries = renderer.settings.max_tries
         self.ring = renderer.settings.dial_timeout + DIAL_TIMEOUT_EXTRA  # a transfer nobody answers
 
@@ -96,7 +97,7 @@ class Budget:
         """(a) A caller who presses nothing until the listening team is dialled."""
         step, total, keys = call.start(self.flow), 0.0, []
         while not isinstance(self.flow.nodes[step.position.node], Transfer):
-            total += self._until(step, None) + self.timeout
+            total += self._until(step, None) + self.renderer.timeout(self.flow.nodes[step.position.node])
             keys.append("")
             step = call.press(self.flow, step.position, "", self.max_tries)
         total += self._until(step, None)
@@ -117,10 +118,30 @@ class Budget:
                 total += self._until(step, None) + KEYING_SECONDS * len(key)
             step = call.press(self.flow, step.position, key, self.max_tries)
         while not isinstance(self.flow.nodes[step.position.node], Transfer):
-            total += self._until(step, None) + self.timeout
+            total += self._until(step, None) + self.renderer.timeout(self.flow.nodes[step.position.node])
             step = call.press(self.flow, step.position, "", self.max_tries)
         total += self._until(step, None)
         return Route(" ".join(keys) + " then silence", keys, total, self._service(step.position.node))
+
+    def callers_lines(self) -> list[Route]:
+        """(f) For each caller a menu choice names (a profession, or a relative), the fastest keys to
+        a line that serves them: choices pressed as soon as they are said, until the ring."""
+        best: dict[str, Route] = {}
+        for reached in walk(self.flow.entry, self.flow.operator, self.flow.nodes, self.flow.mentions):
+            node = self.flow.nodes[reached.node]
+            by_choice = not {OPERATOR_KEY, NOBODY_ANSWERED} & set(reached.route)
+            if not (reached.callers and by_choice and isinstance(node, Transfer)):
+                continue
+            if reached.service != node.services[0]:
+                continue
+            route = self.keys_then_silence(reached.route)
+            for caller in reached.callers:
+                known = best.get(caller)
+                faster = known is None or route.seconds < known.seconds
+                if faster and self.flow.services[reached.service].serves(caller):
+                    best[caller] = Route(caller, route.keys, route.seconds, reached.service)
+        order = [*self.flow.professions, FAMILY]
+        return sorted(best.values(), key=lambda r: order.index(r.name) if r.name in order else len(order))
 
     def zero_caller(self) -> Route:
         """(b) A caller who presses 0 as soon as keys are taken (the greeting cannot be cut)."""
@@ -142,7 +163,7 @@ class Budget:
                     Route(
                         nid,
                         ("",),
-                        self._until(step, None) + self.timeout + self._until(after, None),
+                        self._until(step, None) + self.renderer.timeout(node) + self._until(after, None),
                         self._service(after.position.node),
                     )
                 )

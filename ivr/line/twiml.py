@@ -96,6 +96,10 @@ class Renderer:
         hints = self.flow.listeners[node_id].hints if node_id in self.flow.listeners else ""
         return {**listening, "hints": hints} if hints else listening
 
+    def timeout(self, node) -> int:
+        """Seconds of silence a prompt waits for: the menu's own, or the deployment's."""
+        return getattr(node, "timeout", None) or self.settings.gather_timeout
+
     def option_text(self, option) -> str:
         """Say one menu choice: "<label> : tapez <key>."."""
         p = self.flow.prompts
@@ -139,7 +143,7 @@ class Renderer:
         gather: Gather = response.gather(
             action=url,
             method="POST",
-            timeout=self.settings.gather_timeout,
+            timeout=self.timeout(node),
             finish_on_key="",
             num_digits=node.digits if isinstance(node, Department) else 1,
             **self._listening(node.id),

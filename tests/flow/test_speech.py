@@ -80,11 +80,15 @@ def test_the_line_words_mean_the_same_key_everywhere(flow, name, key):
         ("doctor_needs", "j'ai besoin d'une aide financière", ("2",)),  # longer than "aide" (0)
         ("doctor_needs", "aide", ("0",)),
         ("doctor_needs", "une urgence financière", ("2",)),
-        ("welcome", "je suis chirurgien-dentiste", ("2",)),
+        ("welcome", "je suis chirurgien-dentiste", ("3",)),  # longer than "chirurgien" (1)
+        ("welcome", "je suis pharmacienne", ("2",)),
+        ("welcome", "étudiant en pharmacie", ("2",)),  # longer than "étudiant" (3)
+        ("welcome", "c'est pour ma femme", ("3",)),  # a relative
         ("welcome", "chirurgien", ("1",)),
         ("doctor_needs", "burn out", ("5",)),
         ("doctor_needs", "je me sens épuisée", ("5",)),
-        ("assault", "oui", ("1",)),
+        ("assault", "je veux porter plainte", ("1",)),
+        ("assault_advice", "oui", ("1",)),
         ("welcome", "medecins", ("1",)),  # a near miss, caught by rapidfuzz
     ],
 )
@@ -251,7 +255,7 @@ def test_a_word_shared_with_the_line_words_is_refused(data_copy):
 def test_the_same_word_in_two_menus_is_fine(data_copy):
     data_copy.edit("prompts", lambda doc: doc["words"]["opt_cdo_number"].append("argent"))
     flow = data_copy.load()
-    assert understand(flow.listeners["assault"], "argent", None, 0.5).keys == ("1",)
+    assert understand(flow.listeners["assault_advice"], "argent", None, 0.5).keys == ("1",)
     assert understand(flow.listeners["doctor_needs"], "argent", None, 0.5).keys == ("2",)
 
 

@@ -72,8 +72,26 @@ BROKEN = [
     (
         "unknown key",
         "flow",
-        lambda d: d["nodes"]["welcome"].update(timeout="5"),
-        ["nodes.welcome.timeout", "unknown key 'timeout'", "allowed keys: type, intro, say, options"],
+        lambda d: d["nodes"]["welcome"].update(wait="5"),
+        ["nodes.welcome.wait", "unknown key 'wait'", "allowed keys: type, intro, say, options, after, operator"],
+    ),
+    (
+        "menu silence too long",
+        "flow",
+        lambda d: d["nodes"]["welcome"].update(timeout=30),
+        ["nodes.welcome.timeout", "a whole number from 1 to 10, got 30"],
+    ),
+    (
+        "menu silence not a number",
+        "flow",
+        lambda d: d["nodes"]["welcome"].update(timeout="deux"),
+        ["nodes.welcome.timeout", "a whole number from 1 to 10, got 'deux'"],
+    ),
+    (
+        "menu after prompt missing",
+        "flow",
+        lambda d: d["nodes"]["welcome"].update(after=["no_such_prompt"]),
+        ["nodes.welcome.after", "'no_such_prompt'", "prompts/fr.yaml"],
     ),
     (
         "unknown type",
@@ -86,7 +104,7 @@ BROKEN = [
     (
         "failure node is a transfer",
         "flow",
-        lambda d: d["nodes"]["listening_team"].update(on_failure="other_professions"),
+        lambda d: d["nodes"]["listening_team"].update(on_failure="care_line"),
         ["nodes.listening_team.on_failure", "menu or read-out"],
     ),
     (
@@ -285,11 +303,11 @@ def test_duplicate_yaml_keys_are_refused(data_copy):
 def test_yaml_keeps_keys_and_words_as_typed(data_copy):
     """`1`, `yes`, `on` and `0800` stay text: no integer key, no boolean, no octal."""
     path = data_copy.path("flow")
-    text = path.read_text(encoding="utf-8").replace('{key: "2", say: opt_other', "{key: 2, say: opt_other")
+    text = path.read_text(encoding="utf-8").replace('{key: "2", say: opt_pharmacist', "{key: 2, say: opt_pharmacist")
     assert "{key: 2, say" in text
     path.write_text(text, encoding="utf-8")
     flow = data_copy.load()
-    assert flow.nodes["welcome"].option("2").target == "other_professions"
+    assert flow.nodes["welcome"].option("2").target == "pharmacist_line"
     from ivr.flow.yamlfile import load_yaml
 
     path.write_text("a: yes\nb: on\nc: 0800\nd: 14\ne: true\n", encoding="utf-8")

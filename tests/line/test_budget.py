@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from ivr import create_app
 from ivr.flow import moves as call
+from ivr.flow.model import Menu, Readout, Transfer
+from ivr.flow.position import Position
 from ivr.flow.timing import speech_seconds
 from ivr.line.budget import Budget, heard
 from tests.paths import LINE_NUMBER, ROOT
 
-SILENT_BUDGET = 30.0  # (a) a caller who presses nothing
-ZERO_BUDGET = 12.0  # (b) a caller who presses 0 as soon as keys are taken, greeting included
+SILENT_BUDGET = 25.0  # (a) a caller who presses nothing, the 3114 said on the way
+ZERO_BUDGET = 6.0  # (b) a caller who presses 0 as soon as keys are taken, greeting included
 SILENT_AFTER_ANY_PROMPT = 50.0  # (d) a caller silent after the longest prompt of the flow
+LINE_BUDGET = 25.0  # (f) each caller a choice names, to a line that serves them, by the fastest keys
+ASSAULT_BUDGET = 40.0  # a caller who chose "agression" and then stays silent, until someone is dialled
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +38,12 @@ def _explain(line) -> str:
     return "\n".join(f"  {h.seconds:5.1f} s  {by_text.get(h.text, 'menu choice')}: {h.text}" for h in heard(document))
 
 
-def test_silent_caller_reaches_the_listening_team_within_budget(budget, line):
+def _crisis_line(flow):
+    """The number read first when nobody answered: the national suicide-prevention line."""
+    return flow.services[flow.nodes[flow.nodes[flow.operator].on_failure].service]
+
+
+def test_silent_caller_hears_the_3114_and_reaches_the_listening_team_within_budget(budget, line):
     assert "anonyme" in line.flow.prompts["greeting"] and "gratuite" in line.flow.prompts["greeting"]
     route = budget.silent_caller()
     assert route.outcome == line.flow.platform.id
@@ -40,6 +51,8 @@ def test_silent_caller_reaches_the_listening_team_within_budget(budget, line):
         f"a silent caller waits {route.seconds:.1f} s for the listening team (budget {SILENT_BUDGET:.0f} s); "
         f"shorten these prompts of the first menu:\n{_explain(line)}"
     )
+    first_menu = " ".join(h.text for h in heard(line.renderer.render(call.start(line.flow))))
+    assert _crisis_line(line.flow).spoken in first_menu, "the first menu gives the 3114 before any choice"
 
 
 def test_zero_at_once_reaches_the_listening_team_within_budget(budget, line):
@@ -51,34 +64,79 @@ def test_zero_at_once_reaches_the_listening_team_within_budget(budget, line):
     )
 
 
+def test_every_caller_reaches_a_line_that_serves_them_within_budget(budget, line):
+    lines = {r.name: r for r in budget.callers_lines()}
+    chosen = {c for n in line.flow.nodes.values() if isinstance(n, Menu) for o in n.options for c in o.callers}
+    assert set(lines) == chosen and set(line.flow.professions) <= chosen
+    for caller, route in lines.items():
+        assert line.flow.services[route.outcome].serves(caller)
+        assert route.seconds <= LINE_BUDGET, f"{caller}: keys {' '.join(route.keys)} take {route.seconds:.1f} s"
+
+
+def test_a_caller_after_an_assault_reaches_a_person_within_budget(budget, line):
+    keys = _keys_to_option(line.flow, "opt_assault")
+    route = budget.keys_then_silence(keys)
+    assert route.outcome == line.flow.platform.id
+    assert route.seconds <= ASSAULT_BUDGET, f"keys {' '.join(keys)} then silence: {route.seconds:.1f} s"
+    assault = call.press_in_turn(line.flow, Position(line.flow.entry), keys, 2)
+    said = [h for h in heard(line.renderer.render(assault))]
+    police = next(s for s in line.flow.services.values() if s.number == "17")
+    assert police.spoken in said[0].text, "the 17 comes first, before anything else is said"
+
+
+def _keys_to_option(flow, label: str) -> tuple[str, ...]:
+    """The keys of the menu choices that lead to the choice labelled `label`, then its own key."""
+    todo, seen = [(flow.entry, ())], set()
+    while todo:
+        nid, keys = todo.pop(0)
+        node = flow.nodes[nid]
+        if nid in seen or not isinstance(node, Menu):
+            continue
+        seen.add(nid)
+        for option in node.options:
+            if option.say == label:
+                return (*keys, option.key)
+            todo.append((option.target, (*keys, option.key)))
+    raise AssertionError(f"no menu choice is labelled {label}")
+
+
 def test_every_number_has_a_figure(budget, line):
-    routes = {r.keys: r for r in budget.numbers()}
-    assert routes[("1", "3")].name == "social_help"
-    assert routes[("1", "3")].outcome == "09 80 80 03 07"
-    assert routes[("1", "5")].outcome == "06 08 28 25 89"
-    assert routes[("1", "2", "14")].outcome == "02 31 86 38 28"
-    assert routes[("1", "4", "1", "14")].outcome == "02 31 86 38 28", "the assault route, then the council"
-    assert routes[("1", "2", "20", "1")].outcome == line.flow.platform.number, "Corse-du-Sud: put through"
-    assert all(0 < r.seconds < 120 for r in routes.values())
+    routes = budget.numbers()
+    read = {n.id for n in line.flow.nodes.values() if isinstance(n, Readout) and n.id in {r.name for r in routes}}
+    for route in routes:
+        node = line.flow.nodes[route.name]
+        service = node.service if isinstance(node, Readout) else node.services[0]
+        assert route.outcome == line.flow.services[service].number
+        assert call.press_in_turn(line.flow, Position(line.flow.entry), route.keys, 2).position.node == route.name
+    assert {"social_help", "long_term_care"} <= read
+    assert all(0 < r.seconds < 120 for r in routes)
 
 
 def test_silence_after_any_prompt_reaches_the_listening_team_within_budget(budget, line):
     route = budget.longest_silence()
-    assert route.outcome == line.flow.platform.id
     assert route.seconds <= SILENT_AFTER_ANY_PROMPT, (route.name, route.seconds)
-    failure = next(n for n in line.flow.nodes if n == "other_lines")
-    assert route.name == failure, "the longest prompt is the one that reads the other lines"
+    assert isinstance(line.flow.nodes[route.name], Readout), "the longest prompts are read-outs"
 
 
-def test_a_platform_that_never_answers_counts_twilios_five_seconds_per_try(budget, line):
+def test_nobody_answering_calls_a_second_line_before_the_3114_is_read(budget, line):
     route = budget.unanswered()
-    tries = len(line.flow.nodes[line.flow.operator].services)
-    assert route.keys == ("",) + ("no-answer",) * tries
-    assert route.outcome == "suicide_line"
+    tried = line.flow.nodes[line.flow.operator].services
+    assert len(set(tried)) >= 2, "the doctors' platform, then another line, before any number"
+    assert route.keys == ("",) + ("no-answer",) * len(tried)
+    assert route.outcome == _crisis_line(line.flow).id
     retry = speech_seconds(line.flow.prompts["transfer_retry"])
     failure_intro = speech_seconds(line.flow.prompts["transfer_failed"])
-    expected = budget.silent_caller().seconds + tries * (line.settings.dial_timeout + 5) + retry + failure_intro
+    ring = line.settings.dial_timeout + 5  # Twilio adds 5 s to every <Dial>
+    expected = budget.silent_caller().seconds + len(tried) * ring + (len(tried) - 1) * retry + failure_intro
     assert route.seconds == pytest.approx(expected)
+
+
+def test_every_failed_transfer_reads_the_3114_first(line):
+    crisis = _crisis_line(line.flow)
+    assert crisis.number.replace(" ", "") == "3114"
+    for node in line.flow.nodes.values():
+        if isinstance(node, Transfer):
+            assert line.flow.nodes[node.on_failure].service == crisis.id, node.id
 
 
 def test_budget_counts_each_sentence_and_the_silence(budget, line):
@@ -86,7 +144,8 @@ def test_budget_counts_each_sentence_and_the_silence(budget, line):
     document = line.renderer.render(call.start(line.flow))
     menu = sum(h.seconds for h in heard(document))
     before_ring = sum(speech_seconds(line.flow.prompts[k]) for k in line.flow.nodes[line.flow.operator].intro)
-    expected = menu + line.settings.gather_timeout + before_ring
+    wait = int(ET.fromstring(document).find("Gather").get("timeout"))  # the first menu's silence
+    expected = menu + wait + before_ring
     assert budget.silent_caller().seconds == pytest.approx(expected)
 
 
@@ -103,18 +162,23 @@ def test_a_wordy_greeting_breaks_the_budget(data_copy):
     assert Budget(line.flow, line.renderer).zero_caller().seconds > ZERO_BUDGET
 
 
-def test_budget_command_prints_the_figures():
+def test_budget_command_prints_the_figures(line):
     from click.testing import CliRunner
 
     from ivr.cli import main
 
     result = CliRunner().invoke(main, ["budget"])
     assert result.exit_code == 0, result.output
-    assert "(a) presses nothing" in result.output and "-> 0800 288 038" in result.output
-    assert "(d) silent at other_lines" in result.output
-    assert "(e) nobody answers" in result.output and "_ no-answer no-answer  -> 31 14" in result.output
-    social = next(line for line in result.output.splitlines() if "social_help" in line)
-    assert "keys 1 3" in social and "09 80 80 03 07" in social
+    flow = line.flow
+    assert "(a) presses nothing" in result.output and f"-> {flow.platform.number}" in result.output
+    assert "(d) silent at " in result.output
+    no_answer = " ".join(["_"] + ["no-answer"] * len(flow.nodes[flow.operator].services))
+    assert f"(e) nobody answers               keys {no_answer} -> {_crisis_line(flow).number}" in result.output
+    social = next(r for r in result.output.splitlines() if "(c) social_help " in r)
+    keys = " ".join(_keys_to_option(flow, "opt_social"))
+    assert f"keys {keys} " in social and flow.services["social_service"].number in social
+    for pid in flow.professions:
+        assert f"(f) line of {pid} " in result.output
 
 
 def test_recorded_prompts_count_for_their_real_length(line):
@@ -161,3 +225,27 @@ def test_the_readme_table_says_what_ivr_budget_measures(budget):
         else:
             measured = by_keys[keys]
         assert round(measured, 1) == seconds, f"README says {seconds} s for {route!r}; ivr budget: {measured:.1f} s"
+
+
+def test_a_menu_may_wait_less_or_more_than_the_deployment_and_the_budget_counts_it(tmp_path):
+    """A menu's own `timeout` is its <Gather>'s, and what a silent caller waits there."""
+    from tests.conftest import DataCopy
+    from tests.paths import FIXTURES
+
+    def silent_and_gathers(seconds):
+        copy = DataCopy(tmp_path / str(seconds), source=FIXTURES / "callers")
+        if seconds is not None:
+            copy.edit("flow", lambda d: d["nodes"]["welcome"].update(timeout=seconds))
+        line = create_app({"data_dir": copy.data, "prompts_dir": copy.prompts}, dev=True).extensions["ivr"]
+        gathers = [
+            ET.fromstring(line.renderer.render(call.Step(Position(nid)))).find("Gather").get("timeout")
+            for nid in ("welcome", "doctor_needs")
+        ]
+        return Budget(line.flow, line.renderer).silent_caller().seconds, gathers, line.settings.gather_timeout
+
+    default, gathers, deployment = silent_and_gathers(None)
+    assert gathers == [str(deployment), str(deployment)]
+    for seconds in (1, 7):
+        silent, gathers = silent_and_gathers(seconds)[:2]
+        assert gathers == [str(seconds), str(deployment)], "only the menu that says so"
+        assert silent == pytest.approx(default - deployment + seconds)
