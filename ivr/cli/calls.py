@@ -12,7 +12,7 @@ import click
 
 from ..config import folder_overrides
 from ..errors import ConfigError, FlowError
-from ..simulator.explorer import SILENCE, explore
+from ..simulator.explorer import MAX_DEPTH, SILENCE, explore
 from ..simulator.player import ANONYMOUS, DIAL_STATUSES, Call, Event
 from ..simulator.report import NumberBook, as_csv, as_markdown, as_text, call_summary, report
 from ..simulator.transport import (
@@ -198,7 +198,7 @@ def call_command(keys, confidence, caller, stats, url, token, data_dir, prompts_
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "csv"]), default="text", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the table to this file.")
 @click.option("--all", "every", is_flag=True, help="One row per state reaching a number, not per node.")
-@click.option("--depth", default=12, show_default=True, help="Give up on paths longer than this many inputs.")
+@click.option("--depth", default=MAX_DEPTH, show_default=True, help="Give up on paths longer than this many inputs.")
 @click.option(
     "--against",
     metavar="REV",

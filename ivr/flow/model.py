@@ -31,6 +31,7 @@ SYSTEM_PROMPTS = (
     "readout_repeat",
     "readout_options",
     "transfer_retry",
+    "transfer_next",
     "fallback",
     "fallback_after",
     "missing_digit",

@@ -28,7 +28,7 @@ class Step:
 
     position: Position
     arrived: bool = False
-    notice: str | None = None  # prompt key said first: wrong_key, missing_digit, transfer_retry...
+    notice: str | None = None  # prompt key said first: wrong_key, missing_digit, transfer_retry, transfer_next...
 
 
 HANGUP = None  # the only way a call ends: the call with the listening team is over
@@ -105,7 +105,9 @@ def dialled(flow: Flow, pos: Position, status: str) -> Step | None:
     if status in ANSWERED:
         return HANGUP
     if pos.tries + 1 < len(node.services):
-        return Step(replace(pos, tries=pos.tries + 1), notice="transfer_retry")
+        # "We call them again", or, when the next try is another line, "we call another line".
+        again = node.services[pos.tries + 1] == node.services[pos.tries]
+        return Step(replace(pos, tries=pos.tries + 1), notice="transfer_retry" if again else "transfer_next")
     return go(pos, node.on_failure)
 
 

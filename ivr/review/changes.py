@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..flow.model import Flow
-from ..simulator.explorer import Exploration, explore
+from ..simulator.explorer import MAX_DEPTH, Exploration, explore
 from ..simulator.player import DIAL_STATUSES, Call
 from ..simulator.report import NumberBook, keys_of, place, report
 
@@ -151,7 +151,7 @@ def _grouped(problems: list[str], shown: set[str]) -> list[str]:
     return out
 
 
-def compare(before: Version, after: Version, threshold: float = 2.0, depth: int = 12) -> Changes:
+def compare(before: Version, after: Version, threshold: float = 2.0, depth: int = MAX_DEPTH) -> Changes:
     """Explore both versions, play every route of either in both, and group what changed."""
     changes = Changes(before.label, after.label, threshold=threshold)
     inputs_before, problems_before = routes(explore(before.start, max_depth=depth), before.book)

@@ -12,6 +12,9 @@ from .player import DIAL_STATUSES, Call, Gather, spoken
 SILENCE = "_"
 KEYS = "0123456789*#"
 DIGITS = "0123456789"
+# The longest path tried: a doctor's assault route to a council without a number (5 inputs), three
+# failed tries, silence, three more (the loop closes there), with room to spare.
+MAX_DEPTH = 16
 
 
 def choices(gather: Gather) -> list[str]:
@@ -64,7 +67,7 @@ class Exploration:
         return [stop for k, stop in self.states.items() if k not in good]
 
 
-def explore(start: Callable[[], Call], max_depth: int = 12) -> Exploration:
+def explore(start: Callable[[], Call], max_depth: int = MAX_DEPTH) -> Exploration:
     """Try everything a caller can do, breadth first, until every state has been seen."""
     found = Exploration()
     where_said: dict[tuple[str, str, str], tuple[str, ...] | str] = {}

@@ -195,3 +195,15 @@ def test_the_shipped_flow_gives_every_profession_a_line_that_serves_it(flow):
         assert pid in reach, f"no choice names {pid}"
         dialled = [sid for sid in reach[pid] if flow.services[sid].dial]
         assert dialled and all(flow.services[sid].serves(pid) for sid in reach[pid]), (pid, list(reach[pid]))
+
+
+def test_the_next_try_says_whether_it_calls_the_same_line_again_or_another_one(small):
+    flow = small.load()
+    first = call.go(Position("welcome"), "listening_team").position  # platform, platform, sps
+    again = call.dialled(flow, first, "busy")
+    other = call.dialled(flow, again.position, "no-answer")
+    assert (again.notice, again.position.tries) == ("transfer_retry", 1)
+    assert (other.notice, other.position.tries) == ("transfer_next", 2)
+    assert call.dialled(flow, other.position, "failed").position.node == "other_lines"
+    pharmacist = call.go(Position("welcome"), "pharmacist_line").position  # adop, then sps
+    assert call.dialled(flow, pharmacist, "busy").notice == "transfer_next"

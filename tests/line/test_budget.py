@@ -124,10 +124,13 @@ def test_nobody_answering_calls_a_second_line_before_the_3114_is_read(budget, li
     assert len(set(tried)) >= 2, "the doctors' platform, then another line, before any number"
     assert route.keys == ("",) + ("no-answer",) * len(tried)
     assert route.outcome == _crisis_line(line.flow).id
-    retry = speech_seconds(line.flow.prompts["transfer_retry"])
+    notices = sum(
+        speech_seconds(line.flow.prompts["transfer_retry" if now == before else "transfer_next"])
+        for before, now in zip(tried, tried[1:], strict=False)
+    )
     failure_intro = speech_seconds(line.flow.prompts["transfer_failed"])
     ring = line.settings.dial_timeout + 5  # Twilio adds 5 s to every <Dial>
-    expected = budget.silent_caller().seconds + len(tried) * ring + (len(tried) - 1) * retry + failure_intro
+    expected = budget.silent_caller().seconds + len(tried) * ring + notices + failure_intro
     assert route.seconds == pytest.approx(expected)
 
 
