@@ -16,9 +16,13 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
+from ivr.flow.loader import load_flow
 from tests.paths import LINE_NUMBER, ROOT
 
 BIN = Path(sys.executable).parent
+FLOW = load_flow(ROOT / "data", ROOT / "prompts")
+# Where the doctors' menu leads to the social help: the choice broken below, and named in the refusal.
+SOCIAL_OPTION = next(i for i, o in enumerate(FLOW.nodes["doctor_needs"].options) if o.target == "social_help")
 
 
 def procfile_command() -> str:
@@ -66,7 +70,7 @@ def run_procfile(env_extra: dict, port: int):
         ),
         (
             {"TWILIO_AUTH_TOKEN": "x", "IVR_DATA_DIR": "BROKEN"},
-            "data/flow.yaml [nodes.doctor_needs.options[2].target]: unknown node 'nowhere'",
+            f"data/flow.yaml [nodes.doctor_needs.options[{SOCIAL_OPTION}].target]: unknown node 'nowhere'",
         ),
     ],
 )
@@ -131,7 +135,12 @@ def test_check_lists_numbers_with_sources_and_check_dates(on_the_day_of_the_revi
     assert "[seed]" in platform and "checked 2026-11-24" in platform and "TO CHECK AGAIN" not in platform
     social = next(line for line in lines if line.strip().startswith("09 80 80 03 07"))
     assert "checked 2018 (TO CHECK AGAIN)" in social
-    assert "To check again (1), not checked for more than 180 days: 09 80 80 03 07 (social_service)" in out
+    review = date(2026, 11, 24)
+    due = [s for s in FLOW.services.values() if s.checked_on is None or (review - s.checked_on).days > 180]
+    assert "social_service" in [s.id for s in due]
+    again = next(line for line in lines if line.startswith("To check again"))
+    assert again.startswith(f"To check again ({len(due)}), not checked for more than 180 days: ")
+    assert all(f"{s.number} ({s.id})" in again for s in due)
     superseded = next(line for line in lines if line.strip().startswith("0800 800 854"))
     assert "2018-03 to 2019, replaced by 0800 288 038 (platform)" in superseded
 

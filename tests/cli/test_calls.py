@@ -15,14 +15,27 @@ from ivr import create_app
 from ivr.cli import main
 from ivr.config import Settings
 from ivr.flow.loader import load_flow
+from ivr.flow.model import Transfer
 from ivr.simulator.explorer import explore
 from ivr.simulator.player import Call
 from ivr.simulator.report import NumberBook, report
 from ivr.simulator.transport import flask_transport, remembering
+from tests.routes import key_paths
 from tests.servers import served
 
 FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)
+PATHS = key_paths(FLOW)
 SOCIAL = FLOW.services["social_service"]
+SOCIAL_KEYS = PATHS["social_help"]  # médecin -> aide sociale
+# The transfers a caller reaches from the first menu: 0 (the listening team), and each choice that puts through.
+FIRST_TRANSFERS = [FLOW.operator] + [
+    o.target for o in FLOW.nodes[FLOW.entry].options if isinstance(FLOW.nodes[o.target], Transfer)
+]
+
+
+def _label(menu_id: str, target: str) -> str:
+    """What the menu says of the choice that leads to a node, as the whisper names it."""
+    return FLOW.prompts[next(o.say for o in FLOW.nodes[menu_id].options if o.target == target)]
 
 
 @pytest.fixture
@@ -31,7 +44,7 @@ def runner():
 
 
 def test_call_with_keys_reads_the_social_number_and_ends_normally(runner):
-    result = runner.invoke(main, ["call", "--keys", "1 3"])
+    result = runner.invoke(main, ["call", "--keys", " ".join(SOCIAL_KEYS)])
     assert result.exit_code == 0, result.output
     assert SOCIAL.spoken == "zéro neuf, quatre-vingts, quatre-vingts, zéro trois, zéro sept"
     assert result.output.count(SOCIAL.spoken) == 2
@@ -40,14 +53,19 @@ def test_call_with_keys_reads_the_social_number_and_ends_normally(runner):
     assert "\x1b[" not in result.output  # no colours when not a terminal
 
 
-def test_call_answers_a_transfer_as_busy_then_hears_the_platform_number(runner):
-    keys = next(o.key for o in FLOW.nodes[FLOW.entry].options if o.target == "other_professions")
-    result = runner.invoke(main, ["call", "--keys", f"{keys} busy busy"])
+@pytest.mark.parametrize("transfer", FIRST_TRANSFERS)
+def test_call_answers_each_try_as_busy_then_hears_the_number_of_the_callers_line(runner, transfer):
+    services = FLOW.nodes[transfer].services
+    keys = "0" if transfer == FLOW.operator else PATHS[transfer][0]
+    result = runner.invoke(main, ["call", "--keys", " ".join([keys, *["busy"] * len(services)])])
     assert result.exit_code == 0, result.output
-    assert result.output.count(f"Dial  Number {FLOW.platform.dial}") == 2, "tried again"
-    assert result.output.count("Transfer  busy") == 2
-    assert FLOW.platform.spoken in result.output
-    assert result.output.count(FLOW.services["suicide_line"].spoken) == 2
+    for service in set(services):
+        dialled = result.output.count(f"Dial  Number {FLOW.services[service].dial}")
+        assert dialled == services.count(service), f"{service}: tried as often as the transfer lists it"
+    assert result.output.count("Transfer  busy") == len(services)
+    unanswered = result.output[result.output.rindex("Transfer  busy") :]
+    assert FLOW.services[services[0]].spoken in unanswered, "the number of the caller's own line"
+    assert unanswered.count(FLOW.services["suicide_line"].spoken) == 2, "the 3114, read twice"
 
 
 def test_call_put_through_ends_with_the_hangup_after_the_transfer(runner):
@@ -58,27 +76,27 @@ def test_call_put_through_ends_with_the_hangup_after_the_transfer(runner):
 
 
 def test_call_interactive_reads_keys_from_the_terminal(runner):
-    result = runner.invoke(main, ["call"], input="1\n3\nh\n")
+    result = runner.invoke(main, ["call"], input="".join(f"{key}\n" for key in SOCIAL_KEYS) + "h\n")
     assert result.exit_code == 0, result.output
     assert SOCIAL.spoken in result.output and "caller hung up" in result.output
 
 
 def test_call_plays_the_whisper_to_whoever_answers_only_when_the_line_whispers(runner, monkeypatch):
-    result = runner.invoke(main, ["call", "--keys", "1 2 14 _ completed"])
+    keys = " ".join([*PATHS["cdo_lookup"], "14", "_", "completed"])  # médecin, aide financière, Calvados, silence
+    result = runner.invoke(main, ["call", "--keys", keys])
     assert result.exit_code == 0, result.output
     assert "They hear" not in result.output and "Appel de la ligne" not in result.output
     monkeypatch.setenv("IVR_WHISPER", "1")
-    result = runner.invoke(main, ["call", "--keys", "1 2 14 _ completed"])
+    result = runner.invoke(main, ["call", "--keys", keys])
     assert result.exit_code == 0, result.output
     heard = [line for line in result.output.splitlines() if "They hear" in line]
-    assert len(heard) == 1 and heard[0].endswith(
-        "Appel de la ligne d'écoute : Médecin, interne ou étudiant ; Aide financière urgente ; Calvados."
-    )
+    route = f"{_label(FLOW.entry, 'doctor_needs')} ; {_label('doctor_needs', 'cdo_lookup')} ; Calvados"
+    assert len(heard) == 1 and heard[0].endswith(f"Appel de la ligne d'écoute : {route}.")
 
 
 def test_call_signs_requests_when_the_line_has_a_token(runner, monkeypatch):
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "secret-for-tests")
-    result = runner.invoke(main, ["call", "--keys", "1 3"])
+    result = runner.invoke(main, ["call", "--keys", " ".join(SOCIAL_KEYS)])
     assert result.exit_code == 0, result.output
     assert SOCIAL.spoken in result.output
 
@@ -149,7 +167,9 @@ def test_call_words_at_a_menu_that_does_not_listen_are_heard_as_silence(runner, 
     acts = [
         line.split(maxsplit=2)[2] for line in result.output.splitlines() if re.search(r"You (say|wait|press) ", line)
     ]
-    assert acts[:2] == ["You say  parler à quelqu'un", "You wait  3 s"]
+    first_menu = FLOW.nodes[FLOW.entry]
+    silence = getattr(first_menu, "timeout", None) or Settings().gather_timeout  # the menu's own, or the line's
+    assert acts[:2] == ["You say  parler à quelqu'un", f"You wait  {silence} s"]
 
 
 def _explore(app: Flask):

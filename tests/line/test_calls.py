@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from ivr import create_app
 from ivr.flow.loader import load_flow
-from ivr.flow.model import Department, Interactive, Menu, Readout, Transfer
+from ivr.flow.model import SYNTHETIC_SEP, Department, Interactive, Menu, Readout, Transfer
 from tests.paths import LINE_NUMBER, ROOT
 
 from ..caller import Caller
@@ -19,13 +21,55 @@ PLATFORM_WORDS = "zéro huit cents, deux cent quatre-vingt-huit, zéro trente-hu
 SUPERSEDED = ("+33800800854", "+33826000401")
 CALVADOS_WORDS = "zéro deux, trente et un, quatre-vingt-six, trente-huit, vingt-huit"
 INTERACTIVE = sorted(n for n in PATHS if isinstance(FLOW.nodes[n], Interactive))
-FAILURES = {n.on_failure for n in FLOW.nodes.values() if isinstance(n, Transfer)}
+TRANSFERS = sorted(n for n, node in FLOW.nodes.items() if isinstance(node, Transfer))
+FAILURES = {FLOW.nodes[n].on_failure for n in TRANSFERS}
+OPERATOR = FLOW.nodes[FLOW.operator]
 UNANSWERED = ["busy", "no-answer", "failed", "canceled"]
+SUICIDE_LINE_WORDS = "trente et un quatorze"
+SMS_WORDS = "envoyez un SMS au cent quatorze"
+
+
+def _dials(service_id: str) -> str:
+    """The number the line dials for a service of the directory."""
+    return FLOW.services[service_id].dial
+
+
+def _first_dial(node_id: str) -> str:
+    """The number 0 and silence put the caller through to from a node (its operator's first try)."""
+    return _dials(FLOW.nodes[FLOW.operator_of(node_id)].services[0])
+
+
+def _key_to(menu_id: str, target: str) -> str:
+    """The key of the menu choice that leads to a node."""
+    return next(o.key for o in FLOW.nodes[menu_id].options if o.target == target)
+
+
+def _transfer_failing_to(node_id: str) -> str:
+    """A transfer reached by keys whose failure is this node."""
+    return next(t for t in TRANSFERS if FLOW.nodes[t].on_failure == node_id and t in PATHS)
+
+
+def _unanswered(caller, transfer_id: str, status: str = "busy"):
+    """Let nobody answer any of a transfer's tries: the caller reaches its failure node."""
+    for _ in FLOW.nodes[transfer_id].services:
+        caller.dial_ends(status)
+    return caller.doc
+
+
+def _reach(caller, node_id: str):
+    """Reach a node by keys, or, for a failure read-out, by a transfer nobody answered."""
+    if node_id in PATHS:
+        return caller.keys(*PATHS[node_id])
+    transfer = _transfer_failing_to(node_id)
+    caller.keys(*PATHS[transfer])
+    return _unanswered(caller, transfer)
 
 
 def test_every_node_is_reached_by_keys_or_by_an_unanswered_transfer():
     assert set(PATHS) | FAILURES == set(FLOW.nodes)
-    assert FAILURES == {"other_lines"}
+    assert FAILURES.isdisjoint(PATHS), "the other lines are read only when nobody answered"
+    assert all(isinstance(FLOW.nodes[n], Readout) for n in FAILURES), "nobody answered: numbers, read out"
+    assert all(_transfer_failing_to(n) for n in FAILURES)
 
 
 @pytest.mark.parametrize("node_id", sorted(PATHS))
@@ -33,7 +77,7 @@ def test_every_route_reaches_its_outcome(caller, node_id):
     node = FLOW.nodes[node_id]
     doc = caller.keys(*PATHS[node_id])
     if isinstance(node, Transfer):
-        assert doc.dialled == PLATFORM
+        assert doc.dialled == _dials(node.services[0])
         assert doc.dial.get("action").startswith(f"/voice/dial?n={node_id}")
     else:
         assert doc.node == node_id
@@ -43,15 +87,20 @@ def test_every_route_reaches_its_outcome(caller, node_id):
         assert caller.press("1").text.count(words) == 2, "1 reads it again"
 
 
+ADOP = "+33800736959"
+SPS = "+33805232336"
+
+
 @pytest.mark.parametrize(
     ("keys", "number_words", "dialled"),
     [
-        (("1", "1"), None, PLATFORM),  # médecin -> soutien psychologique
-        (("1", "3"), "zéro neuf, quatre-vingts, quatre-vingts, zéro trois, zéro sept", None),
-        (("1", "5"), "zéro six, zéro huit, vingt-huit, vingt-cinq, quatre-vingt-neuf", None),
-        (("1", "2", "14"), CALVADOS_WORDS, None),
-        (("1", "4", "1", "14"), CALVADOS_WORDS, None),
-        (("2",), None, PLATFORM),  # infirmier, sage-femme, pharmacien... -> the platform
+        (PATHS[FLOW.operator], None, PLATFORM),  # médecin -> soutien psychologique
+        (PATHS["social_help"], "zéro neuf, quatre-vingts, quatre-vingts, zéro trois, zéro sept", None),
+        (PATHS["long_term_care"], "zéro six, zéro huit, vingt-huit, vingt-cinq, quatre-vingt-neuf", None),
+        ((*PATHS["cdo_lookup"], "14"), CALVADOS_WORDS, None),
+        ((*PATHS["assault_advice"], _key_to("assault_advice", "cdo_lookup"), "14"), CALVADOS_WORDS, None),
+        (PATHS["pharmacist_line"], None, ADOP),  # pharmacien, étudiant en pharmacie -> ADOP
+        (PATHS["care_line"], None, SPS),  # infirmier, sage-femme, étudiant, famille... -> SPS
         (("0",), None, PLATFORM),
     ],
 )
@@ -69,19 +118,19 @@ def _greeting(**config) -> str:
     return Caller(create_app(config, dev=True).test_client()).answer().says()[0]
 
 
-def test_the_greeting_says_confidential_to_health_professionals_and_anonymous_only_when_true():
+def test_the_greeting_says_confidential_and_anonymous_or_free_only_when_true():
     plain = _greeting()
-    assert "confidentielle" in plain and "professionnels de santé" in plain
+    assert plain.startswith("Bonjour") and plain.endswith("confidentielle."), "no stray comma when nothing is added"
     assert "anonyme" not in plain, "without a caller ID, the platform sees the caller's number"
     assert "gratuit" not in plain, "a geographic Twilio number is not free to call"
     anonymous = _greeting(caller_id=LINE_NUMBER)
     assert "anonyme" in anonymous and "gratuit" not in anonymous
     both = _greeting(caller_id=LINE_NUMBER, free_number=True)
     assert "anonyme" in both and "gratuite" in both
-    assert both.endswith("santé, anonyme, gratuite.")
+    assert both.endswith("confidentielle, anonyme, gratuite.")
 
 
-def test_greeting_then_emergency_numbers_then_zero_then_the_menu(caller):
+def test_greeting_then_emergency_numbers_then_the_menu_then_stay_on_the_line(caller):
     doc = caller.answer()
     says = doc.says()
     assert [" ".join(s.itertext()) for s in doc.root.findall("Say")] == [FLOW.prompts["greeting"]], (
@@ -89,11 +138,12 @@ def test_greeting_then_emergency_numbers_then_zero_then_the_menu(caller):
     )
     emergency = next(i for i, s in enumerate(says) if "quinze" in s)
     assert "cent douze" in says[emergency]
-    assert "si vous ne pouvez pas parler, SMS au cent quatorze" in says[emergency], "callers who cannot speak"
-    stay = next(i for i, s in enumerate(says) if "restez en ligne" in s.lower())
-    assert "tapez zéro" in says[stay], "0 is announced in the first menu"
+    assert SUICIDE_LINE_WORDS in says[emergency], "suicidal thoughts: the 3114, before any choice"
     first_option = next(i for i, s in enumerate(says) if "tapez un" in s)
-    assert 0 < emergency < stay < first_option
+    last_option = max(i for i, s in enumerate(says) if "tapez" in s)
+    stay = next(i for i, s in enumerate(says) if "restez en ligne" in s.lower())
+    assert 0 < emergency < first_option <= last_option < stay, "staying on the line is said last"
+    assert caller.press("0").dialled == PLATFORM, "0 still reaches the listening team"
 
 
 def test_no_words_promise_a_psychologist():
@@ -105,18 +155,21 @@ def test_no_words_promise_a_psychologist():
 # -- silence is always "stay on the line" ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("node_id", [*INTERACTIVE, "other_lines"])
+@pytest.mark.parametrize("node_id", [*INTERACTIVE, *sorted(FAILURES)])
 def test_silence_after_any_prompt_puts_through_at_once(caller, node_id):
-    if node_id == "other_lines":
-        caller.keys("0")
-        caller.dial_ends("busy")
-        caller.dial_ends("busy")
-    else:
-        caller.keys(*PATHS[node_id])
+    _reach(caller, node_id)
     assert caller.doc.node == node_id
     doc = caller.silence()
-    assert doc.dialled == PLATFORM
+    assert doc.dialled == _first_dial(node_id)
+    assert doc.dial.get("action").startswith(f"/voice/dial?n={FLOW.operator_of(node_id)}")
     assert doc.says() == [], "no words between the silence and the ring"
+
+
+def test_silence_puts_doctors_through_to_the_platform_and_other_callers_to_their_own_line():
+    assert _first_dial(FLOW.entry) == PLATFORM
+    for failure in FAILURES:
+        line = FLOW.nodes[FLOW.operator_of(failure)]
+        assert isinstance(line, Transfer) and line.on_failure == failure, "staying on the line tries again"
 
 
 def test_wrong_keys_get_a_kind_word_then_the_platform(caller):
@@ -136,6 +189,15 @@ def test_a_right_key_after_a_miss_starts_the_count_again(caller):
 def test_zero_reaches_the_listening_team_from_every_menu(caller, node_id):
     caller.keys(*PATHS[node_id])
     assert caller.press("0").dialled == PLATFORM
+
+
+@pytest.mark.parametrize("node_id", sorted(FAILURES))
+def test_zero_after_a_failed_transfer_tries_the_callers_own_line_again(caller, node_id):
+    _reach(caller, node_id)
+    doc = caller.press("0")
+    assert doc.dialled == _first_dial(node_id)
+    line = parse_qs(urlsplit(doc.dial.get("action")).query)["n"][0]
+    assert FLOW.nodes[line].on_failure == node_id, "the line that was tried, tried again"
 
 
 @pytest.mark.parametrize("node_id", INTERACTIVE)
@@ -178,30 +240,58 @@ def _node_after(keys):
 # -- a busy or silent platform -------------------------------------------------------------------
 
 
+def _tries_every_service_then_other_lines(caller, transfer_id: str, status: str):
+    """After the first try, each service of the transfer in turn, then its failure read-out."""
+    services = FLOW.nodes[transfer_id].services
+    assert caller.doc.dialled == _dials(services[0])
+    for tries, service in enumerate(services[1:], start=1):
+        retry = caller.dial_ends(status)
+        assert retry.dialled == _dials(service), "the next try, no key needed"
+        again = service == services[tries - 1]  # the same line again, or another line
+        assert retry.says() == [FLOW.prompts["transfer_retry" if again else "transfer_next"]]
+        assert f"r={tries}" in retry.dial.get("action")
+    doc = caller.dial_ends(status)
+    assert doc.node == FLOW.nodes[transfer_id].on_failure
+    text = doc.text
+    assert "aucun psychologue" not in text
+    assert text.count(SUICIDE_LINE_WORDS) == 2, "the 3114, read twice"
+    assert "prévention du suicide" in text and "jour et nuit" in text
+    assert "appelez le quinze" in text, "in danger, the 15"
+    assert SMS_WORDS in text, "callers who cannot speak: the 114"
+    assert FLOW.services[services[0]].spoken in text, "the number of the caller's own line"
+    return doc
+
+
 @pytest.mark.parametrize("status", UNANSWERED)
 def test_unanswered_transfer_is_tried_again_then_offers_other_lines(caller, status):
     caller.keys("0")
-    retry = caller.dial_ends(status)
-    assert retry.dialled == PLATFORM, "one automatic retry, no key needed"
-    assert retry.says() == [FLOW.prompts["transfer_retry"]]
-    assert "r=1" in retry.dial.get("action")
-    doc = caller.dial_ends(status)
-    assert doc.node == "other_lines"
-    text = doc.text
-    assert "aucun psychologue" not in text
-    assert text.count("trente et un quatorze") == 2, "the 3114, read twice"
-    assert "prévention du suicide" in text and "jour et nuit" in text
-    assert "appelez le quinze" in text, "in danger, the 15"
-    assert PLATFORM_WORDS in text, "the platform's own number"
+    assert len(OPERATOR.services) >= 2 and OPERATOR.services[:2] == (FLOW.platform.id,) * 2, "the platform twice"
+    doc = _tries_every_service_then_other_lines(caller, FLOW.operator, status)
+    assert PLATFORM_WORDS in doc.text, "the platform's own number"
     assert caller.silence().dialled == PLATFORM, "staying on the line tries again"
     again = caller.dial_ends(status)
-    assert again.dialled == PLATFORM and "r=1" in again.dial.get("action")
+    assert again.dialled == _dials(OPERATOR.services[1]) and "r=1" in again.dial.get("action")
+
+
+# The transfers written in data/flow.yaml (a council without a number is put through like 0).
+NAMED_TRANSFERS = sorted(t for t in TRANSFERS if t in PATHS and SYNTHETIC_SEP not in t)
+
+
+@pytest.mark.parametrize("transfer_id", NAMED_TRANSFERS)
+def test_every_transfer_is_tried_as_many_times_as_its_services_then_offers_other_lines(caller, transfer_id):
+    caller.keys(*PATHS[transfer_id])
+    services = FLOW.nodes[transfer_id].services
+    assert len(services) >= 2, "nobody answering: another try before any number"
+    _tries_every_service_then_other_lines(caller, transfer_id, "no-answer")
+    again = caller.silence()
+    assert again.dialled == _dials(services[0]), "staying on the line tries the caller's own line again"
+    assert again.dial.get("action").startswith(f"/voice/dial?n={transfer_id}")
 
 
 def test_a_transfer_that_failed_can_go_back_to_the_menu(caller):
-    caller.keys("1", "1")
-    caller.dial_ends("no-answer")
-    caller.dial_ends("no-answer")
+    caller.keys(*PATHS[FLOW.operator])
+    _unanswered(caller, FLOW.operator, "no-answer")
+    assert caller.doc.node == OPERATOR.on_failure
     assert caller.press("#").node == "doctor_needs"
 
 
@@ -214,8 +304,10 @@ def test_completed_transfer_ends_cleanly(caller, status):
 
 def test_a_dial_callback_beyond_the_last_try_gets_the_safe_answer(caller):
     """The retry counter travels in the URL; a dial callback beyond the last try is the safe answer."""
-    doc = caller._post("/voice/dial?n=listening_team&t=welcome&r=2", DialCallStatus="busy")
+    beyond = len(OPERATOR.services)
+    doc = caller._post(f"/voice/dial?n={FLOW.operator}&t=welcome&r={beyond}", DialCallStatus="busy")
     assert doc.dialled == PLATFORM
+    assert FLOW.prompts["fallback"] in doc.text, "the fallback answer, not a further try"
 
 
 def test_transfer_attributes(caller):
@@ -229,9 +321,13 @@ def test_transfer_attributes(caller):
 def test_platform_number_can_point_at_a_staging_phone():
     app = create_app({"platform_number": "06 11 22 33 44"}, dev=True)
     caller = Caller(app.test_client())
-    assert caller.keys("0").dialled == "+33611223344"
+    staging = "+33611223344"
+    assert caller.keys("0").dialled == staging
+    for service in OPERATOR.services[1:]:
+        expected = staging if service == FLOW.platform.id else _dials(service)
+        assert caller.dial_ends("busy").dialled == expected, "only the platform is replaced"
     caller.dial_ends("busy")
-    caller.dial_ends("busy")
+    assert caller.doc.node == OPERATOR.on_failure
     assert PLATFORM_WORDS in caller.doc.text, "callers still hear the real platform's number"
 
 
@@ -288,7 +384,7 @@ def test_a_council_without_a_number_is_named_then_put_through(caller, keys, of):
     doc = caller.keys("1", "2", *keys)
     assert doc.dialled == PLATFORM
     assert doc.says() == [FLOW.prompts["council_no_number"].replace("{council}", of)]
-    assert f"Ordre des médecins {of} : l'équipe d'écoute peut vous donner son numéro." in doc.text
+    assert f"Ordre des médecins {of} : je vous mets en relation avec l'équipe d'écoute" in doc.text
 
 
 def test_corsica_offers_its_two_councils(caller):
@@ -323,14 +419,25 @@ def test_one_digit_then_silence_says_a_digit_is_missing(caller):
 
 
 def test_the_assault_route_gives_the_police_the_seeds_advice_and_an_offer_to_talk(caller):
-    doc = caller.keys("1", "4")
+    doc = caller.keys(*PATHS["assault"])
     text = doc.text
-    assert text.index("appelez le dix-sept") < text.index("porter plainte"), "danger first"
-    assert "même verbale" in text
+    complaint = _key_to("assault", "assault_advice")
+    assert text.index("appelez le dix-sept") < text.index("Porter plainte"), "danger first"
+    assert f"Porter plainte : tapez {FLOW.prompts['press_' + complaint]}." in text
+    assert "Pour en parler, restez en ligne" in text
+    assert caller.silence().dialled == PLATFORM
+
+    caller.keys(*PATHS["assault"])
+    advice = caller.press(complaint)
+    text = advice.text
+    assert "même verbale" in text and "portez plainte" in text
     assert "s'associer à votre plainte" in text and "à votre place si vous craignez des représailles" in text
     assert "fiche de signalement" in text
     assert "Pour en parler, restez en ligne" in text
-    assert "Le numéro de votre conseil départemental : tapez un." in text
+    council = _key_to("assault_advice", "cdo_lookup")
+    assert f"Le numéro de votre conseil départemental : tapez {FLOW.prompts['press_' + council]}." in text
+    assert caller.press(council).node == "cdo_lookup"
+    caller.keys(*PATHS["assault_advice"])
     assert caller.silence().dialled == PLATFORM
 
 
@@ -348,8 +455,8 @@ def _all_documents(caller_factory):
         else:
             caller = caller_factory()
             caller.keys(*PATHS[node_id])
-            yield caller.dial_ends("busy")
-            yield caller.dial_ends("busy")
+            for _ in FLOW.nodes[node_id].services:
+                yield caller.dial_ends("busy")
 
 
 def test_every_say_is_french_and_never_digits(client):
@@ -383,12 +490,14 @@ def test_every_keypad_prompt_is_followed_by_a_way_forward(client):
             assert children[-1].text == doc.gather.get("action")
             assert doc.gather.get("finishOnKey") == "", "# is a key (back), not the end of input"
         else:
-            assert doc.dialled == PLATFORM, "every transfer of the default flow goes to the platform"
+            query = parse_qs(urlsplit(doc.dial.get("action")).query)
+            transfer = FLOW.nodes[query["n"][0]]
+            tries = int(query.get("r", ["0"])[0])
+            assert doc.dialled == _dials(transfer.services[tries]), "each try dials its own service"
         assert not any(number in doc.body for number in SUPERSEDED)
 
 
 def test_an_0800_number_is_read_as_one_group(caller):
     caller.keys("0")
-    caller.dial_ends("busy")
-    assert PLATFORM_WORDS in caller.dial_ends("busy").text
+    assert PLATFORM_WORDS in _unanswered(caller, FLOW.operator).text
     assert "zéro, huit cents" not in caller.doc.text

@@ -13,6 +13,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from ivr import create_app
+from ivr.flow.loader import load_flow
 from tests.paths import ROOT
 
 from ..caller import Caller
@@ -20,6 +21,8 @@ from ..routes import key_paths
 from ..servers import post_status, wait_until_up
 from ..test_wsgi import free_port, run_procfile
 
+FLOW = load_flow(ROOT / "data", ROOT / "prompts")
+SOCIAL = next(o.key for o in FLOW.nodes["doctor_needs"].options if o.target == "social_help")
 NUMBER = "+33687654321"
 FORMS_OF_NUMBER = [NUMBER, "0687654321", "687654321", "06 87 65 43 21", urllib.parse.quote(NUMBER), "87654321"]
 
@@ -36,12 +39,18 @@ def _every_call(client, flow):
             Caller(client, caller_number=NUMBER).keys(*keys, "")
             Caller(client, caller_number=NUMBER).keys(*keys, "9", "8")
         elif doc.dial is not None:
-            caller.dial_ends("busy")
-            caller.dial_ends("no-answer")
+            # Nobody answers any try: the other lines are read.
+            for i in range(len(flow.nodes[_transfer(doc)].services)):
+                caller.dial_ends("busy" if i % 2 == 0 else "no-answer")
             caller.press("0")
             caller.dial_ends("completed")
     client.post("/voice/fallback", data={"From": NUMBER, "Caller": NUMBER, "ErrorCode": "11200"})
     client.post("/voice/key?n=forged", data={"From": NUMBER, "Caller": NUMBER, "Digits": "1"})
+
+
+def _transfer(doc) -> str:
+    """The transfer node a document dials from."""
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(doc.dial.get("action")).query)["n"][0]
 
 
 def _files_snapshot(*roots: Path) -> dict[Path, float]:
@@ -104,7 +113,7 @@ def test_production_server_logs_no_caller_number(tmp_path):
 
         assert post("/voice", {}) == 200
         assert post("/voice/key?n=welcome", {"Digits": "1"}) == 200
-        assert post("/voice/key?n=doctor_needs&t=welcome", {"Digits": "3"}) == 200
+        assert post("/voice/key?n=doctor_needs&t=welcome", {"Digits": SOCIAL}) == 200
         said = {"SpeechResult": f"aide financière, rappelez-moi au {NUMBER}", "Confidence": "0.93"}
         assert post("/voice/key?n=doctor_needs&t=welcome", said) == 200
         assert post("/voice/dial?n=listening_team&t=welcome", {"DialCallStatus": "busy"}) == 200

@@ -72,6 +72,7 @@ def expected_answer(app, played: set[str]) -> list[str]:
         assert text.startswith(p[label]) and text.endswith(key_text), text
         out.append(f"play {label}" if label in played else f"say {text.removesuffix(key_text).rstrip()}")
         out += ["play press", f"play {key}"] if {"press", key} <= played else [f"say {key_text}"]
+    out += [f"play {k}" if k in played else f"say {p[k]}" for k in entry.after]  # "Ou restez en ligne."
     return out
 
 

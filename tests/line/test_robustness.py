@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivr import create_app
-from ivr.flow.model import Interactive
+from ivr.flow.model import Interactive, Transfer
 
 from ..caller import Doc
 from ..twiml_vocabulary import problems
@@ -20,6 +20,14 @@ FLOW = APP.extensions["ivr"].flow
 PLATFORM = FLOW.platform.dial
 PATHS = ["/voice", "/voice/key", "/voice/dial", "/voice/fallback"]
 NODES = sorted(FLOW.nodes)
+FAILURES = {node.on_failure for node in FLOW.nodes.values() if isinstance(node, Transfer)}
+
+
+def first_dial(node_id: str) -> str:
+    """The number 0 and silence put the caller through to from a node: its operator's first try."""
+    return FLOW.services[FLOW.nodes[FLOW.operator_of(node_id)].services[0]].dial
+
+
 KEYS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#", "", "14", "75", "20", "97", "96"]
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
@@ -157,17 +165,23 @@ def test_every_path_ends_with_a_human_or_a_number():
                 )
                 if current.dial is not None:
                     break
-            assert current.dialled == PLATFORM
+            assert current.dialled == first_dial(doc.node)
+        elif doc.dial.get("action") is None:
+            assert doc.dialled == PLATFORM, "the fallback puts the caller through to the listening team"
         else:
-            assert doc.dialled == PLATFORM, "every transfer of the default flow goes to the listening team"
+            query = parse_qs(urlsplit(doc.dial.get("action")).query)
+            transfer = FLOW.nodes[query["n"][0]]
+            tries = int(query.get("r", ["0"])[0])
+            assert doc.dialled == FLOW.services[transfer.services[tries]].dial, "each try dials its own service"
 
 
 def test_unanswered_transfers_always_offer_other_lines():
-    failures = [doc for doc in explore().values() if doc.gather is not None and doc.node == "other_lines"]
-    assert failures
+    failures = [doc for doc in explore().values() if doc.gather is not None and doc.node in FAILURES]
+    assert {doc.node for doc in failures} == FAILURES
     for doc in failures:
         assert doc.text.count(FLOW.services["suicide_line"].spoken) == 2
-        assert FLOW.platform.spoken in doc.text
+        own_line = FLOW.services[FLOW.nodes[FLOW.operator_of(doc.node)].services[0]]
+        assert own_line.spoken in doc.text, "the number of the line the caller was trying"
         slow = [s for s in doc.root.iter("Say") if s.find("prosody") is not None]
         assert len(slow) == 2
 

@@ -10,13 +10,17 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from ivr import create_app
+from ivr.flow.loader import load_flow
 from ivr.flow.model import Transfer
 from ivr.line.twiml import SPEECH_MODEL
+from tests.paths import ROOT
 
 from ..caller import Caller
 from ..routes import key_paths
 from ..twiml_vocabulary import problems
 
+FLOW = load_flow(ROOT / "data", ROOT / "prompts")
+PATHS = key_paths(FLOW)
 NUMBER = "+33687654321"
 WORDS = "Je crois que c'est le Calvados, dit Zorglub"  # what a caller said: never kept
 
@@ -51,7 +55,10 @@ def test_every_prompt_that_takes_keys_listens_in_french_with_its_words_as_hints(
             "fr-FR",
             SPEECH_MODEL,
         ), node
-        assert gather.get("speechTimeout") == gather.get("timeout") == str(settings.gather_timeout)
+        # Silence: the menu's own (a menu may set it), else the line's; after words, always the line's.
+        silence = getattr(FLOW.nodes[node], "timeout", None) or settings.gather_timeout
+        assert gather.get("timeout") == str(silence), node
+        assert gather.get("speechTimeout") == str(settings.gather_timeout), node
         assert gather.get("hints"), node
         assert problems(doc.body) == [], node
         seen += 1
@@ -88,15 +95,16 @@ def test_the_second_menu_says_once_that_callers_may_speak(listening):
         ((), "infirmière"),
         ((), "psychologue"),
         ((), "tapez un"),
-        (("1",), "aide financière"),
-        (("1",), "une assistante sociale"),
-        (("1",), "burn-out"),
-        (("1",), "retour"),
-        (("1",), "répétez"),
-        (("1", "2"), "quatorze"),
-        (("1", "2"), "Calvados"),
-        (("1", "4"), "oui"),
-        (("1", "3"), "un"),
+        (PATHS["doctor_needs"], "aide financière"),
+        (PATHS["doctor_needs"], "une assistante sociale"),
+        (PATHS["doctor_needs"], "burn-out"),
+        (PATHS["doctor_needs"], "retour"),
+        (PATHS["doctor_needs"], "répétez"),
+        (PATHS["cdo_lookup"], "quatorze"),
+        (PATHS["cdo_lookup"], "Calvados"),
+        (PATHS["assault_advice"], "oui"),
+        (PATHS["social_help"], "un"),
+        (PATHS["assault"], "porter plainte"),
     ],
 )
 def test_words_lead_exactly_where_their_keys_do(listening, keys, words):
@@ -161,8 +169,9 @@ def test_no_confidence_sent_is_matched_as_said(listening):
 def test_keys_win_over_words_when_twilio_sends_both(listening):
     caller = Caller(listening.test_client())
     gather = caller.answer().gather
-    doc = caller._post(gather.get("action"), Digits="2", SpeechResult="médecin", Confidence="0.9")
-    assert _at(doc) == "other_professions"
+    other = next(o for o in FLOW.nodes[FLOW.entry].options if o.target != "doctor_needs")
+    doc = caller._post(gather.get("action"), Digits=other.key, SpeechResult="médecin", Confidence="0.9")
+    assert _at(doc) == other.target
 
 
 def test_empty_words_are_silence(listening):
@@ -220,9 +229,10 @@ def test_the_whisper_after_words_names_the_route_never_the_words():
     doc = caller.say("en Corse du Sud je crois")
     url = doc.dial.find("Number").get("url")
     whisper = client.post(url, data={"CallSid": "CA" + "7" * 32, "Direction": "outbound-dial"}).get_data(as_text=True)
-    assert (
-        "Appel de la ligne d'écoute : Médecin, interne ou étudiant ; Aide financière urgente ; Corse-du-Sud."
-    ) in whisper
+    doctor = next(o for o in FLOW.nodes[FLOW.entry].options if o.target == "doctor_needs")
+    aid = next(o for o in FLOW.nodes["doctor_needs"].options if o.target == "cdo_lookup")
+    labels = f"{FLOW.prompts[doctor.say]} ; {FLOW.prompts[aid.say]}"  # "Médecin ou interne ; Aide financière urgente"
+    assert f"Appel de la ligne d'écoute : {labels} ; Corse-du-Sud." in whisper
     assert "plutôt" not in whisper and "je crois" not in whisper
 
 

@@ -10,14 +10,18 @@ from twilio.request_validator import RequestValidator
 
 from ivr import create_app
 from ivr.errors import ConfigError
-from tests.paths import LINE_NUMBER
+from ivr.flow.loader import load_flow
+from tests.paths import LINE_NUMBER, ROOT
 
 from ..caller import Caller
+from ..routes import key_paths
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 FORM = {"CallSid": "CA" + "1" * 32, "From": "+33612345678", "To": "+33100000000"}
 PLATFORM = "+33800288038"
 PLATFORM_WORDS = "zéro huit cents, deux cent quatre-vingt-huit, zéro trente-huit"
+FLOW = load_flow(ROOT / "data", ROOT / "prompts")
+OPERATOR = FLOW.nodes[FLOW.operator]  # the listening team: each of its services in turn, then other lines
 
 
 def sign(url: str, form: dict, token: str = TOKEN) -> str:
@@ -52,10 +56,11 @@ def test_signed_request_is_accepted(signed_app, path):
 
 def test_a_whole_signed_call(signed_app):
     caller = Caller(signed_app.test_client(), headers=lambda url, form: {"X-Twilio-Signature": sign(url, form)})
-    assert caller.keys("1", "3").node == "social_help"
-    caller.keys("0")
-    assert caller.dial_ends("busy").dialled == PLATFORM, "tried again"
-    assert caller.dial_ends("busy").node == "other_lines"
+    assert caller.keys(*key_paths(FLOW)["social_help"]).node == "social_help"
+    assert caller.keys("0").dialled == PLATFORM
+    for service in OPERATOR.services[1:]:
+        assert caller.dial_ends("busy").dialled == FLOW.services[service].dial, "tried again"
+    assert caller.dial_ends("busy").node == OPERATOR.on_failure
 
 
 @pytest.mark.parametrize(
@@ -240,8 +245,10 @@ def test_dial_callback_for_a_menu_gets_the_safe_answer(client):
 
 
 def test_unknown_dial_status_reads_the_number(client):
-    response = client.post("/voice/dial?n=listening_team&t=welcome&r=1", data={**FORM, "DialCallStatus": "weird"})
-    assert "n=other_lines" in response.get_data(as_text=True)
+    last = len(OPERATOR.services) - 1  # the last try: nobody else to call
+    query = f"n={FLOW.operator}&t=welcome&r={last}"
+    response = client.post(f"/voice/dial?{query}", data={**FORM, "DialCallStatus": "weird"})
+    assert f"n={OPERATOR.on_failure}" in response.get_data(as_text=True)
 
 
 def test_get_is_not_a_webhook_method(client):

@@ -10,9 +10,17 @@ from ivr import create_app
 from ivr.config import Settings
 from ivr.flow.loader import load_flow
 from ivr.review.graph import drawn
+from tests.caller import Caller
 from tests.paths import LINE_NUMBER
+from tests.routes import key_paths
 
 FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)
+PATHS = key_paths(FLOW)
+
+
+def _label(menu_id: str, target: str) -> str:
+    """What the menu says of the choice that leads to a node, as the whisper names it."""
+    return FLOW.prompts[next(o.say for o in FLOW.nodes[menu_id].options if o.target == target)]
 
 
 @pytest.fixture
@@ -51,7 +59,7 @@ def test_steps_carry_the_call_in_the_state_sent_back(client):
     assert start["waiting"]["kind"] == "gather" and start["events"][0]["at"] == 0
     state = start["state"]
     assert start["node"] == FLOW.entry  # where the caller is, for the picture of the flow
-    for key, node in zip("13", ("doctor_needs", "social_help"), strict=True):
+    for key, node in zip(PATHS["social_help"], ("doctor_needs", "social_help"), strict=True):
         answer = client.post("/simulator/step", json={"action": "keys", "keys": key, "state": state}).get_json()
         state = answer["state"]
         assert answer["node"] == node
@@ -86,15 +94,31 @@ def test_bad_steps_are_refused(client, body):
     assert answer.status_code == 400 and answer.get_json()["error"]
 
 
+def _answered(client, keys) -> list[dict]:
+    """Press the keys, let whoever is dialled answer: the events shown."""
+    state = client.post("/simulator/step", json={"action": "start"}).get_json()["state"]
+    for key in keys:
+        state = client.post("/simulator/step", json={"action": "keys", "keys": key, "state": state}).get_json()["state"]
+    return client.post("/simulator/step", json={"action": "dial", "status": "completed", "state": state}).get_json()[
+        "events"
+    ]
+
+
 def test_a_transfer_answered_shows_the_whisper_when_the_line_whispers():
     client = create_app({"whisper": True}, dev=True).test_client()
-    state = client.post("/simulator/step", json={"action": "start"}).get_json()["state"]
-    state = client.post("/simulator/step", json={"action": "keys", "keys": "2", "state": state}).get_json()["state"]
-    answered = client.post("/simulator/step", json={"action": "dial", "status": "completed", "state": state}).get_json()
-    whispers = [e for e in answered["events"] if e["kind"] == "whisper"]
+    events = _answered(client, PATHS[FLOW.operator])  # médecin -> soutien psychologique: the platform
+    whispers = [e for e in events if e["kind"] == "whisper"]
     assert [(e["label"], e["text"]) for e in whispers] == [
-        ("Whisper", "Appel de la ligne d'écoute : Autre profession de santé.")
+        ("Whisper", f"Appel de la ligne d'écoute : {_label(FLOW.entry, 'doctor_needs')}.")
     ]
+
+
+@pytest.mark.parametrize("line", ["pharmacist_line", "care_line"])
+def test_a_transfer_to_a_line_that_does_not_expect_the_whisper_shows_none(line):
+    client = create_app({"whisper": True}, dev=True).test_client()
+    assert not FLOW.services[FLOW.nodes[line].services[0]].whisper
+    events = _answered(client, PATHS[line])
+    assert "whisper" not in [e["kind"] for e in events]
 
 
 def test_words_at_a_menu_that_does_not_listen_are_shown_then_heard_as_silence():
@@ -118,8 +142,9 @@ def test_words_at_a_menu_that_listens_are_posted_and_understood():
         "/simulator/step", json={"action": "say", "words": "médecin", "confidence": None, "state": listening["state"]}
     ).get_json()
     speech = said["events"][0]
-    timeout = listening["waiting"]["timeout"]
-    assert (speech["label"], speech["text"], speech["seconds"]) == ("Speech", "médecin", round(7 / 15 + timeout, 1))
+    # Words, then the quiet that ends them: the first menu's speechTimeout, as the line writes it.
+    quiet = int(Caller(client).answer().gather.get("speechTimeout"))
+    assert (speech["label"], speech["text"], speech["seconds"]) == ("Speech", "médecin", round(7 / 15 + quiet, 1))
     assert "silence" not in [e["kind"] for e in said["events"]]
     assert "De quoi avez-vous besoin ? Vous pouvez le dire." in [e["text"] for e in said["events"]]
     assert said["node"] == "doctor_needs"

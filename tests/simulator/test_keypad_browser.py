@@ -13,6 +13,7 @@ from ivr.config import Settings
 from ivr.flow.loader import load_flow
 from ivr.review.graph import drawn
 from tests.paths import ROOT
+from tests.routes import key_paths
 from tests.servers import served
 
 CHROMIUM = "/usr/bin/chromium"
@@ -27,6 +28,7 @@ ARGS = [
 # The README's picture; rewritten only when asked (IVR_SCREENSHOT=1), so a test run changes no file.
 SCREENSHOT = ROOT / "docs" / "keypad.png"
 FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)
+DOCTOR, SOCIAL = key_paths(FLOW)["social_help"]  # médecin, then aide sociale
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +52,10 @@ def page(server_url):
 def test_call_press_keys_and_hear_the_social_number(page, tmp_path):
     page.get_by_role("button", name="Call").click()
     expect(page.locator("#status")).to_contain_text("waits for 1 key")
-    page.get_by_role("button", name="key 1").click()
-    expect(page.locator("#transcript")).to_contain_text("Keys1")
+    page.get_by_role("button", name=f"key {DOCTOR}").click()
+    expect(page.locator("#transcript")).to_contain_text(f"Keys{DOCTOR}")
     expect(page.get_by_role("group", name="The line is putting you through")).to_be_hidden()
-    page.keyboard.press("3")  # the computer's keyboard works as the keypad
+    page.keyboard.press(SOCIAL)  # the computer's keyboard works as the keypad
     social = FLOW.services["social_service"].spoken
     expect(page.locator("#transcript li.say").filter(has_text=social)).to_have_count(2)
     page.locator("#transcript li").last.scroll_into_view_if_needed()
@@ -66,20 +68,27 @@ def test_call_press_keys_and_hear_the_social_number(page, tmp_path):
     expect(page.get_by_role("button", name="key 1")).to_be_disabled()
 
 
-def test_a_transfer_busy_twice_then_the_other_lines_are_read(page):
+def test_a_transfer_busy_at_every_try_then_the_other_lines_are_read(page):
     page.get_by_role("button", name="Call").click()
     expect(page.locator("#status")).to_contain_text("waits for 1 key")
+    suicide_line = FLOW.services["suicide_line"].spoken
+    said_before = page.locator("#transcript li.say").filter(has_text=suicide_line).count()  # the first menu's 3114
     page.get_by_role("button", name="key 0").click()
     expect(page.get_by_role("group", name="The line is putting you through")).to_be_visible()
     expect(page.locator("#flow-picture g.node.here")).to_have_id(f"node-{FLOW.operator}")  # ringing
+    services = FLOW.nodes[FLOW.operator].services
+    notices = {"transfer_retry": 0, "transfer_next": 0}
+    for previous, service in zip(services, services[1:], strict=False):  # each further try, announced, then ringing
+        page.get_by_role("button", name="Busy").click()
+        notices["transfer_retry" if service == previous else "transfer_next"] += 1
+        for notice, count in notices.items():
+            expect(page.locator("#transcript li.say").filter(has_text=FLOW.prompts[notice])).to_have_count(count)
+        expect(page.get_by_role("group", name="The line is putting you through")).to_be_visible()
     page.get_by_role("button", name="Busy").click()
-    expect(page.locator("#transcript li.say").filter(has_text=FLOW.prompts["transfer_retry"])).to_have_count(1)
-    expect(page.get_by_role("group", name="The line is putting you through")).to_be_visible()
-    page.get_by_role("button", name="Busy").click()
-    suicide_line = FLOW.services["suicide_line"].spoken
-    expect(page.locator("#transcript li.say").filter(has_text=suicide_line)).to_have_count(2)
+    expect(page.locator("#transcript li.say").filter(has_text=suicide_line)).to_have_count(said_before + 2)
     expect(page.locator("#transcript li.say").filter(has_text=FLOW.platform.spoken)).to_have_count(1)
-    expect(page.locator("#flow-picture g.node.here")).to_have_id("node-other_lines")
+    failure = FLOW.nodes[FLOW.operator].on_failure
+    expect(page.locator("#flow-picture g.node.here")).to_have_id(f"node-{failure}")
     page.get_by_role("button", name="Stay silent").click()
     expect(page.locator("#transcript li.silence")).to_have_count(1)
 
@@ -89,15 +98,15 @@ def highlighted(page):
     return page.locator("#flow-picture g.node.here").evaluate_all("nodes => nodes.map(n => n.id)")
 
 
-def test_the_picture_follows_the_caller_through_1_3(page):
+def test_the_picture_follows_the_caller_to_the_social_number(page):
     page.reload()  # a new page: no call in progress
     expect(page.locator("#flow-picture svg g.node")).to_have_count(len(drawn(FLOW)) + 1)  # and the call's start
     page.get_by_role("button", name="Call").click()
     expect(page.locator("#flow-picture g.node.here")).to_have_id("node-welcome")
     expect(page.locator("#where")).to_have_text("At welcome.")
-    page.get_by_role("button", name="key 1").click()
+    page.get_by_role("button", name=f"key {DOCTOR}").click()
     expect(page.locator("#flow-picture g.node.here")).to_have_id("node-doctor_needs")
-    page.get_by_role("button", name="key 3").click()
+    page.get_by_role("button", name=f"key {SOCIAL}").click()
     expect(page.locator("#flow-picture g.node.here")).to_have_id("node-social_help")
     assert highlighted(page) == ["node-social_help"]
     colour = page.locator("#node-social_help > path").first.evaluate("p => getComputedStyle(p).fill")

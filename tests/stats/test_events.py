@@ -89,12 +89,20 @@ def test_a_transfer_ends_by_service_and_outcome(flow, status, outcome):
     pos = moves.go(moves.start(flow).position, flow.operator).position
     counted = events.dial_keys(flow, pos, status, moves.dialled(flow, pos, status))
     assert counted[0] == ("transfer_end", flow.platform.id, outcome)
-    if outcome != "completed":
-        assert ("transfer", flow.platform.id, "") in counted, "the same service, tried again"
-        assert not any(k[0] == "reached" for k in counted), "still at the transfer"
-        retry = replace(pos, tries=1)
-        last = events.dial_keys(flow, retry, status, moves.dialled(flow, retry, status))
-        assert ("reached", flow.nodes[flow.operator].on_failure, "") in last
+    if outcome == "completed":
+        return
+    services = flow.nodes[flow.operator].services  # the platform twice, then another line
+    assert ("transfer", services[1], "") in counted, "the next try, counted for the service it dials"
+    assert not any(k[0] == "reached" for k in counted), "still at the transfer"
+    for tries in range(1, len(services)):
+        at = replace(pos, tries=tries)
+        later = events.dial_keys(flow, at, status, moves.dialled(flow, at, status))
+        assert later[0] == ("transfer_end", services[tries], outcome), tries
+        if tries + 1 < len(services):
+            assert ("transfer", services[tries + 1], "") in later, tries
+            assert not any(k[0] == "reached" for k in later), "still at the transfer"
+        else:
+            assert ("reached", flow.nodes[flow.operator].on_failure, "") in later, "every try failed"
 
 
 def test_each_try_of_a_transfer_counts_the_service_it_dials(flow):

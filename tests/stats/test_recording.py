@@ -37,13 +37,16 @@ def _call(client, *keys, status: str | None = None, tries: int = 1, duration: st
 def test_calls_give_exact_counts_per_route(db_url):
     app = counting_app(db_url)
     client = app.test_client()
+    flow = app.extensions["ivr"].flow
+    paths = key_paths(flow)
+    services = flow.nodes[flow.operator].services  # the listening team's tries, in turn
     for _ in range(3):
-        _call(client, "1", "3")  # a doctor, social help: a number read
-    _call(client, "0", status="busy", tries=2)  # the platform busy twice: the other lines read
-    _call(client, "1", "9", "2", "14", duration="20")  # a wrong key, then département 14
+        _call(client, *paths["social_help"])  # a doctor, social help: a number read
+    _call(client, "0", status="busy", tries=len(services))  # nobody answers any try: the other lines read
+    doctor, aid = paths["cdo_lookup"]
+    _call(client, doctor, "9", aid, "14", duration="20")  # a wrong key, then département 14
     _call(client, "", status="completed", duration="700")  # silence at the first menu: put through
     counts = flushed(app)
-    flow = app.extensions["ivr"].flow
     platform = flow.platform.id
     assert counts[("call", "", "answered")] == 6
     assert counts[("reached", "welcome", "")] == 6
@@ -52,9 +55,13 @@ def test_calls_give_exact_counts_per_route(db_url):
     assert counts[("number", "social_service", "")] == 3
     assert counts[("wrong_key", "doctor_needs", "")] == 1
     assert counts[("silence", "welcome", "")] == 1
+    for service in set(services):
+        put_through = 1 if service == platform else 0  # the silent caller's call, answered
+        assert counts[("transfer", service, "")] == services.count(service) + put_through, service
+        assert counts[("transfer_end", service, "busy")] == services.count(service), "every try, counted"
     assert counts[("transfer", platform, "")] == 3, "the busy platform is tried twice"
-    assert counts[("transfer_end", platform, "busy")] == 2
     assert counts[("transfer_end", platform, "completed")] == 1
+    assert counts[("reached", flow.nodes[flow.operator].on_failure, "")] == 1
     assert counts[("number", "suicide_line", "")] == 1
     assert counts[("ended", "completed", "1-2 min")] == 5 - 1
     assert counts[("ended", "completed", "0-30 s")] == 1
