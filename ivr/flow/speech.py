@@ -1,10 +1,15 @@
 """What a caller says, understood as the keys they could have pressed.
 
 Every menu, read-out and département question also listens (Twilio's speech recognition, fr-FR).
-The words come from prompts/fr.yaml (`words`): the line's own (`operator` = 0, `repeat` = *,
-`back` = #, in every prompt) and one list per menu choice, named like its label; a choice's label
-is one of its words too. A key can be said ("un", "tapez deux", "étoile"). A département is
-understood by its number, in digits or in words (text2num), or by its name (data/councils.yaml).
+The words come from prompts/fr.yaml (`words`): the line's own (`operator` = 0, `distress` = 0,
+`repeat` = *, `back` = #, in every prompt) and one list per menu choice, named like its label; a
+choice's label is one of its words too. A key can be said ("un", "tapez deux", "étoile"). A
+département is understood by its number, in digits or in words (text2num), or by its name
+(data/councils.yaml).
+
+Words of distress ("je n'en peux plus", "idées noires") come first: found anywhere in what was
+said, however long, whatever else was said with them ("aide financière, je veux en finir"), they
+mean 0, a person, and nothing else is read. A choice's list may not hold one (`ivr check`).
 
 Matching is on whole words, without accents, case or hyphens; a longer phrase wins over the words
 inside it ("aide financière" over "aide"); near misses are caught by rapidfuzz only when nothing
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -40,10 +45,11 @@ from .model import (
 
 Keys = tuple[str, ...]  # the keys a caller could have pressed, in turn ("20", "1": Corse-du-Sud)
 NOTHING: Keys = ()
-LINE_WORDS = {"operator": OPERATOR_KEY, "repeat": REPEAT_KEY, "back": BACK_KEY}
+DISTRESS = "distress"  # the list of words of distress: 0 wherever they are said
+LINE_WORDS = {"operator": OPERATOR_KEY, DISTRESS: OPERATOR_KEY, "repeat": REPEAT_KEY, "back": BACK_KEY}
 UNDERSTOOD, NOT_UNDERSTOOD, UNSURE = "understood", "not understood", "unsure"
 OUTCOMES = (UNDERSTOOD, NOT_UNDERSTOOD, UNSURE)
-MAX_WORDS = 16  # a caller choosing says a few words; the rest of a long sentence is not read
+MAX_WORDS = 16  # a caller choosing says a few words; the rest is read for words of distress only
 FUZZY_CUTOFF = 88  # rapidfuzz ratio (0-100) for a near miss ("calvado", "psychologues")
 FUZZY_MIN_CHARS = 5  # shorter words and phrases match exactly only: "aube" is not "aude"
 MAX_HINTS, MAX_HINT_CHARS = 500, 100  # Twilio's limits on <Gather hints>
@@ -89,6 +95,7 @@ class Listener:
     hints: str = ""
     press: str = "tapez"  # said before a key
     echo: Keys = NOTHING  # a read-out: digits said back (the caller noting the number) read it again
+    distress: Listener | None = None  # the words of distress, the same at every node, looked for first
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,19 @@ class Heard:
 
     keys: Keys
     outcome: str
+
+
+def _near(queries: Sequence[str], choices: Sequence[str]) -> Iterator[tuple[int, int]]:
+    """The near misses, as (query, choice) indexes. The ratio is symmetric: rapidfuzz is given the
+    longer list (a menu's hundred names, or the windows of a long sentence searched for distress)."""
+    if len(queries) <= len(choices):
+        for q, query in enumerate(queries):
+            for _, _, c in process.extract(query, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=None):
+                yield q, c
+    else:
+        for c, choice in enumerate(choices):
+            for _, _, q in process.extract(choice, queries, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=None):
+                yield q, c
 
 
 def _spans(listener: Listener, words: tuple[str, ...]) -> list[tuple[int, int, Keys]]:
@@ -110,22 +130,23 @@ def _spans(listener: Listener, words: tuple[str, ...]) -> list[tuple[int, int, K
     ]
     if not found:
         for size, (choices, keys_of) in listener.fuzzy.items():
-            for i in range(len(words) - size + 1):
-                query = " ".join(words[i : i + size])
-                if len(query) < FUZZY_MIN_CHARS:
-                    continue
-                for _, _, index in process.extract(
-                    query, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=None
-                ):
-                    found.append((i, i + size, keys_of[index]))
+            queries = [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+            near = _near(queries, choices)
+            found += [(i, i + size, keys_of[c]) for i, c in near if len(queries[i]) >= FUZZY_MIN_CHARS]
     return [(a, b, k) for a, b, k in found if not any(c <= a and b <= d and (d - c) > (b - a) for c, d, _ in found)]
 
 
 def understand(listener: Listener, text: str, confidence: float | None, threshold: float) -> Heard:
     """Understand what a caller said at a node; `confidence` is Twilio's (None when it sent none)."""
+    # Unsure words are answered like silence before anything is looked for, words of distress
+    # included: silence puts the caller through to a person at once, as 0 does, so a caller in
+    # distress whom Twilio heard badly reaches the same person.
     if confidence is not None and not confidence >= threshold:  # NaN is not sure either
         return Heard((), UNSURE)
-    words = tuple(plain(text).split())[:MAX_WORDS]
+    words = tuple(plain(text).split())
+    if listener.distress is not None and _spans(listener.distress, words):  # anywhere, over any choice
+        return Heard((OPERATOR_KEY,), UNDERSTOOD)
+    words = words[:MAX_WORDS]
     if not words:
         return Heard((), NOT_UNDERSTOOD)
     if words[0] == listener.press and len(words) > 1:  # "tapez un"
@@ -159,7 +180,9 @@ def parse_words(raw: Any, file: str, problems: list[Problem]) -> dict[str, tuple
     if not isinstance(section, dict):
         problems.append(
             Problem(
-                file, "words", "expected lists of words by name (operator, repeat, back, or the label of a menu choice)"
+                file,
+                "words",
+                f"expected lists of words by name ({', '.join(LINE_WORDS)}, or the label of a menu choice)",
             )
         )
         return {}
@@ -220,6 +243,7 @@ class _Words:
         codes: Mapping[str, Keys] = MappingProxyType({}),
         digits: int = 0,
         echo: Keys = NOTHING,
+        distress: Listener | None = None,
     ) -> Listener:
         by_first: dict[str, list[tuple[tuple[str, ...], Keys]]] = {}
         by_size: dict[int, tuple[list[str], list[Keys]]] = {}
@@ -238,6 +262,7 @@ class _Words:
             hints=", ".join(self.hints[:MAX_HINTS]),
             press=press,
             echo=echo,
+            distress=distress,
         )
 
 
@@ -278,6 +303,40 @@ def _names(nodes: Mapping[str, Node], places: Mapping[str, str], keys: Keys, tar
     return out
 
 
+def _distress(
+    words: Mapping[str, tuple[str, ...]], file: str, problems: list[Problem]
+) -> tuple[Listener | None, dict[str, tuple[str, ...]]]:
+    """What finds the words of distress, and the other lists without the phrases it would take for
+    one: each is reported, naming the file and list, unless its list means 0 as well."""
+    alarm = _Words()
+    for phrase in words.get(DISTRESS, ()):
+        alarm.add(phrase, (OPERATOR_KEY,), f"words.{DISTRESS}", False, [])
+    if not alarm.entries:
+        return None, dict(words)
+    finder = alarm.listener("", {})
+    kept: dict[str, tuple[str, ...]] = {}
+    for name, phrases in words.items():
+        kept[name] = phrases
+        if LINE_WORDS.get(name) == OPERATOR_KEY:  # operator: "détresse" there means 0 too
+            continue
+        meant = f"key {LINE_WORDS[name]}" if name in LINE_WORDS else "this choice"
+        for phrase in phrases:
+            norm = tuple(plain(phrase).split())
+            spans = _spans(finder, norm)
+            if spans:
+                found = " ".join(norm[spans[0][0] : spans[0][1]])
+                problems.append(
+                    Problem(
+                        file,
+                        f"words.{name}",
+                        f"{phrase!r} is taken for a word of distress ({found!r}, words.{DISTRESS}): a caller "
+                        f"in distress must reach a person, never {meant}; remove it from this list",
+                    )
+                )
+                kept[name] = tuple(p for p in kept[name] if p != phrase)
+    return finder, kept
+
+
 def listeners(
     nodes: Mapping[str, Node],
     prompts: Mapping[str, str],
@@ -287,7 +346,8 @@ def listeners(
     problems: list[Problem],
 ) -> Mapping[str, Listener]:
     """Build what every node that takes keys understands; report, naming the file and list, a name
-    that is neither a line word nor a choice's label, and a phrase with two meanings in one prompt."""
+    that is neither a line word nor a choice's label, a phrase with two meanings in one prompt, and a
+    word of distress in a list that does not mean 0."""
     labels = {o.say for n in nodes.values() if isinstance(n, Menu) for o in n.options if SYNTHETIC_SEP not in o.say}
     for name in words:  # a prompt no choice uses any more keeps its words, as it keeps its sentence
         if name not in LINE_WORDS and name not in prompts:
@@ -295,10 +355,11 @@ def listeners(
                 Problem(
                     file,
                     f"words.{name}",
-                    f"unknown list {name!r}: use operator, repeat, back, "
+                    f"unknown list {name!r}: use {', '.join(LINE_WORDS)}, "
                     f"or the label of a menu choice ({', '.join(sorted(labels))})",
                 )
             )
+    distress, words = _distress(words, file, problems)
     prefixes = {t: code for n in nodes.values() if isinstance(n, Department) for code, t in n.codes.items()}
     press = plain(prompts.get("press", ""))
     out: dict[str, Listener] = {}
@@ -324,15 +385,16 @@ def listeners(
                         prompts[option.say], (option.key,), f"prompts.{option.say}", option.say not in words, clash
                     )
             offered = [o.key for o in node.options] + [OPERATOR_KEY, REPEAT_KEY, BACK_KEY]
-            out[nid] = said.listener(press, _said_keys(prompts, offered))
+            out[nid] = said.listener(press, _said_keys(prompts, offered), distress=distress)
         elif isinstance(node, Readout):
             offered = [READOUT_REPEAT_KEY, OPERATOR_KEY, REPEAT_KEY, BACK_KEY]
-            out[nid] = said.listener(press, _said_keys(prompts, offered), echo=(REPEAT_KEY,))
+            out[nid] = said.listener(press, _said_keys(prompts, offered), echo=(REPEAT_KEY,), distress=distress)
         else:
             codes = _department_codes(nodes, node)
             if nid in prefixes:  # a further question: the whole code said ("neuf cent soixante et onze")
                 codes.update({prefixes[nid] + rest: (rest,) for rest in node.codes})
-            out[nid] = said.listener(press, _said_keys(prompts, [REPEAT_KEY, BACK_KEY]), codes, node.digits)
+            offered_keys = _said_keys(prompts, [REPEAT_KEY, BACK_KEY])
+            out[nid] = said.listener(press, offered_keys, codes, node.digits, distress=distress)
         for where, phrase, other in clash:
             if (where, phrase, other) not in reported:
                 reported.add((where, phrase, other))

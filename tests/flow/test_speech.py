@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 
 from ivr.errors import FlowError
 from ivr.flow import moves
-from ivr.flow.model import Department, Menu, Readout
+from ivr.flow.model import OPERATOR_KEY, Department, Menu, Readout
 from ivr.flow.position import Position
 from ivr.flow.speech import (
+    LINE_WORDS,
     MAX_HINT_CHARS,
     MAX_HINTS,
+    MAX_WORDS,
     NOT_UNDERSTOOD,
     UNDERSTOOD,
     UNSURE,
@@ -203,6 +205,105 @@ def test_aube_and_aude_are_never_confused(flow):
     assert heard(flow, "cdo_lookup", "Aulde").keys == ()  # short names are matched exactly only
 
 
+# -- words of distress: a person, wherever they are said -----------------------------------------------
+def _as_twilio_writes(phrase: str) -> str:
+    """A capital letter and a final period: "Je n'en peux plus."."""
+    return f"{phrase[0].upper()}{phrase[1:]}."
+
+
+def _put_through(flow, node: str, words: str, confidence: float | None = SURE) -> None:
+    result = heard(flow, node, words, confidence)
+    assert (result.keys, result.outcome) == ((OPERATOR_KEY,), UNDERSTOOD), (node, words, result)
+
+
+def test_the_prompts_file_has_words_of_distress():
+    assert len(WORDS["distress"]) >= 16
+    assert {"je n'en peux plus", "idées noires", "suicide", "en finir"} <= set(WORDS["distress"])
+
+
+def test_every_word_of_distress_at_every_prompt_that_listens_means_a_person(flow):
+    tried = 0
+    for node in flow.listeners:
+        for phrase in WORDS["distress"]:
+            _put_through(flow, node, phrase)
+            _put_through(flow, node, _as_twilio_writes(phrase))
+            _put_through(flow, node, f"J'ai l'impression que {phrase}, voilà.")
+            tried += 1
+    assert tried >= 16 * len(flow.listeners)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Je n'en peux plus.",
+        "J'ai des idées noires.",
+        "Je suis pharmacien et je n'en peux plus.",
+        "Aide financière, je veux en finir.",
+        "Je n'en peux plus, c'est pour mes dettes.",
+        "Un, je veux mourir.",  # a key said, and distress
+        "Quatorze, Calvados, je suis à bout.",  # a département said, and distress
+        "Retour, j'ai envie de mourir.",  # a line word, and distress
+        "J'ai des idées suicidaires.",  # near misses
+        "Je suis complètement désespérés.",
+        "Je pense au suicide.",
+    ],
+)
+def test_distress_wins_over_whatever_else_is_said(flow, words):
+    for node in flow.listeners:
+        _put_through(flow, node, words)
+
+
+def test_distress_wins_over_every_choice_said_with_it(flow):
+    for menu in _menus(flow):
+        for option in menu.options:
+            label = flow.prompts[option.say]
+            assert heard(flow, menu.id, label).keys == (option.key,)  # the choice alone
+            _put_through(flow, menu.id, f"{label}, je n'en peux plus.")
+            _put_through(flow, menu.id, f"Je craque. {label}.")
+
+
+def test_distress_is_heard_after_many_other_words(flow):
+    before = "Bonjour, je vous appelle parce que je suis médecin généraliste depuis vingt ans à la campagne et"
+    assert len(plain(before).split()) > MAX_WORDS
+    for node in flow.listeners:
+        _put_through(flow, node, f"{before} je n'en peux plus.")
+        _put_through(flow, node, f"{before} {before} j'ai des idées noires.")
+    assert heard(flow, "welcome", f"{before} voilà").keys == ("1",)  # "médecin", without distress
+
+
+def test_distress_said_unsure_puts_the_caller_through_as_0_does(flow):
+    # Below the confidence threshold, words are answered like silence, distress or not: silence
+    # and 0 both reach the same person at once.
+    for node in flow.listeners:
+        result = heard(flow, node, "Je n'en peux plus.", 0.2)
+        assert (result.keys, result.outcome) == ((), UNSURE)
+        position = Position(node)
+        silent = moves.press_in_turn(flow, position, result.keys, 3)
+        assert silent == moves.press_in_turn(flow, position, (OPERATOR_KEY,), 3)
+        assert silent.position.node == flow.operator
+
+
+@pytest.mark.parametrize(
+    ("node", "words", "keys"),
+    [
+        ("doctor_needs", "en fin de mois j'ai des dettes", ("2",)),  # "en fin" is no near miss of "en finir"
+        ("cdo_lookup", "Finistère", ("29",)),
+        ("cdo_lookup", "le Morbihan", ("56",)),
+        ("welcome", "je suis en fin d'études de médecine", ("1",)),
+    ],
+)
+def test_words_near_distress_keep_their_meaning(flow, node, words, keys):
+    assert heard(flow, node, words).keys == keys
+
+
+def test_no_word_of_a_choice_nor_name_of_a_departement_is_taken_for_distress(flow):
+    for node, listener in flow.listeners.items():
+        for phrases in listener.phrases.values():
+            for phrase, keys in phrases:
+                if keys != (OPERATOR_KEY,):
+                    assert heard(flow, node, " ".join(phrase)).keys == keys, (node, phrase)
+
+
 def test_hints_fit_twilio_limits_and_name_the_words_of_each_prompt(flow):
     for node, listener in flow.listeners.items():
         entries = listener.hints.split(", ")
@@ -212,6 +313,13 @@ def test_hints_fit_twilio_limits_and_name_the_words_of_each_prompt(flow):
     assert "médecin" in flow.listeners["welcome"].hints.split(", ")
     assert "Calvados" in flow.listeners["cdo_lookup"].hints.split(", ")
     assert "aide financière" not in flow.listeners["welcome"].hints.split(", ")  # another menu's words
+
+
+def test_every_prompt_hints_the_words_of_distress_and_no_hint_is_left_out(flow):
+    for node, listener in flow.listeners.items():
+        entries = listener.hints.split(", ")
+        assert set(WORDS["distress"]) <= set(entries), node
+        assert len(entries) < MAX_HINTS, node  # the cut at MAX_HINTS never drops a word
 
 
 def test_only_nodes_that_take_keys_listen(flow):
@@ -252,6 +360,50 @@ def test_a_word_shared_with_the_line_words_is_refused(data_copy):
     assert "[words.opt_doctor]" in message and "words.operator" in message
 
 
+def _a_choice(words) -> str:
+    return next(name for name in words if name not in LINE_WORDS)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "found"),
+    [
+        ("je n'en peux plus", "je n en peux plus"),
+        ("Idées noires", "idees noires"),
+        ("dettes et idées noires", "idees noires"),  # inside a longer phrase
+        ("suicidaires", "suicidaires"),  # a near miss
+    ],
+)
+def test_a_word_of_distress_in_a_choice_list_is_refused_naming_file_and_list(data_copy, phrase, found):
+    choice = {}
+
+    def add(words):
+        choice["name"] = _a_choice(words)
+        words[choice["name"]].append(phrase)
+
+    message = _with_words(data_copy, add)
+    assert f"prompts/fr.yaml [words.{choice['name']}]: {phrase!r} is taken for a word of distress" in message
+    assert f"({found!r}, words.distress)" in message and "never this choice" in message
+    assert "(1 problem(s))" in message  # once, not again as a clash in every menu
+
+
+def test_a_word_of_distress_in_the_repeat_list_is_refused(data_copy):
+    message = _with_words(data_copy, lambda w: w["repeat"].append("au bout du rouleau"))
+    assert "[words.repeat]: 'au bout du rouleau' is taken for a word of distress" in message
+    assert "never key *" in message
+
+
+def test_a_word_of_distress_also_meaning_0_is_no_clash(data_copy):
+    def both(words):
+        words["operator"] += ["je n'en peux plus", "suicide"]
+        words["distress"].append("au secours")
+
+    data_copy.edit("prompts", lambda doc: both(doc["words"]))
+    flow = data_copy.load()
+    for node, listener in flow.listeners.items():
+        for words in ("Je n'en peux plus.", "au secours", "suicide"):
+            assert understand(listener, words, None, 0.5).keys == (OPERATOR_KEY,), (node, words)
+
+
 def test_the_same_word_in_two_menus_is_fine(data_copy):
     data_copy.edit("prompts", lambda doc: doc["words"]["opt_cdo_number"].append("argent"))
     flow = data_copy.load()
@@ -263,6 +415,9 @@ def test_the_same_word_in_two_menus_is_fine(data_copy):
     ("change", "expected"),
     [
         (lambda w: w.update(opt_unknown=["x"]), "[words.opt_unknown]: unknown list 'opt_unknown'"),
+        (lambda w: w.update(opt_unknown=["x"]), "use operator, distress, repeat, back, or the label"),
+        (lambda w: w.update(distress="suicide"), "[words.distress]: expected a list of words"),
+        (lambda w: w["distress"].append("plus de 3 jours"), "[words.distress]: 'plus de 3 jours': no digits"),
         (lambda w: w["opt_doctor"].append("médecin 2"), "[words.opt_doctor]: 'médecin 2': no digits"),
         (lambda w: w["opt_doctor"].append("a, b"), "one phrase per entry, without commas"),
         (lambda w: w["opt_doctor"].append("x" * 101), "at most 100 characters"),

@@ -7,6 +7,7 @@ import logging
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+import yaml
 from sqlalchemy import create_engine, text
 
 from ivr import create_app
@@ -118,6 +119,38 @@ def test_words_lead_exactly_where_their_keys_do(listening, keys, words):
     pressed = understand(meant, words, None, 0.5).keys
     assert pressed
     assert said.say(words).body == Caller(client).keys(*keys, *pressed).body
+
+
+REPEAT = yaml.safe_load((ROOT / "prompts" / "fr.yaml").read_text(encoding="utf-8"))["words"]["repeat"][0]
+LONG = "bonjour je vous appelle parce que depuis des mois la situation est vraiment très compliquée pour moi et"
+DISTRESS_SAID = [  # each would otherwise mean another key, or nothing (the same answer as 0)
+    (f"{REPEAT.capitalize()}, {LONG} je n'en peux plus.", "0.9"),  # far in a long sentence
+    (f"{REPEAT.capitalize()}. J'ai des idées suicidaires.", "0.9"),  # a near miss
+    ("Je n'en peux plus.", "0.9"),
+    ("J'ai des idées noires, je crois.", "0.7"),
+    ("Aide financière, je veux en finir.", "0.9"),  # a choice said too
+    ("Je n'en peux plus, c'est pour mes dettes.", "0.9"),
+    ("Je suis pharmacien et je n'en peux plus.", None),  # no Confidence sent
+]
+
+
+def test_distress_said_at_any_prompt_is_answered_as_0_there(listening):
+    flow = listening.extensions["ivr"].flow
+    client = listening.test_client()
+    depths = set()
+    for node, keys in key_paths(flow).items():
+        if node not in flow.listeners:
+            continue
+        pressed_0 = Caller(client).keys(*keys, "0")
+        assert pressed_0.dial is not None, node
+        for words, confidence in DISTRESS_SAID:
+            caller = Caller(client)
+            caller.keys(*keys)
+            said = caller.say(words, confidence)
+            assert said.body == pressed_0.body, (node, words)
+            assert _at(said) == flow.operator
+        depths.add(len(keys))
+    assert {0, 1} <= depths  # the first menu and the second level at least
 
 
 @pytest.mark.parametrize(
