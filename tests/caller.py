@@ -52,8 +52,9 @@ class Doc:
 class Caller:
     """One caller on one call; every request carries Twilio's standard fields."""
 
-    def __init__(self, client, caller_number: str = "+33612345678", headers=None) -> None:
+    def __init__(self, client, caller_number: str = "+33612345678", headers=None, base="http://localhost/") -> None:
         self.client = client
+        self.base = base  # where the line is, for the URL a signature covers
         self.caller_number = caller_number
         self.headers = headers or (lambda url, form: {})
         self.call_sid = "CA" + uuid.uuid4().hex
@@ -73,7 +74,7 @@ class Caller:
             "ApiVersion": "2010-04-01",
             **extra,
         }
-        absolute = urljoin("http://localhost/", url)
+        absolute = urljoin(self.base, url)
         response = self.client.post(url, data=form, headers=self.headers(absolute, form))
         assert response.status_code == 200, (url, response.status_code)
         assert response.mimetype == "text/xml"

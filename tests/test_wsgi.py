@@ -37,10 +37,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_procfile(env_extra: dict, port: int):
+def run_procfile(env_extra: dict, port: int, cwd: Path = ROOT, bin_dir: Path = BIN, environ: dict | None = None):
+    """Start the Procfile's web: line as a host does, in `cwd`, with `bin_dir` first on the PATH,
+    from `environ` (this process's environment by default)."""
+    environ = os.environ if environ is None else environ
     env = {
-        **os.environ,
-        "PATH": f"{BIN}:{os.environ['PATH']}",
+        **environ,
+        "PATH": f"{bin_dir}:{environ.get('PATH', os.defpath)}",
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
         "IVR_CALLER_ID": LINE_NUMBER,
@@ -49,7 +52,7 @@ def run_procfile(env_extra: dict, port: int):
     env.pop("FLASK_RUN_FROM_CLI", None)
     return subprocess.Popen(
         ["bash", "-c", f"exec {procfile_command()}"],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
