@@ -91,7 +91,9 @@ class Renderer:
             input="dtmf speech",
             language=LANGUAGE,
             speech_model=SPEECH_MODEL,
-            speech_timeout=self.settings.gather_timeout,
+            # The same wait for words as for keys: whichever Twilio applies to a caller who says
+            # nothing, a silent caller is put through after the menu's own silence.
+            speech_timeout=self.timeout(self.flow.nodes[node_id]),
         )
         hints = self.flow.listeners[node_id].hints if node_id in self.flow.listeners else ""
         return {**listening, "hints": hints} if hints else listening
