@@ -8,11 +8,17 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import against, main
+from ivr.flow.loader import load_flow
 from ivr.flow.timing import speech_seconds
 from ivr.review.changes import NO_CHANGE, Version, compare
 from tests.conftest import DataCopy
+from tests.paths import ROOT
+from tests.routes import key_paths
 
-SOCIAL, NEW_SOCIAL = "09 80 80 03 07", "09 80 80 03 08"
+FLOW = load_flow(ROOT / "data", ROOT / "prompts")
+SOCIAL, NEW_SOCIAL = FLOW.services["social_service"].number, "09 80 80 03 08"
+PATHS = key_paths(FLOW)  # the keys of each node in the shipped flow, read from it
+TO_SOCIAL = " ".join(PATHS["social_help"])
 
 
 @pytest.fixture
@@ -54,7 +60,7 @@ def test_a_number_changed(pair):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     at = lines.index("Routes whose ending changed (1):")
-    assert lines[at + 1].startswith("  1 3: ")
+    assert lines[at + 1].startswith(f"  {TO_SOCIAL}: ")
     assert lines[at + 2] == f"    before: reads {SOCIAL} (social_service) at social_help"
     assert lines[at + 3] == f"    after:  reads {NEW_SOCIAL} (social_service) at social_help"
     at = lines.index("Numbers added, removed or changed (1):")
@@ -73,7 +79,7 @@ def test_an_option_removed(pair):
 
     def remove_long_term_care(doc):
         menu = doc["nodes"]["doctor_needs"]
-        menu["options"] = [o for o in menu["options"] if o["key"] != "5"]
+        menu["options"] = [o for o in menu["options"] if o["target"] != "long_term_care"]
         del doc["nodes"]["long_term_care"]
 
     after.edit("flow", remove_long_term_care)
@@ -82,29 +88,36 @@ def test_an_option_removed(pair):
     assert result.exit_code == 0, result.output  # the caller is still offered 0 and silence: not lost
     written = out.read_text(encoding="utf-8")
     assert "### Routes whose ending changed (1)" in written
-    assert (
-        "| 1 5 | reads 06 08 28 25 89 (mots) at long_term_care | waits at doctor_needs, no number | 63.4 s → no human |"
-    ) in written.splitlines()
+    row = next(line for line in written.splitlines() if line.startswith(f"| {' '.join(PATHS['long_term_care'])} |"))
+    assert row.startswith(
+        f"| {' '.join(PATHS['long_term_care'])} | reads {FLOW.services['mots'].number} (mots) at long_term_care "
+        "| waits at doctor_needs, no number | "
+    )
+    assert row.endswith(" s → no human |")
     assert "ERROR" not in written
 
 
 def test_a_menu_reordered(pair):
     before, after = pair
 
-    def swap_3_and_4(doc):
-        options = {o["key"]: o for o in doc["nodes"]["doctor_needs"]["options"]}
-        options["3"]["key"], options["4"]["key"] = "4", "3"
+    def swap_social_and_assault(doc):
+        options = {o["target"]: o for o in doc["nodes"]["doctor_needs"]["options"]}
+        options["social_help"]["key"], options["assault"]["key"] = (
+            options["assault"]["key"],
+            options["social_help"]["key"],
+        )
         doc["nodes"]["doctor_needs"]["options"].sort(key=lambda o: o["key"])
 
-    after.edit("flow", swap_3_and_4)
+    after.edit("flow", swap_social_and_assault)
     changes = compare(
         against.in_process("before", before.data, before.prompts),
         against.in_process("after", after.data, after.prompts),
     )
     moved = {r.keys: (str(r.before), str(r.after)) for r in changes.endings}
+    to_assault = " ".join(PATHS["assault"])
     assert moved == {
-        "1 3": (f"reads {SOCIAL} (social_service) at social_help", "waits at assault, no number"),
-        "1 4": ("waits at assault, no number", f"reads {SOCIAL} (social_service) at social_help"),
+        TO_SOCIAL: (f"reads {SOCIAL} (social_service) at social_help", "waits at assault, no number"),
+        to_assault: ("waits at assault, no number", f"reads {SOCIAL} (social_service) at social_help"),
     }
     assert not changes.lost and not changes.prompts and not changes.numbers_changed
 
@@ -123,7 +136,8 @@ def test_a_longer_prompt(pair):
     assert [(k, a) for k, _, a in changes.prompts] == [("greeting", longer)]
     assert changes.endings == [] and not changes.lost
     gained = {r.keys: r.after.seconds - r.before.seconds for r in changes.slower}
-    assert {"_", "2", "1 3", "1 5", "1 2 14"} <= set(gained)  # every route hears the greeting
+    heard = {"_", *(" ".join(PATHS[n]) for n in ("pharmacist_line", "social_help", "long_term_care", "cdo_lookup-14"))}
+    assert heard <= set(gained)  # every route hears the greeting
     longer_by = speech_seconds(longer) - speech_seconds(changes.prompts[0][1])
     assert longer_by > 2 and all(delta == pytest.approx(longer_by) for delta in gained.values())
     result = routes_against(before, after, "--threshold", "10")
@@ -154,7 +168,7 @@ def test_a_route_that_no_longer_reaches_a_person_is_an_error(pair, monkeypatch):
 
     def losing(label, data_dir, prompts_dir):
         version = real(label, data_dir, prompts_dir)
-        return hangs_up_after(version, "doctor_needs", "3") if label == "on disk" else version
+        return hangs_up_after(version, "doctor_needs", PATHS["social_help"][-1]) if label == "on disk" else version
 
     monkeypatch.setattr(against, "in_process", losing)
     result = routes_against(*pair)
@@ -162,7 +176,7 @@ def test_a_route_that_no_longer_reaches_a_person_is_an_error(pair, monkeypatch):
     lines = result.output.splitlines()
     assert lines[2].startswith("ERROR: routes that no longer reach a person")
     assert lines[3] == (
-        f"  1 3: reads {SOCIAL} (social_service) at social_help before; now the call ends "
+        f"  {TO_SOCIAL}: reads {SOCIAL} (social_service) at social_help before; now the call ends "
         "(hangup) without a transfer or a number at doctor_needs"
     )
     assert "route(s) no longer reach a person" in result.output
@@ -210,8 +224,6 @@ def test_a_dead_end_off_the_reported_routes_is_an_error_too(pair):
     old = against.in_process("before", before.data, before.prompts)
     new = hangs_up_after(against.in_process("after", after.data, after.prompts), "social_help", "1")
     changes = compare(old, new)
-    assert changes.endings == []  # "1 3" still reads the number: only asking to hear it again hangs up
-    assert changes.lost[0] == (
-        "1 3 1: the call ends (hangup) without a transfer or a number (and 6 longer way(s) to the same)"
-    )
+    assert changes.endings == []  # the social help still reads the number: only asking to hear it again hangs up
+    assert changes.lost[0].startswith(f"{TO_SOCIAL} 1: the call ends (hangup) without a transfer or a number (and ")
     assert len(changes.lost) == 1
