@@ -13,8 +13,14 @@ mean 0, a person, and nothing else is read. A choice's list may not hold one (`i
 
 Matching is on whole words, without accents, case or hyphens; a longer phrase wins over the words
 inside it ("aide financière" over "aide"); near misses are caught by rapidfuzz only when nothing
-matched exactly. Whatever is not understood for sure (a low confidence, no match, two meanings) is
-answered like silence: the caller is put through to a person.
+matched exactly. A phrase inside a longer one of another meaning does not win on that part: the
+words around it near that phrase make it that phrase ("bouche du rhône" is 13, not "rhône", 69),
+only close to it, unsure ("bouge du rhône"). At a département, a letter beside a number is read
+("2A", "deux B": Corsica) and a city means its département (`cities:`). A correction keeps what
+follows it ("quatorze, non pardon, quinze": 15). A word of the operator list said with one other
+meaning yields to it ("c'est urgent, j'ai plus d'argent": the financial aid). Whatever is not
+understood for sure (a low confidence, no match, two meanings) is answered like silence: the caller
+is put through to a person.
 """
 
 from __future__ import annotations
