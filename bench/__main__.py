@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import attacks, calls, graph, profile, routes, servers, stats, synthetic_flow, wrk
+from . import attacks, calls, graph, profile, routes, servers, speech, stats, synthetic_flow, wrk
 from .signing import signed_post
 
 CALL = {
@@ -200,7 +200,7 @@ def main() -> int:
         help="1 round of 2 s, 500 calls, flows x1 and x10, fewer probes and junk requests",
     )
     parser.add_argument(
-        "--skip", nargs="*", default=(), choices=("speed", "calls", "profile", "growth", "attacks", "graph")
+        "--skip", nargs="*", default=(), choices=("speed", "calls", "profile", "growth", "attacks", "graph", "speech")
     )
     parser.add_argument(
         "--stats",
@@ -253,6 +253,8 @@ def main() -> int:
             ok &= attacks.junk_positions(work, 5000 if args.quick else 20000)
         if "graph" not in args.skip:
             graph.table(work)
+        if "speech" not in args.skip:
+            ok &= speech.table()
     print(f"\nTargets {'hold' if ok else 'MISSED'}; bench took {time.perf_counter() - began:.0f} s.")
     return 0 if ok else 1
 

@@ -41,6 +41,7 @@ def production_checks(
         yield Check("settings", True, "every setting is readable")
     except ConfigError as exc:
         yield Check("settings", False, str(exc))
+    yield _speech(settings.speech)
     try:
         flow = load_flow(data_dir, prompts_dir, settings.facts)
     except FlowError as exc:
@@ -52,6 +53,18 @@ def production_checks(
     yield _platform(flow, env.get("IVR_PLATFORM_NUMBER", ""))
     yield numbers_checked(flow, today, settings.number_max_age if max_age is None else max_age)
     yield _recordings(flow, prompts_dir)
+
+
+def _speech(on: bool) -> Check:
+    """Whether the line listens to callers' words: a choice, said, never a failure."""
+    if on:
+        return Check(
+            "IVR_SPEECH",
+            True,
+            "on: the line listens, and callers' words go to Twilio's speech recognition (README, "
+            "Security and privacy); IVR_SPEECH=0 for keys only",
+        )
+    return Check("IVR_SPEECH", True, "off: keys only, no caller's words reach Twilio's speech recognition")
 
 
 def _off(env: Mapping[str, str], name: str, why: str) -> Check:

@@ -21,6 +21,7 @@ PREFIX_NAMES = {CORSICA_PREFIX: "Corse"}  # what a caller may say for the questi
 COUNCIL_FIELD, HOURS_FIELD = "{council}", "{hours}"  # filled in each council's sentence
 LABEL_PREFIX = "council"  # prompt key of a council's name, said as a choice: "council-2A"
 _DIGIT = re.compile(r"\d")
+ARTICLE = re.compile(r"^(?:(?:la|le|les)\s+|l')", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,20 @@ class Council:
     of: str  # "du Calvados": how a sentence names the council
     service: str | None = None  # a service of directory.yaml
     hours: str | None = None  # a sentence in words
+    cities: tuple[str, ...] = ()  # its main cities (the préfecture at least), said for the département
+
+    @property
+    def said(self) -> tuple[str, ...]:
+        """What a caller may say for it: its name, without its article too ("Réunion"), its cities."""
+        bare = ARTICLE.sub("", self.name)
+        return tuple(dict.fromkeys((self.name, bare, *self.cities)))
 
 
 def parse_councils(
     raw: Any, file: str, services: Mapping[str, Service], problems: list[Problem]
 ) -> Mapping[str, Council]:
     """Build the councils from the parsed councils file, appending every problem found."""
-    top = Fields(raw, file, "", problems, allowed=("source", "councils"))
+    top = Fields(raw, file, "", problems, allowed=("source", "cities_source", "councils"))
     if "source" not in top:
         problems.append(Problem(file, "source", "give the source of the list of départements (url and date)"))
     councils: dict[str, Council] = {}
@@ -54,13 +62,14 @@ def parse_councils(
                 )
             )
             continue
-        fields = Fields(entry, file, where, problems, allowed=("name", "of", "service", "hours"))
+        fields = Fields(entry, file, where, problems, allowed=("name", "of", "service", "hours", "cities"))
         council = Council(
             code=code,
             name=fields.text("name") or code,
             of=fields.text("of") or code,
             service=fields.text("service", required=False),
             hours=fields.text("hours", required=False),
+            cities=fields.text_list("cities", required=False),
         )
         if council.service is not None and (council.service not in services or not services[council.service].words):
             problems.append(
@@ -71,8 +80,8 @@ def parse_councils(
                     f"in directory.yaml; known services: {', '.join(sorted(services))}",
                 )
             )
-        for key in ("name", "of", "hours"):
-            if _DIGIT.search(getattr(council, key) or ""):
+        for key in ("name", "of", "hours", "cities"):
+            if _DIGIT.search(str(getattr(council, key) or "")):
                 problems.append(
                     Problem(file, f"{where}.{key}", "write it in words: the speech engine reads digits badly")
                 )

@@ -88,16 +88,20 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
     )
     if problems:
         raise FlowError(problems)
-    spoken_places = {
-        **places,
-        **{
-            dep.child_id(prefix): name
-            for dep in nodes.values()
-            if isinstance(dep, Department)
-            for prefix, name in PREFIX_NAMES.items()
-            if dep.child_id(prefix) in nodes
-        },
+    spoken_places: dict[str, tuple[str, ...]] = {
+        dep.child_id(code): council.said
+        for dep in nodes.values()
+        if isinstance(dep, Department)
+        for code, council in councils.items()
+        if dep.child_id(code) in nodes
     }
+    spoken_places.update(
+        (dep.child_id(prefix), (name,))
+        for dep in nodes.values()
+        if isinstance(dep, Department)
+        for prefix, name in PREFIX_NAMES.items()
+        if dep.child_id(prefix) in nodes
+    )
     heard = listeners(nodes, prompts, words, spoken_places, prompts_label, problems)
     if problems:
         raise FlowError(problems)

@@ -5,14 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..errors import Problem
 from .directory import Service, Superseded
 from .fields import Fields
-
-if TYPE_CHECKING:
-    from .speech import Listener
 
 # Keys the line gives every menu: 0 = the listening team, * = repeat, # = back.
 OPERATOR_KEY, REPEAT_KEY, BACK_KEY = "0", "*", "#"
@@ -39,6 +36,14 @@ SYSTEM_PROMPTS = (
     "department_last_digit",
     "whisper",
 )
+
+
+class Listening(Protocol):
+    """What a node that takes keys understands of words (built by ivr.flow.speech): the model knows
+    only the hints the prompt gives Twilio's recognition."""
+
+    @property
+    def hints(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -156,7 +161,7 @@ class Flow:
     edges: frozenset[tuple[str, str]] = field(default=frozenset())
     superseded: tuple[Superseded, ...] = ()  # numbers the line used to give, never said nor dialled
     places: Mapping[str, str] = field(default_factory=dict)  # a council's node -> its département's name
-    listeners: Mapping[str, Listener] = field(default_factory=dict)  # node -> what a caller may say there
+    listeners: Mapping[str, Listening] = field(default_factory=dict)  # node -> what a caller may say there
 
     professions: Mapping[str, str] = field(default_factory=dict)  # who calls: id -> what it covers
 

@@ -13,8 +13,14 @@ mean 0, a person, and nothing else is read. A choice's list may not hold one (`i
 
 Matching is on whole words, without accents, case or hyphens; a longer phrase wins over the words
 inside it ("aide financière" over "aide"); near misses are caught by rapidfuzz only when nothing
-matched exactly. Whatever is not understood for sure (a low confidence, no match, two meanings) is
-answered like silence: the caller is put through to a person.
+matched exactly. A phrase inside a longer one of another meaning does not win on that part: the
+words around it near that phrase make it that phrase ("bouche du rhône" is 13, not "rhône", 69),
+only close to it, unsure ("bouge du rhône"). At a département, a letter beside a number is read
+("2A", "deux B": Corsica) and a city means its département (`cities:`). A correction keeps what
+follows it ("quatorze, non pardon, quinze": 15). A word of the operator list said with one other
+meaning yields to it ("c'est urgent, j'ai plus d'argent": the financial aid). Whatever is not
+understood for sure (a low confidence, no match, two meanings) is answered like silence: the caller
+is put through to a person.
 """
 
 from __future__ import annotations
@@ -45,6 +51,8 @@ from .model import (
 
 Keys = tuple[str, ...]  # the keys a caller could have pressed, in turn ("20", "1": Corse-du-Sud)
 NOTHING: Keys = ()
+# a longer phrase around a phrase: its words joined, how many, its keys, its words before and after it
+Around = tuple[str, int, Keys, tuple[str, ...], tuple[str, ...]]
 DISTRESS = "distress"  # the list of words of distress: 0 wherever they are said
 LINE_WORDS = {"operator": OPERATOR_KEY, DISTRESS: OPERATOR_KEY, "repeat": REPEAT_KEY, "back": BACK_KEY}
 UNDERSTOOD, NOT_UNDERSTOOD, UNSURE = "understood", "not understood", "unsure"
@@ -53,6 +61,16 @@ MAX_WORDS = 16  # a caller choosing says a few words; the rest is read for words
 FUZZY_CUTOFF = 88  # rapidfuzz ratio (0-100) for a near miss ("calvado", "psychologues")
 FUZZY_MIN_CHARS = 5  # shorter words and phrases match exactly only: "aube" is not "aude"
 MAX_HINTS, MAX_HINT_CHARS = 500, 100  # Twilio's limits on <Gather hints>
+NEAR_CUTOFF = 75  # a longer phrase of another meaning this near around a phrase found: unsure
+# Said before the answer that counts: what follows the last of them is kept when it means something
+# ("quatorze, non pardon, quinze"); "pardon" alone still repeats.
+CORRECTIONS = ("non", "pardon", "plutot", "je veux dire", "je me suis trompe", "je me trompe")
+# Said around a key ("euh, le deux", "c'est la touche trois s'il vous plaît"): a key said alone still.
+FILLERS = frozenset(
+    "euh heu hum hmm ben bah bon alors voila bonjour merci oui madame monsieur s il vous plait svp "
+    "c est ce sera le la l je veux voudrais prends choisis choix touche option numero".split()
+)
+LETTERS = ("a", "b")  # said after a number: "deux A" is 2A (Corse-du-Sud)
 _WORD = re.compile(r"[a-z0-9]+")
 _NUMBER = re.compile(r"\d+")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
@@ -96,6 +114,9 @@ class Listener:
     press: str = "tapez"  # said before a key
     echo: Keys = NOTHING  # a read-out: digits said back (the caller noting the number) read it again
     distress: Listener | None = None  # the words of distress, the same at every node, looked for first
+    # a phrase -> the longer phrases of another meaning around it ("rhone": "bouches du rhone", 13)
+    within: Mapping[tuple[str, ...], tuple[Around, ...]] = field(default_factory=dict)
+    letters: Mapping[str, Keys] = field(default_factory=dict)  # a code with a letter: "2a" -> ("20", "1")
 
 
 @dataclass(frozen=True)
@@ -121,7 +142,9 @@ def _near(queries: Sequence[str], choices: Sequence[str]) -> Iterator[tuple[int,
 
 def _spans(listener: Listener, words: tuple[str, ...]) -> list[tuple[int, int, Keys]]:
     """Find the phrases said: exact first; near misses only when nothing matched exactly. A phrase
-    inside a longer one found ("aide" in "aide financière") is dropped."""
+    inside a longer one found ("aide" in "aide financière") is dropped; a phrase found inside words
+    near a longer phrase of another meaning is that phrase when they are near enough ("bouche du
+    rhône" is the Bouches-du-Rhône, not the Rhône), and unsure (NOTHING) when they are only close."""
     found = [
         (i, i + len(phrase), keys)
         for i, word in enumerate(words)
@@ -133,7 +156,44 @@ def _spans(listener: Listener, words: tuple[str, ...]) -> list[tuple[int, int, K
             queries = [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
             near = _near(queries, choices)
             found += [(i, i + size, keys_of[c]) for i, c in near if len(queries[i]) >= FUZZY_MIN_CHARS]
+    elif listener.within:
+        found = [_around(listener, words, span) for span in found]
     return [(a, b, k) for a, b, k in found if not any(c <= a and b <= d and (d - c) > (b - a) for c, d, _ in found)]
+
+
+def _around(listener: Listener, words: tuple[str, ...], span: tuple[int, int, Keys]) -> tuple[int, int, Keys]:
+    """The span found; or the longer phrase of another meaning when the words around it are near
+    that phrase ("bouche du rhône"); or unsure (NOTHING) when the words beside it are only close to
+    that phrase's ("bouge du rhône"; but "interne en psychiatrie" is an interne)."""
+    a, b, _ = span
+    longer = listener.within.get(words[a:b])
+    if not longer:
+        return span
+    best, best_span, close = 0.0, span, False
+    for text, size, keys, before, after in longer:
+        for width in (size - 1, size, size + 1):
+            for start in range(max(0, b - width), min(a, len(words) - width) + 1):
+                score = fuzz.ratio(" ".join(words[start : start + width]), text)
+                if score > best:
+                    best, best_span = score, (start, start + width, keys)
+        beside = " ".join((*words[max(0, a - len(before)) : a], *words[b : b + len(after)]))
+        close = close or fuzz.ratio(beside, " ".join((*before, *after))) >= NEAR_CUTOFF
+    if best >= FUZZY_CUTOFF:
+        return best_span
+    return (a, b, NOTHING) if close else span
+
+
+def _letters(listener: Listener, words: tuple[str, ...]) -> list[tuple[int, int, Keys]]:
+    """The codes said with a letter: "2A", "2 A", "deux B" (Corsica)."""
+    found = []
+    for i, word in enumerate(words):
+        if word in listener.letters:
+            found.append((i, i + 1, listener.letters[word]))
+        elif i + 1 < len(words) and words[i + 1] in LETTERS:
+            number = "2" if word == "deux" else word
+            if number + words[i + 1] in listener.letters:
+                found.append((i, i + 2, listener.letters[number + words[i + 1]]))
+    return found
 
 
 def understand(listener: Listener, text: str, confidence: float | None, threshold: float) -> Heard:
@@ -151,13 +211,38 @@ def understand(listener: Listener, text: str, confidence: float | None, threshol
         return Heard((), NOT_UNDERSTOOD)
     if words[0] == listener.press and len(words) > 1:  # "tapez un"
         words = words[1:]
+    corrected = _after_correction(words)
+    keys = _meaning(listener, corrected) if corrected else NOTHING
+    if not keys:
+        keys = _meaning(listener, words)
+    return Heard(keys, UNDERSTOOD) if keys else Heard((), NOT_UNDERSTOOD)
+
+
+def _after_correction(words: tuple[str, ...]) -> tuple[str, ...]:
+    """What was said after the last correction ("quatorze, non pardon, quinze": "quinze"), or ()."""
+    last = -1
+    for i in range(len(words)):
+        for marker in _CORRECTIONS:
+            if words[i : i + len(marker)] == marker:
+                last = max(last, i + len(marker))
+    return words[last:] if 0 < last < len(words) else ()
+
+
+_CORRECTIONS = tuple(tuple(c.split()) for c in CORRECTIONS)
+
+
+def _meaning(listener: Listener, words: tuple[str, ...]) -> Keys:
+    """The one meaning of the words (NOTHING: none, or more than one)."""
     spans = _spans(listener, words)
+    if listener.letters:
+        letters = _letters(listener, words)
+        spans = [s for s in spans if not any(a <= s[0] < b for a, b, _ in letters)] + letters
     meanings = {keys for _, _, keys in spans}
     said = [w for i, w in enumerate(words) if not any(a <= i < b for a, b, _ in spans)]
-    alone = " ".join(said)
+    alone = " ".join(w for w in said if w not in FILLERS)
     if not spans and alone in listener.keys:  # "étoile"
         meanings.add(listener.keys[alone])
-    numbers, others = _numbers(said)
+    numbers, others = _numbers(w for w in said if w not in FILLERS)
     if listener.codes:  # a département: a number anywhere, outside the names found
         for number in numbers:
             meanings.add(listener.codes.get(number.zfill(listener.digits), listener.codes.get(number, NOTHING)))
@@ -166,9 +251,11 @@ def understand(listener: Listener, text: str, confidence: float | None, threshol
             meanings.add(listener.keys.get(numbers[0], listener.echo) if len(numbers) == 1 else listener.echo)
         else:
             meanings.add(NOTHING)
+    if len(meanings) > 1 and NOTHING not in meanings:  # "c'est urgent, j'ai plus d'argent": the choice
+        meanings.discard((OPERATOR_KEY,))
     if len(meanings) == 1 and NOTHING not in meanings:
-        return Heard(meanings.pop(), UNDERSTOOD)
-    return Heard((), NOT_UNDERSTOOD)
+        return meanings.pop()
+    return NOTHING
 
 
 # -- building what each node understands, once, from the data --------------------------------------
@@ -244,12 +331,13 @@ class _Words:
         digits: int = 0,
         echo: Keys = NOTHING,
         distress: Listener | None = None,
+        letters: Mapping[str, Keys] = MappingProxyType({}),
     ) -> Listener:
         by_first: dict[str, list[tuple[tuple[str, ...], Keys]]] = {}
         by_size: dict[int, tuple[list[str], list[Keys]]] = {}
-        for norm, (k, _) in self.entries.items():
+        for norm, (k, _) in {**self._in_digits(), **self.entries}.items():
             by_first.setdefault(norm[0], []).append((norm, k))
-            if len(" ".join(norm)) >= FUZZY_MIN_CHARS:  # "aube" and "aude" are matched exactly only
+            if len(" ".join(norm)) >= FUZZY_MIN_CHARS and not any(w.isdigit() for w in norm):  # "aube", "aude"
                 choices, keys_of = by_size.setdefault(len(norm), ([], []))
                 choices.append(" ".join(norm))
                 keys_of.append(k)
@@ -263,7 +351,31 @@ class _Words:
             press=press,
             echo=echo,
             distress=distress,
+            within=MappingProxyType(self._within()),
+            letters=MappingProxyType(dict(letters)),
         )
+
+    def _in_digits(self) -> dict[tuple[str, ...], tuple[Keys, str]]:
+        """The phrases with a number in them as the recognizer may write it: "Deux-Sèvres", "2 Sèvres"."""
+        out = {}
+        for norm, entry in self.entries.items():
+            if len(norm) > 1:
+                written = tuple(alpha2digit(" ".join(norm), "fr", threshold=0).split())
+                if written != norm and written not in self.entries:
+                    out[written] = entry
+        return out
+
+    def _within(self) -> dict[tuple[str, ...], tuple[Around, ...]]:
+        """Each phrase inside a longer one of another meaning, with that phrase."""
+        out: dict[tuple[str, ...], list[Around]] = {}
+        for longer, (keys, _) in self.entries.items():
+            for size in range(1, len(longer)):
+                for start in range(len(longer) - size + 1):
+                    inner = self.entries.get(longer[start : start + size])
+                    if inner is not None and inner[0] != keys:
+                        around = (" ".join(longer), len(longer), keys, longer[:start], longer[start + size :])
+                        out.setdefault(longer[start : start + size], []).append(around)
+        return {inner: tuple(found) for inner, found in out.items()}
 
 
 def _said_keys(prompts: Mapping[str, str], offered: Iterable[str]) -> dict[str, Keys]:
@@ -288,18 +400,35 @@ def _department_codes(nodes: Mapping[str, Node], dep: Department) -> dict[str, K
     return codes
 
 
-def _names(nodes: Mapping[str, Node], places: Mapping[str, str], keys: Keys, target: str) -> list[tuple[str, Keys]]:
-    """The names a caller may say for the node reached by `keys`, and for what lies one question
-    further (Corse-du-Sud is "20" then "1")."""
-    out = [(places[target], keys)] if target in places else []
-    further = nodes.get(target)
+def _names(
+    nodes: Mapping[str, Node], places: Mapping[str, Sequence[str]], keys: Keys, target: str
+) -> list[tuple[str, Keys]]:
+    """The names a caller may say for the node reached by `keys` (a département, its cities), and for
+    what lies one question further (Corse-du-Sud is "20" then "1")."""
+    out = [(name, keys) for name in places.get(target, ())]
+    for k, t in _moves(nodes, target):
+        out += [(name, (*keys, k)) for name in places.get(t, ())]
+    return out
+
+
+def _moves(nodes: Mapping[str, Node], nid: str) -> list[tuple[str, str]]:
+    """The keys a further question takes, and where each leads."""
+    further = nodes.get(nid)
     if isinstance(further, Menu):
-        moves = [(o.key, o.target) for o in further.options]
-    elif isinstance(further, Department):
-        moves = list(further.codes.items())
-    else:
-        moves = []
-    out += [(places[t], (*keys, k)) for k, t in moves if t in places]
+        return [(o.key, o.target) for o in further.options]
+    if isinstance(further, Department):
+        return list(further.codes.items())
+    return []
+
+
+def _letters_of(nodes: Mapping[str, Node], dep: Department) -> dict[str, Keys]:
+    """The codes with a letter a caller may say at a département question: "2a" -> ("20", "1")."""
+    out: dict[str, Keys] = {}
+    for code, target in dep.codes.items():
+        for key, final in _moves(nodes, target):
+            insee = final.rpartition(SYNTHETIC_SEP)[2]
+            if final.startswith(dep.id + SYNTHETIC_SEP) and not insee.isdigit():
+                out[plain(insee).replace(" ", "")] = (code, key)
     return out
 
 
@@ -341,7 +470,7 @@ def listeners(
     nodes: Mapping[str, Node],
     prompts: Mapping[str, str],
     words: Mapping[str, tuple[str, ...]],
-    places: Mapping[str, str],
+    places: Mapping[str, Sequence[str]],
     file: str,
     problems: list[Problem],
 ) -> Mapping[str, Listener]:
@@ -394,7 +523,8 @@ def listeners(
             if nid in prefixes:  # a further question: the whole code said ("neuf cent soixante et onze")
                 codes.update({prefixes[nid] + rest: (rest,) for rest in node.codes})
             offered_keys = _said_keys(prompts, [REPEAT_KEY, BACK_KEY])
-            out[nid] = said.listener(press, offered_keys, codes, node.digits, distress=distress)
+            letters = _letters_of(nodes, node)
+            out[nid] = said.listener(press, offered_keys, codes, node.digits, distress=distress, letters=letters)
         for where, phrase, other in clash:
             if (where, phrase, other) not in reported:
                 reported.add((where, phrase, other))

@@ -11,7 +11,7 @@ from ..errors import CallStateError
 from ..flow import moves as call
 from ..flow.model import Flow, Transfer
 from ..flow.position import Position, parse_position
-from ..flow.speech import understand
+from ..flow.speech import Listener, understand
 from ..stats import events
 from .twiml import Renderer
 
@@ -75,7 +75,7 @@ class Answers:
         keys and how sure (never the words) reach the cache and the statistics."""
         position = self.position(query)
         listener = self.flow.listeners.get(position.node)
-        if listener is None:  # a transfer: nothing to say there
+        if not isinstance(listener, Listener):  # a transfer: nothing to say there
             return self._key_at(position, "")
         heard = understand(listener, words, _confidence(confidence), self.confidence)
         return self._said_at(position, heard.keys, heard.outcome)

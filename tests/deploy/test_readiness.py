@@ -28,6 +28,7 @@ NAMES = [
     "IVR_PUBLIC_URL",
     "proxy",
     "settings",
+    "IVR_SPEECH",
     "call flow",
     "platform number",
     "numbers checked",
@@ -61,6 +62,14 @@ def test_a_live_configuration_passes_every_check(checks):
     assert [c for c in found.values() if not c.ok] == []
     assert found["platform number"].detail == "platform: +33800288038"
     assert LIVE["TWILIO_AUTH_TOKEN"] not in "".join(map(str, found.values())), "the token is never shown"
+
+
+@pytest.mark.parametrize(("value", "said"), [(None, "on: the line listens"), ("0", "off: keys only")])
+def test_whether_the_line_listens_to_speech_is_said_and_never_a_failure(checks, value, said):
+    env = LIVE if value is None else {**LIVE, "IVR_SPEECH": value}
+    found = checks(env)["IVR_SPEECH"]
+    assert found.ok and found.detail.startswith(said)
+    assert "Twilio's speech recognition" in found.detail
 
 
 def test_the_data_as_it_stands_has_a_number_to_check_again(checks):
@@ -159,7 +168,7 @@ def test_the_command_prints_one_line_per_check_and_fails_on_a_gap(monkeypatch, c
     runner = CliRunner()
     result = runner.invoke(main, ["check", "--production"])
     assert result.exit_code == 0, result.output
-    assert [line.split(":")[0] for line in result.output.splitlines()[:11]] == [f"ok    {n}" for n in NAMES]
+    assert [line.split(":")[0] for line in result.output.splitlines()[: len(NAMES)]] == [f"ok    {n}" for n in NAMES]
     assert "Ready for the live line." in result.output
     monkeypatch.delenv("IVR_CALLER_ID")
     result = runner.invoke(main, ["check", "--production"])
