@@ -430,7 +430,7 @@ def test_the_assault_route_gives_the_police_the_seeds_advice_and_an_offer_to_tal
     caller.keys(*PATHS["assault"])
     advice = caller.press(complaint)
     text = advice.text
-    assert "même verbale" in text and "portez plainte" in text
+    assert "même verbale" in text and "conseillons de porter plainte" in text
     assert "s'associer à votre plainte" in text and "à votre place si vous craignez des représailles" in text
     assert "fiche de signalement" in text
     assert "Pour en parler, restez en ligne" in text
