@@ -38,7 +38,7 @@ def _pydub():
             import pydub
             import pydub.silence
     except ImportError as exc:
-        raise RuntimeError("building audio needs pydub: pip install -e '.[audio]'") from exc
+        raise RuntimeError("building audio needs pydub: run scripts/setup audio (the audio extra)") from exc
     return pydub
 
 
