@@ -18,9 +18,26 @@ words around it near that phrase make it that phrase ("bouche du rhône" is 13, 
 only close to it, unsure ("bouge du rhône"). At a département, a letter beside a number is read
 ("2A", "deux B": Corsica) and a city means its département (`cities:`). A correction keeps what
 follows it ("quatorze, non pardon, quinze": 15). A word of the operator list said with one other
-meaning yields to it ("c'est urgent, j'ai plus d'argent": the financial aid). Whatever is not
-understood for sure (a low confidence, no match, two meanings) is answered like silence: the caller
-is put through to a person.
+meaning yields to it ("c'est urgent, j'ai plus d'argent": the financial aid).
+
+Negation: a phrase (a choice's words, a département's name or number, a key said) that starts in
+the reach of a negation is not meant ("je ne suis pas médecin", "ce n'est pas une agression", "ni
+médecin ni infirmière", "pas le quatorze"). The negations are "pas", "jamais", "ni", "aucun",
+"aucune", and "plus" only after "ne" ("je ne suis plus interne"; "j'ai plus d'argent" is no
+negation). One reaches the next three words, small words ("de", "l'", "du", "tout", "pour"...) not
+counted, up to a new clause ("je", "c'est", "mais"): "je ne suis pas médecin, je suis infirmière" is
+the other profession. A meaning negated is not taken from elsewhere in the words either ("pas
+généraliste ou psychiatre": not a doctor), and words ending on a negation ("médecin ? non", "je
+ne le suis plus") mean nothing sure; so a negation only ever drops a meaning, leaving the other
+clear one or putting the caller through, never sending them elsewhere. A negation that is part of
+a phrase keeps that phrase's meaning: the words of distress ("je n'en peux plus"), the operator's
+"je ne sais pas", "Pas-de-Calais", "pas le moral", a lack that is the need ("je n'ai plus d'argent",
+"je n'arrive plus à payer"). "non" marks a correction, not a negation, unless glued to a word
+("non-médecin" is "pas médecin"); a correction whose words are negated is not read past ("quatorze,
+non, pas quatorze": nothing sure).
+
+Whatever is not understood for sure (a low confidence, no match, two meanings, a meaning negated
+and nothing else clear) is answered like silence: the caller is put through to a person.
 """
 
 from __future__ import annotations
@@ -71,6 +88,15 @@ FILLERS = frozenset(
     "c est ce sera le la l je veux voudrais prends choisis choix touche option numero".split()
 )
 LETTERS = ("a", "b")  # said after a number: "deux A" is 2A (Corse-du-Sud)
+# Negation (see the module's docstring): a phrase, a key or a number said just after one of these is
+# not meant ("je ne suis pas médecin"); "plus" only after "ne" ("je ne suis plus interne", not "j'ai
+# plus d'argent"). "non" marks a correction instead, except glued to a word ("non-médecin").
+NEGATIONS = frozenset(("pas", "jamais", "ni", "aucun", "aucune"))
+NO_MORE, NE = "plus", frozenset(("ne", "n"))
+NEGATION_REACH = 3  # the words a negation reaches, besides the small words below
+SMALL = frozenset("de d du des l la le les un une pour en a au aux tout".split())  # "pas du tout pour de l'argent"
+NEW_CLAUSE = frozenset(("je", "j", "c", "mais"))  # "pas médecin, je suis infirmière": the negation stops
+_GLUED_NON = re.compile(r"\bnon-(?=\w)", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]+")
 _NUMBER = re.compile(r"\d+")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
@@ -203,7 +229,7 @@ def understand(listener: Listener, text: str, confidence: float | None, threshol
     # distress whom Twilio heard badly reaches the same person.
     if confidence is not None and not confidence >= threshold:  # NaN is not sure either
         return Heard((), UNSURE)
-    words = tuple(plain(text).split())
+    words = tuple(plain(_GLUED_NON.sub("pas ", text)).split())  # "non-médecin": "pas médecin"
     if listener.distress is not None and _spans(listener.distress, words):  # anywhere, over any choice
         return Heard((OPERATOR_KEY,), UNDERSTOOD)
     words = words[:MAX_WORDS]
@@ -212,9 +238,9 @@ def understand(listener: Listener, text: str, confidence: float | None, threshol
     if words[0] == listener.press and len(words) > 1:  # "tapez un"
         words = words[1:]
     corrected = _after_correction(words)
-    keys = _meaning(listener, corrected) if corrected else NOTHING
-    if not keys:
-        keys = _meaning(listener, words)
+    keys, negated = _meaning(listener, corrected) if corrected else (NOTHING, False)
+    if not keys and not negated:  # "quatorze, non, pas quatorze": not 14 either
+        keys, _ = _meaning(listener, words)
     return Heard(keys, UNDERSTOOD) if keys else Heard((), NOT_UNDERSTOOD)
 
 
@@ -231,14 +257,60 @@ def _after_correction(words: tuple[str, ...]) -> tuple[str, ...]:
 _CORRECTIONS = tuple(tuple(c.split()) for c in CORRECTIONS)
 
 
-def _meaning(listener: Listener, words: tuple[str, ...]) -> Keys:
-    """The one meaning of the words (NOTHING: none, or more than one)."""
+def _negated(words: tuple[str, ...], spans: Sequence[tuple[int, int, Keys]]) -> tuple[set[int], bool]:
+    """The places a negation reaches (a phrase starting there is not meant), and whether the words
+    end on one ("médecin ? non", "je ne le suis pas"). A negation reaches the next NEGATION_REACH
+    words, small words not counted ("pas du tout pour de l'argent"), until a new clause starts ("je",
+    "mais"), and the whole number it reaches ("pas quatre-vingt-treize"). A negation inside a
+    phrase found ("je ne sais pas", "pas de calais") negates nothing."""
+    inside = {i for a, b, _ in spans for i in range(a, b)}
+    reached: set[int] = set()
+    last = -1
+    for j in range(len(words)):
+        if j in inside or not _negates(words, j):
+            continue
+        last = j
+        i, counted = j + 1, 0
+        while i < len(words) and words[i] not in NEW_CLAUSE and counted < NEGATION_REACH:
+            reached.add(i)
+            counted += words[i] not in SMALL
+            i += 1
+        while i < len(words) and i - 1 > j and _is_number(words[i - 1]) and _is_number(words[i]):
+            reached.add(i)
+            i += 1
+    tail = [i for i, w in enumerate(words) if w not in FILLERS and w not in SMALL]
+    ends_on_one = bool(tail) and (tail[-1] == last or (words[tail[-1]] == "non" and tail[-1] not in inside))
+    return reached, ends_on_one
+
+
+def _negates(words: tuple[str, ...], j: int) -> bool:
+    """Whether the word at j is a negation: "plus" only after "ne" ("je n'en suis plus")."""
+    if words[j] == NO_MORE:
+        return any(w in NE for w in words[max(0, j - NEGATION_REACH) : j])
+    return words[j] in NEGATIONS
+
+
+def _is_number(word: str) -> bool:
+    """A word of a number: "quatre", "vingt", "14", or the "et" of "soixante et onze"."""
+    return word == "et" or bool(_NUMBER.fullmatch(alpha2digit(word, "fr", threshold=0)))
+
+
+def _meaning(listener: Listener, words: tuple[str, ...]) -> tuple[Keys, bool]:
+    """The one meaning of the words (NOTHING: none, or more than one), and whether a phrase, key or
+    number said was negated."""
     spans = _spans(listener, words)
     if listener.letters:
         letters = _letters(listener, words)
         spans = [s for s in spans if not any(a <= s[0] < b for a, b, _ in letters)] + letters
-    meanings = {keys for _, _, keys in spans}
-    said = [w for i, w in enumerate(words) if not any(a <= i < b for a, b, _ in spans)]
+    reached, ends_negated = _negated(words, spans)
+    if ends_negated:
+        return NOTHING, True
+    denied = {keys for a, _, keys in spans if a in reached}  # not taken from elsewhere in the words either
+    meanings = {keys for a, _, keys in spans if a not in reached} - denied
+    negated = bool(denied)
+    outside = [i for i in range(len(words)) if not any(a <= i < b for a, b, _ in spans)]
+    negated = negated or any(words[i] in listener.keys or _is_number(words[i]) for i in outside if i in reached)
+    said = [words[i] for i in outside if i not in reached]
     alone = " ".join(w for w in said if w not in FILLERS)
     if not spans and alone in listener.keys:  # "étoile"
         meanings.add(listener.keys[alone])
@@ -254,8 +326,8 @@ def _meaning(listener: Listener, words: tuple[str, ...]) -> Keys:
     if len(meanings) > 1 and NOTHING not in meanings:  # "c'est urgent, j'ai plus d'argent": the choice
         meanings.discard((OPERATOR_KEY,))
     if len(meanings) == 1 and NOTHING not in meanings:
-        return meanings.pop()
-    return NOTHING
+        return meanings.pop(), negated
+    return NOTHING, negated
 
 
 # -- building what each node understands, once, from the data --------------------------------------

@@ -205,6 +205,88 @@ def test_aube_and_aude_are_never_confused(flow):
     assert heard(flow, "cdo_lookup", "Aulde").keys == ()  # short names are matched exactly only
 
 
+# -- negation: a choice negated is not meant; it is never another choice -------------------------------
+@pytest.mark.parametrize(
+    ("node", "words"),
+    [
+        ("welcome", "Je ne suis pas médecin."),
+        ("welcome", "Je ne suis plus interne."),
+        ("welcome", "Ni médecin ni infirmière."),
+        ("welcome", "Je ne suis pas, euh, médecin."),
+        ("welcome", "Je ne travaille pas en tant que médecin."),  # small words are not counted
+        ("welcome", "Je ne suis pas un médecin."),  # "un", in reach, is no key either
+        ("welcome", "Pas un."),
+        ("welcome", "Je ne suis pas généraliste ou psychiatre."),  # a meaning negated is not taken again
+        ("welcome", "Médecin ? Non."),  # ending on a negation
+        ("welcome", "Je suis médecin, enfin je ne le suis plus."),
+        ("welcome", "Je suis non-médecin."),
+        ("doctor_needs", "Ce n'est pas du tout pour de l'argent."),
+        ("doctor_needs", "Ce n'est pas une agression."),
+        ("doctor_needs", "Je n'ai jamais été agressée."),
+        ("doctor_needs", "Aucune agression."),
+        ("assault", "Je ne veux pas porter plainte."),
+        ("cdo_lookup", "Pas le quatre-vingt-treize."),  # the whole number
+        ("cdo_lookup", "Pas deux A."),
+        ("cdo_lookup", "Je ne suis pas dans le Pas-de-Calais."),
+        ("cdo_lookup", "Quatorze, non, pas quatorze."),  # not 14 from before the correction
+        ("cdo_lookup", "Quatorze, non pas quatorze, quinze."),  # "quinze" in reach too
+    ],
+)
+def test_a_negated_choice_is_not_meant(flow, node, words):
+    result = heard(flow, node, words)
+    assert (result.keys, result.outcome) == ((), NOT_UNDERSTOOD)
+
+
+@pytest.mark.parametrize(
+    ("node", "words", "keys"),
+    [
+        ("welcome", "Je ne suis pas médecin, je suis infirmière.", ("3",)),  # the other one is kept
+        ("welcome", "Je ne suis pas médecin mais pharmacien.", ("2",)),
+        ("welcome", "Je ne suis ni médecin ni pharmacien, je suis kiné.", ("3",)),
+        ("welcome", "Je suis pharmacien, pas médecin.", ("2",)),
+        ("welcome", "C'est pas facile à dire, enfin, médecin.", ("1",)),  # a negation far before
+        ("doctor_needs", "Ce n'est pas une agression, c'est une dépression.", ("1",)),
+        ("doctor_needs", "Je n'ai pas d'argent pour payer, aide financière.", ("2",)),  # a lack is the need
+        ("doctor_needs", "Je n'ai plus d'argent.", ("2",)),
+        ("doctor_needs", "C'est urgent, j'ai plus d'argent.", ("2",)),  # "plus" without "ne"
+        ("doctor_needs", "Je n'arrive plus à payer mon loyer.", ("2",)),
+        ("doctor_needs", "J'ai pas le moral.", ("1",)),  # a phrase that holds a negation
+        ("cdo_lookup", "Pas-de-Calais.", ("62",)),
+        ("cdo_lookup", "Soixante et onze, pas soixante-dix.", ("71",)),
+        ("cdo_lookup", "Je ne suis pas à Paris, je suis à Lyon.", ("69",)),
+        ("cdo_lookup", "Quatorze, non pardon, quinze.", ("15",)),  # "non" still corrects
+        ("welcome", "Infirmière, enfin non, médecin.", ("1",)),
+        ("welcome", "Je ne sais pas.", (OPERATOR_KEY,)),  # the operator's phrase
+        ("cdo_lookup", "Je ne sais pas.", (OPERATOR_KEY,)),
+        ("welcome", "Je n'en peux plus.", (OPERATOR_KEY,)),  # distress
+        ("welcome", "Je ne suis pas médecin, je n'en peux plus.", (OPERATOR_KEY,)),
+        ("doctor_needs", "Je n'en peux plus, ce n'est pas une question d'argent.", (OPERATOR_KEY,)),
+    ],
+)
+def test_negation_keeps_what_else_is_clear(flow, node, words, keys):
+    result = heard(flow, node, words)
+    assert (result.keys, result.outcome) == (keys, UNDERSTOOD)
+
+
+def test_no_choice_nor_departement_negated_is_ever_understood(flow):
+    tried = 0
+    for menu in _menus(flow):
+        for option in menu.options:
+            phrases = [*WORDS.get(option.say, ()), flow.prompts[option.say]]
+            holding = {plain(p) for p in phrases if {"pas", "plus"} & set(plain(p).split())}
+            for phrase in phrases:
+                if plain(phrase) in holding or f"pas {plain(phrase)}" in holding:  # "pas le moral", "pas payer"
+                    continue
+                for said in (f"Je ne suis pas {phrase}.", f"ce n'est pas du tout {plain(phrase)}"):
+                    assert heard(flow, menu.id, said).keys == (), (menu.id, said)
+                    tried += 1
+    for code, council in COUNCILS.items():
+        for said in (f"Pas {council['name']}.", f"je n'habite plus dans le {code}"):
+            assert heard(flow, "cdo_lookup", said).keys == (), said
+            tried += 1
+    assert tried > 300
+
+
 # -- words of distress: a person, wherever they are said -----------------------------------------------
 def _as_twilio_writes(phrase: str) -> str:
     """A capital letter and a final period: "Je n'en peux plus."."""
