@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,6 +44,7 @@ class Settings:
     whisper: bool = False  # whoever answers a transfer first hears the route the caller chose
     speech: bool = True  # every menu also listens: callers may say their choice (Twilio's speech recognition)
     speech_confidence: float = 0.5  # below this Confidence (0 to 1), what was said is answered like silence
+    now: datetime | None = None  # IVR_NOW: the line's clock stands still at this instant (tests, staging)
 
     ENV = {
         "data_dir": "IVR_DATA_DIR",
@@ -70,6 +72,7 @@ class Settings:
         "whisper": "IVR_WHISPER",
         "speech": "IVR_SPEECH",
         "speech_confidence": "IVR_SPEECH_CONFIDENCE",
+        "now": "IVR_NOW",
     }
 
     @classmethod
@@ -121,6 +124,10 @@ class Settings:
                 "IVR_CALLER_ID the platform sees the line's number, and callers stay anonymous)"
             )
         return self
+
+    def clock(self) -> datetime:
+        """The line's time: IVR_NOW when set, else now (UTC, aware)."""
+        return self.now if self.now is not None else datetime.now(UTC)
 
     @property
     def facts(self) -> frozenset[str]:
@@ -174,6 +181,18 @@ def is_origin(url: str) -> bool:
     )
 
 
+def instant(raw: str, name: str) -> datetime:
+    """Read an instant in ISO 8601 with its offset (2026-12-25T03:00+01:00); raise ConfigError naming
+    the setting otherwise."""
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise ConfigError(f"{name} must be an instant in ISO 8601 with its offset, such as 2026-12-25T03:00+01:00")
+    return value
+
+
 def _convert(name: str, kind: str, raw: str):
     if "bool" in kind:
         if raw.lower() in ("1", "true", "yes", "on"):
@@ -196,4 +215,6 @@ def _convert(name: str, kind: str, raw: str):
             raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
     if "Path" in kind:
         return Path(raw)
+    if "datetime" in kind:
+        return instant(raw, name)
     return raw

@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -19,11 +20,14 @@ from ..simulator.transport import LOCAL_BASE, flask_audio_length, flask_transpor
 from .options import settings_for
 
 
-def in_process(label: str, data_dir: Path, prompts_dir: Path) -> Version:
-    """Build the line of one version in-process, and how to call it."""
+def in_process(label: str, data_dir: Path, prompts_dir: Path, now: datetime | None = None) -> Version:
+    """Build the line of one version in-process (its clock at `now` when given), and how to call it."""
     from .. import create_app
 
-    app = create_app({"data_dir": data_dir, "prompts_dir": prompts_dir}, dev=True)
+    overrides: dict[str, object] = {"data_dir": data_dir, "prompts_dir": prompts_dir, "stats_url": "off"}
+    if now is not None:
+        overrides["now"] = now
+    app = create_app(overrides, dev=True)
     line = app.extensions["ivr"]
     transport, audio_length = remembering(flask_transport(app, line.settings.auth_token)), flask_audio_length(app)
     entry = f"{(line.settings.public_url or LOCAL_BASE).rstrip('/')}/voice"

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from ..line.budget import Budget
+from .options import at_option
 
 
-def budget_lines(line) -> list[str]:
+def budget_lines(line, now: datetime | None = None) -> list[str]:
     """Describe the time to a human of a line: (a) silent, (b) 0 at once, (c) each number, (d) the
     longest wait of a caller silent after any prompt, (e) a silent caller when nobody answers, (f) each
     caller a choice names, to a line that serves them."""
-    b = Budget(line.flow, line.renderer, line.audio)
+    b = Budget(line.flow, line.renderer, line.audio, now)
     lines = [
         f"Time to a human, for a caller who presses each key as soon as its choice is said, until the "
         f"transfer or the first word of the number (speech at 15 characters a second, numbers at 90 %, "
         f"recordings at their length, {line.settings.gather_timeout} s of silence per unanswered menu unless "
-        f"it sets its own):"
+        f"it sets its own"
+        + (f"; at {now:%A %d %B %Y %H:%M}, services outside their hours closed):" if now else "; every service open):")
     ]
     rows = [("(a) presses nothing", b.silent_caller()), ("(b) presses 0 at once", b.zero_caller())]
     rows += [(f"(c) {r.name}", r) for r in b.numbers()]
@@ -31,8 +35,9 @@ def budget_lines(line) -> list[str]:
 
 
 @click.command("budget")
-def budget() -> None:
+@at_option
+def budget(at: datetime | None) -> None:
     """Print the seconds a caller listens before the listening team or each number."""
     from .. import create_app
 
-    click.echo("\n".join(budget_lines(create_app(dev=True).extensions["ivr"])))
+    click.echo("\n".join(budget_lines(create_app(dev=True).extensions["ivr"], at)))

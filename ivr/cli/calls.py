@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -24,7 +25,7 @@ from ..simulator.transport import (
     remembering,
 )
 from ..stats.events import COUNTED_SIMULATION
-from .options import data_option, prompts_option
+from .options import at_option, data_option, prompts_option, settings_for, weekday_morning_and_sunday_night
 
 STYLES = {
     "say": "cyan",
@@ -71,14 +72,25 @@ DIAL_ANSWERS = {
 }
 
 
-def _line(url: str | None, token: str | None, data_dir: Path | None, prompts_dir: Path | None, stats: bool = False):
+def _line(
+    url: str | None,
+    token: str | None,
+    data_dir: Path | None,
+    prompts_dir: Path | None,
+    stats: bool = False,
+    at: datetime | None = None,
+):
     """Return (entry URL, transport, number book, audio length): a running line at `url`, or the app
-    in-process (counting into the statistics only when `stats`)."""
+    in-process (counting into the statistics only when `stats`; its clock at `at` when given)."""
     from .. import create_app
     from ..config import Settings
     from ..flow.loader import load_flow
 
-    overrides = folder_overrides(data_dir, prompts_dir)
+    overrides: dict[str, object] = {**folder_overrides(data_dir, prompts_dir)}
+    if at is not None:
+        if url:
+            raise click.UsageError("--at sets the clock of the line in-process; a running line keeps its own (IVR_NOW)")
+        overrides["now"] = at
     try:
         if url:
             settings = Settings.from_env(**overrides)
@@ -137,10 +149,11 @@ def with_line_options(command):
 @click.option(
     "--stats", is_flag=True, help="Count the call in the statistics (IVR_STATS_URL's, or the line's at --url)."
 )
+@at_option
 @with_line_options
-def call_command(keys, confidence, caller, stats, url, token, data_dir, prompts_dir) -> None:
+def call_command(keys, confidence, caller, stats, at, url, token, data_dir, prompts_dir) -> None:
     """Call the line as Twilio would, and print what the caller hears."""
-    entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir, stats)
+    entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir, stats, at)
     call = Call(transport, entry, caller=caller, audio_length=audio_length)
     if stats:
         call.account = COUNTED_SIMULATION  # the simulator's own account is never counted
@@ -194,6 +207,24 @@ def call_command(keys, confidence, caller, stats, url, token, data_dir, prompts_
         sys.exit(1)
 
 
+def _at_night(
+    day: datetime, night: datetime, found_day, depth: int, data_dir: Path | None, prompts_dir: Path | None
+) -> list[str]:
+    """Explore the line again at night and print the routes whose ending differs from the day's
+    (a council closed: when it opens, then a person); return what no longer reaches a person."""
+    from ..review.changes import as_text, compare
+    from .against import in_process
+
+    settings = settings_for(data_dir, prompts_dir)
+    versions = [in_process(f"{when:%A %H:%M}", settings.data_dir, settings.prompts_dir, when) for when in (day, night)]
+    if not versions[0].flow.closing:  # no answer depends on the hour
+        return []
+    changes = compare(versions[0], versions[1], explored=(found_day, explore(versions[1].start, max_depth=depth)))
+    click.echo(f"\nAt night ({night:%A %d %B %Y %H:%M}), compared with the day:")
+    click.echo(as_text(changes), nl=False)
+    return [f"at night: {p}" for p in changes.lost]
+
+
 @click.command("routes")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "csv"]), default="text", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the table to this file.")
@@ -212,9 +243,10 @@ def call_command(keys, confidence, caller, stats, url, token, data_dir, prompts_
     help="With --against: the seconds of time to a human a route may gain or lose unreported.",
 )
 @click.option("--fail-on-change", is_flag=True, help="With --against: exit 1 on any change for callers.")
+@at_option
 @with_line_options
 def routes_command(
-    fmt, output, every, depth, against, threshold, fail_on_change, url, token, data_dir, prompts_dir
+    fmt, output, every, depth, against, threshold, fail_on_change, at, url, token, data_dir, prompts_dir
 ) -> None:
     """Try every path of the line (every key, silence, transfer outcome); fail on a dead end."""
     if against is not None:
@@ -223,10 +255,14 @@ def routes_command(
         from .against import compare_command
 
         return compare_command(against, fmt, output, threshold, fail_on_change, depth, data_dir, prompts_dir)
-    entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir)
+    day, night = weekday_morning_and_sunday_night(date.today())
+    when = at or (None if url else day)
+    entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir, at=when)
     transport = remembering(transport)
     found = explore(lambda: Call(transport, entry, audio_length=audio_length), max_depth=depth)
     rows, problems = report(found, book, every=every)
+    if when is not None:
+        click.echo(f"At {when:%A %d %B %Y %H:%M} (Paris time, the line's clock):")
     table = {"text": as_text, "markdown": as_markdown, "csv": as_csv}[fmt](rows)
     if output:
         output.write_text(table, encoding="utf-8")
@@ -236,6 +272,8 @@ def routes_command(
     click.echo(
         f"{len(found.states)} states, {len(found.requested)} distinct requests, {len(found.endings)} endings tried."
     )
+    if url is None and at is None:  # the flow on disk: what changes at night, then its budget
+        problems += _at_night(day, night, found, depth, data_dir, prompts_dir)
     if not url:  # the flow on disk: its time-to-human budget too
         from .. import create_app
         from .budget import budget_lines

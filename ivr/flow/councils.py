@@ -107,7 +107,13 @@ def department_nodes(
         if council.service is not None and dep.found_intro is not None and dep.found_intro in prompts:
             key = f"{dep.found_intro}{SYNTHETIC_SEP}{code}"
             texts[key] = _fill(prompts[dep.found_intro], council)
-            nodes[nid] = Readout(id=nid, service=council.service, intro=(key,), operator=dep.operator)
+            closed = None
+            if dep.closed_intro is not None and dep.closed_intro in prompts:
+                closed = f"{dep.closed_intro}{SYNTHETIC_SEP}{code}"
+                texts[closed] = _fill(prompts[dep.closed_intro], council)
+            nodes[nid] = Readout(
+                id=nid, service=council.service, intro=(key,), operator=dep.operator, closed_intro=closed
+            )
         elif operator is not None and dep.no_number_intro is not None and dep.no_number_intro in prompts:
             key = f"{dep.no_number_intro}{SYNTHETIC_SEP}{code}"
             texts[key] = _fill(prompts[dep.no_number_intro], council)

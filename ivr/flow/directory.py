@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
 from typing import Any
@@ -16,6 +16,7 @@ from phonenumbers import shortnumberinfo
 
 from ..errors import Problem
 from .fields import Fields
+from .hours import SUBDIVISIONS, Hours, parse_hours, zone
 from .words import number_words, spoken_number
 
 REGION = "FR"
@@ -62,6 +63,7 @@ class Service:
     checked_on: date | None = None  # `checked` as a date: the first day of the period written
     families: bool = False  # it also takes the family of a health professional (the caller FAMILY)
     whisper: bool = False  # whoever answers it expects this line, and may hear the whisper first
+    opening: Hours | None = None  # when it answers (`open:`), from its source; None: not known
 
     def serves(self, caller: str) -> bool:
         """Tell whether the service is for a caller of this profession (or FAMILY)."""
@@ -278,6 +280,25 @@ def _parse_served(
     return served
 
 
+def _parse_opening(fields: Fields, where: str, file: str, problems: list[Problem]) -> Hours | None:
+    """Read `open:`, with the service's `timezone:` and the département of its `holidays:`."""
+    subdiv = fields.text("holidays", required=False)
+    if subdiv is not None and subdiv not in SUBDIVISIONS:
+        problems.append(
+            Problem(
+                file,
+                f"{where}.holidays",
+                f"{subdiv!r} has no public holidays of its own; known: {', '.join(SUBDIVISIONS)}",
+            )
+        )
+        subdiv = None
+    hours = parse_hours(fields.get("open"), file, f"{where}.open", problems, subdiv)
+    timezone = fields.text("timezone", required=False)
+    if hours is not None and timezone is not None:
+        hours = replace(hours, timezone=zone(timezone, file, f"{where}.timezone", problems))
+    return hours
+
+
 def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Directory:
     """Build the services and the superseded numbers from the parsed directory file, appending every
     problem found."""
@@ -291,7 +312,19 @@ def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Directory:
             file,
             where,
             problems,
-            allowed=("name", "number", "hours", "professions", "families", "whisper", "source", "checked"),
+            allowed=(
+                "name",
+                "number",
+                "hours",
+                "open",
+                "timezone",
+                "holidays",
+                "professions",
+                "families",
+                "whisper",
+                "source",
+                "checked",
+            ),
         )
         written = fields.text("number") or ""
         dial = _parse_number(written, f"{where}.number", file, problems) if written else None
@@ -310,6 +343,7 @@ def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Directory:
             checked_on=checked_on,
             families=fields.flag("families"),
             whisper=fields.flag("whisper"),
+            opening=_parse_opening(fields, where, file, problems),
         )
     superseded = []
     for i, entry in enumerate(top.items("superseded")):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
 from ..errors import FlowError, Problem
 from .councils import PREFIX_NAMES, department_nodes, parse_councils
-from .directory import parse_directory
-from .model import Department, Flow, Transfer, parse_nodes
+from .directory import Service, parse_directory
+from .model import Department, Flow, Node, Readout, Transfer, closed_id, moves, operator_of, parse_nodes
 from .prompts import parse_prompts
 from .speech import listeners, parse_words
 from .validate import edges, validate
@@ -83,6 +84,7 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
         places.update(
             (dep.child_id(code), council.name) for code, council in councils.items() if dep.child_id(code) in grown
         )
+    nodes.update(closed_transfers(nodes, operator, services))
     problems += validate(
         entry, operator, nodes, services, prompts, flow_label, prompts_label, directory.professions, mentions
     )
@@ -117,4 +119,37 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
         places=MappingProxyType(places),
         listeners=heard,
         professions=directory.professions,
+        closing=MappingProxyType(closing(nodes, operator)),
     )
+
+
+def closed_transfers(nodes: dict[str, Node], operator: str, services: Mapping[str, Service]) -> dict[str, Node]:
+    """For each read-out whose service keeps hours, the transfer that stands for it while closed: its
+    closed sentence (when it opens), then the caller put through as by 0 there."""
+    out: dict[str, Node] = {}
+    for node in list(nodes.values()):
+        service = services.get(node.service) if isinstance(node, Readout) else None
+        if not isinstance(node, Readout) or service is None or service.opening is None or service.opening.always:
+            continue
+        through = nodes.get(operator_of(nodes, operator, node.id))
+        if node.closed_intro is not None and isinstance(through, Transfer):
+            out[closed_id(node.id)] = Transfer(
+                id=closed_id(node.id),
+                services=through.services,
+                on_failure=through.on_failure,
+                intro=(node.closed_intro,),
+            )
+    return out
+
+
+def closing(nodes: Mapping[str, Node], operator: str) -> dict[str, tuple[str, ...]]:
+    """For each node, the read-outs with hours its moves lead to, one or two moves away (a said
+    département may take two: "20" then "1")."""
+    out: dict[str, tuple[str, ...]] = {}
+    for nid in nodes:
+        near = {t for _, t in moves(nodes, operator, nid)}
+        near |= {t for n in list(near) if n in nodes for _, t in moves(nodes, operator, n)}
+        found = tuple(sorted(t for t in near if closed_id(t) in nodes))
+        if found:
+            out[nid] = found
+    return out

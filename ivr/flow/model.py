@@ -19,6 +19,8 @@ MAX_OPTIONS = 5
 KEY_PROMPTS = {**{d: f"press_{d}" for d in "0123456789"}, "*": "press_star", "#": "press_hash"}
 NODE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 SYNTHETIC_SEP = "-"  # a département's own nodes: "<node>-<code>", never written in YAML
+CLOSED = "closed"  # a read-out's service outside its hours: "<read-out>-closed", a transfer
+OPENING_FIELD = "{opening}"  # in a closed sentence: when the service opens ("lundi à neuf heures")
 
 # Prompts the line itself says, whatever the flow.
 SYSTEM_PROMPTS = (
@@ -84,6 +86,7 @@ class Readout:
     say: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
     operator: str | None = None  # where 0 and silence lead from here (the flow's operator when None)
+    closed_intro: str | None = None  # said instead, with {opening}, when the service is closed
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class Department:
     no_number_intro: str | None = None
     intro: tuple[str, ...] = ()
     operator: str | None = None  # where 0 and silence lead from here (the flow's operator when None)
+    closed_intro: str | None = None  # a council closed at this hour: {council} and {opening}
 
     def child_id(self, code: str) -> str:
         """Name the node of one council, or of a further question."""
@@ -137,10 +141,17 @@ def key_moves(node: Node) -> tuple[tuple[str, str], ...]:
 NOBODY_ANSWERED = "no answer"  # the move from a transfer nobody answered to its on_failure
 
 
+def closed_id(readout: str) -> str:
+    """Name the transfer that stands for a read-out while its service is closed."""
+    return f"{readout}{SYNTHETIC_SEP}{CLOSED}"
+
+
 def moves(nodes: Mapping[str, Node], operator: str, nid: str) -> list[tuple[str, str]]:
-    """List the moves a caller can make forward from a node: (what they do, the node it leads to)."""
+    """List the moves a caller can make forward from a node: (what they do, the node it leads to);
+    a key that leads to a read-out whose service may be closed leads to its closed transfer too."""
     node = nodes[nid]
     out = list(key_moves(node))
+    out += [(f"{key} ({CLOSED})", closed_id(target)) for key, target in out if closed_id(target) in nodes]
     if isinstance(node, Interactive):
         out.append((OPERATOR_KEY, operator_of(nodes, operator, nid)))
     if isinstance(node, Transfer):
@@ -164,6 +175,7 @@ class Flow:
     listeners: Mapping[str, Listening] = field(default_factory=dict)  # node -> what a caller may say there
 
     professions: Mapping[str, str] = field(default_factory=dict)  # who calls: id -> what it covers
+    closing: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # node -> read-outs with hours a move away
 
     @property
     def platform(self) -> Service:
@@ -184,8 +196,8 @@ def operator_of(nodes: Mapping[str, Node], default: str, nid: str) -> str:
 
 _NODE_KEYS = {
     "menu": ("type", "intro", "say", "options", "after", "operator", "timeout"),
-    "readout": ("type", "intro", "say", "service", "after", "operator"),
-    "department": ("type", "intro", "say", "found_intro", "no_number_intro", "operator"),
+    "readout": ("type", "intro", "say", "service", "after", "operator", "closed_intro"),
+    "department": ("type", "intro", "say", "found_intro", "no_number_intro", "operator", "closed_intro"),
     "transfer": ("type", "intro", "services", "on_failure"),
 }
 
@@ -223,6 +235,7 @@ def _parse_node(nid: str, raw: Any, file: str, problems: list[Problem]) -> Node 
             say=f.text_list("say", required=False),
             after=f.text_list("after", required=False),
             operator=operator,
+            closed_intro=f.text("closed_intro", required=False),
         )
     if kind == "department":
         return Department(
@@ -232,6 +245,7 @@ def _parse_node(nid: str, raw: Any, file: str, problems: list[Problem]) -> Node 
             found_intro=f.text("found_intro"),
             no_number_intro=f.text("no_number_intro"),
             operator=operator,
+            closed_intro=f.text("closed_intro", required=False),
         )
     return Transfer(id=nid, services=f.text_list("services"), on_failure=f.text("on_failure") or "", intro=intro)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from ..errors import CallStateError
+from .hours import OPEN
 from .model import (
     BACK_KEY,
     OPERATOR_KEY,
@@ -16,6 +18,7 @@ from .model import (
     Menu,
     Readout,
     Transfer,
+    closed_id,
 )
 from .position import Position
 
@@ -29,6 +32,7 @@ class Step:
     position: Position
     arrived: bool = False
     notice: str | None = None  # prompt key said first: wrong_key, missing_digit, transfer_retry, transfer_next...
+    opening: str | None = None  # at a closed service's transfer: when it opens ("lundi à neuf heures")
 
 
 HANGUP = None  # the only way a call ends: the call with the listening team is over
@@ -85,6 +89,17 @@ def press(flow: Flow, pos: Position, digits: str, max_tries: int) -> Step:
         notice = "missing_digit" if len(digits) < node.digits else "unknown_department"
         return _miss(flow, pos, notice, max_tries)
     return _miss(flow, pos, "wrong_key", max_tries)
+
+
+def at_hours(flow: Flow, step: Step | None, states: Mapping[str, str]) -> Step | None:
+    """Send a caller who reaches a read-out whose service is closed (`states`: read-out -> OPEN, or
+    when it opens, at this hour) to its closed transfer: when it opens, then a person."""
+    if step is HANGUP or not states:
+        return step
+    state = states.get(step.position.node)
+    if state is None or state == OPEN or closed_id(step.position.node) not in flow.nodes:
+        return step
+    return Step(Position(closed_id(step.position.node), step.position.trail), arrived=True, opening=state)
 
 
 def press_in_turn(flow: Flow, pos: Position, keys: tuple[str, ...], max_tries: int) -> Step:

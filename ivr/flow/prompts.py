@@ -25,7 +25,7 @@ CONDITIONS = {
     "free": "the line's own number is free to call (IVR_FREE_NUMBER=1)",
     "speech": "the line listens to what callers say, beside the keypad (IVR_SPEECH, on by default)",
 }
-COUNCIL_FIELDS = ("council", "hours")  # filled per council by ivr.flow.councils
+COUNCIL_FIELDS = ("council", "hours", "opening")  # filled per council (ivr.flow.councils), or at the hour
 _DANGLING = re.compile(r"\b(?:au|aux|le|la|les|l'|du|de|des|d')$", re.IGNORECASE)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from ..errors import Problem
 from .callers import Reached, not_served, walk
@@ -11,6 +11,7 @@ from .directory import FAMILY, Service, unknown_caller
 from .model import (
     KEY_PROMPTS,
     MAX_OPTIONS,
+    OPENING_FIELD,
     RESERVED_KEYS,
     SYNTHETIC_SEP,
     SYSTEM_PROMPTS,
@@ -135,6 +136,7 @@ def validate(
             need_prompts(f"{where}.after", node.after)
             if not synthetic:
                 need_service(f"{where}.service", node.service)
+            _closed_sentence(node, services, prompts, where, synthetic, report)
         elif isinstance(node, Department):
             need_prompts(f"{where}.say", node.say)
             if not synthetic:
@@ -186,6 +188,32 @@ def validate(
         report(f"nodes.{nid}", "a dead end: no path from here reaches a transfer or a number read out")
     problems += _callers_served(entry, operator, nodes, services, professions, mentions or {}, flow_file)
     return problems
+
+
+def _closed_sentence(
+    node: Readout,
+    services: Mapping[str, Service],
+    prompts: Mapping[str, str],
+    where: str,
+    synthetic: bool,
+    report: Callable[[str, str], None],
+) -> None:
+    """A read-out whose service keeps hours needs the sentence said while it is closed, with {opening}."""
+    opening = services[node.service].opening if node.service in services else None
+    if opening is None or opening.always:
+        return
+    key = f"{where}.closed_intro"
+    if node.closed_intro is None:
+        report(
+            key,
+            f"service {node.service!r} keeps hours (`open:`): name the sentence said while it is closed "
+            "(closed_intro: a prompt saying when it opens, with {opening})"
+            + (", for the councils of this département" if synthetic else ""),
+        )
+    elif node.closed_intro not in prompts:
+        report(key, f"prompt {node.closed_intro.split(SYNTHETIC_SEP)[0]!r} is not in the prompts file")
+    elif OPENING_FIELD not in prompts[node.closed_intro]:
+        report(key, 'say when it opens: write {opening} where it goes ("il ouvre {opening}")')
 
 
 def _callers_served(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from ..errors import CallStateError
 from ..flow import moves as call
-from ..flow.model import Flow, Transfer
+from ..flow.hours import Hours
+from ..flow.model import Flow, Readout, Transfer
 from ..flow.position import Position, parse_position
 from ..flow.speech import Listener, understand
 from ..stats import events
@@ -33,9 +36,17 @@ class Answer:
 class Answers:
     """The line's answers: the flow does not change between requests, so neither do they."""
 
-    def __init__(self, flow: Flow, renderer: Renderer, max_tries: int, confidence: float = 0.5) -> None:
+    def __init__(
+        self,
+        flow: Flow,
+        renderer: Renderer,
+        max_tries: int,
+        confidence: float = 0.5,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.flow, self.renderer, self.max_tries = flow, renderer, max_tries
         self.confidence = confidence  # below it, words are answered like silence
+        self.clock = clock  # the line's time: a read-out whose service keeps hours depends on it
         start = call.start(flow)
         self.entry = self._answer(start, events.entry_keys(flow, start))
         self.fallback = Answer("fallback", renderer.fallback.encode())
@@ -65,9 +76,20 @@ class Answers:
             self._positions[query] = position
         return position
 
+    def hours(self, node: str) -> tuple[tuple[str, str], ...]:
+        """What the hour changes one or two moves from a node: each read-out whose service keeps hours,
+        with OPEN or when it opens. Part of the cached answer's key: an answer that depends on the
+        hour is never served at another hour. Empty (the usual case) costs nothing."""
+        near = self.flow.closing.get(node)
+        if not near:
+            return ()
+        now = self.clock()
+        return tuple((rid, hours_of(self.flow, rid).state(now)) for rid in near)
+
     def key(self, query: str, digits: str) -> Answer:
         """Answer the keys pressed ("" for silence) at the position in the query string."""
-        return self._key_at(self.position(query), digits if KEYS.fullmatch(digits) else NOT_A_KEY)
+        position = self.position(query)
+        return self._key_at(position, digits if KEYS.fullmatch(digits) else NOT_A_KEY, self.hours(position.node))
 
     def said(self, query: str, words: str, confidence: str = "") -> Answer:
         """Answer what a caller said (SpeechResult, with Twilio's Confidence when it sent one) at the
@@ -76,13 +98,15 @@ class Answers:
         position = self.position(query)
         listener = self.flow.listeners.get(position.node)
         if not isinstance(listener, Listener):  # a transfer: nothing to say there
-            return self._key_at(position, "")
+            return self._key_at(position, "", self.hours(position.node))
         heard = understand(listener, words, _confidence(confidence), self.confidence)
-        return self._said_at(position, heard.keys, heard.outcome)
+        return self._said_at(position, heard.keys, heard.outcome, self.hours(position.node))
 
     def dial(self, query: str, status: str) -> Answer:
         """Answer the end of a transfer (DialCallStatus) at the position in the query string."""
-        return self._dial_at(self.position(query), status if status in events.DIAL_STATUSES else events.OTHER)
+        position = self.position(query)
+        status = status if status in events.DIAL_STATUSES else events.OTHER
+        return self._dial_at(position, status, self.hours(position.node))
 
     def whisper(self, query: str) -> Answer:
         """Answer the request for a transfer's whisper at the position in the query string."""
@@ -94,17 +118,28 @@ class Answers:
     def _whisper(self, position: Position) -> Answer:
         return Answer(f"whisper at {position.node}", self.renderer.whisper(position).encode())
 
-    def _key(self, position: Position, digits: str) -> Answer:
-        step = call.press(self.flow, position, digits, self.max_tries)
+    def _key(self, position: Position, digits: str, hours: tuple[tuple[str, str], ...]) -> Answer:
+        step = call.at_hours(self.flow, call.press(self.flow, position, digits, self.max_tries), dict(hours))
         return self._answer(step, events.press_keys(self.flow, position, digits, step, self.max_tries))
 
-    def _said(self, position: Position, keys: tuple[str, ...], outcome: str) -> Answer:
-        step = call.press_in_turn(self.flow, position, keys, self.max_tries)
+    def _said(
+        self, position: Position, keys: tuple[str, ...], outcome: str, hours: tuple[tuple[str, str], ...]
+    ) -> Answer:
+        step = call.at_hours(self.flow, call.press_in_turn(self.flow, position, keys, self.max_tries), dict(hours))
         return self._answer(step, events.speech_keys(self.flow, position, outcome, step))
 
-    def _dial(self, position: Position, status: str) -> Answer:
-        step = call.dialled(self.flow, position, status)
+    def _dial(self, position: Position, status: str, hours: tuple[tuple[str, str], ...]) -> Answer:
+        step = call.at_hours(self.flow, call.dialled(self.flow, position, status), dict(hours))
         return self._answer(step, events.dial_keys(self.flow, position, status, step))
+
+
+def hours_of(flow: Flow, readout: str) -> Hours:
+    """The hours of the service a read-out reads (one that keeps hours: see Flow.closing)."""
+    node = flow.nodes[readout]
+    assert isinstance(node, Readout)
+    opening = flow.services[node.service].opening
+    assert opening is not None
+    return opening
 
 
 def _confidence(raw: str) -> float | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
 from ..flow import moves as call
@@ -13,6 +14,7 @@ from ..flow.directory import FAMILY
 from ..flow.model import NOBODY_ANSWERED, OPERATOR_KEY, Department, Flow, Interactive, Menu, Readout, Transfer
 from ..flow.position import Position
 from ..flow.timing import DIAL_TIMEOUT_EXTRA, speech_seconds
+from .answers import hours_of
 from .twiml import NUMBER_RATE, Renderer
 
 _RATE = float(NUMBER_RATE.rstrip("%")) / 100
@@ -56,7 +58,7 @@ class Route:
 class Budget:
     """Walk the rendered flow and add up listening and waiting time."""
 
-    def __init__(self, flow: Flow, renderer: Renderer, audio=None) -> None:
+    def __init__(self, flow: Flow, renderer: Renderer, audio=None, now: datetime | None = None) -> None:
         self.flow, self.renderer = flow, renderer
         # Recorded prompts count for their real length (from the audio manifest).
         self.played: dict[str, tuple[float, bool]] = {}
@@ -65,6 +67,17 @@ class Budget:
             self.played.update({url: (audio.number_seconds[sid], True) for sid, url in audio.numbers.items()})
         self.max_tries = renderer.settings.max_tries
         self.ring = renderer.settings.dial_timeout + DIAL_TIMEOUT_EXTRA  # a transfer nobody answers
+        self.now = now  # the hour the caller calls at: a service outside its hours is closed (None: all open)
+
+    def _press(self, position: Position, digits: str, max_tries: int) -> call.Step:
+        """A key pressed, at the budget's hour: a read-out whose service is closed then is not read."""
+        step = call.press(self.flow, position, digits, max_tries)
+        if self.now is None or position.node not in self.flow.closing:
+            return step
+        states = {rid: hours_of(self.flow, rid).state(self.now) for rid in self.flow.closing[position.node]}
+        closed = call.at_hours(self.flow, step, states)
+        assert closed is not None  # a key never hangs up
+        return closed
 
     def _until(self, step: call.Step, stop: str | None) -> float:
         """Seconds of a document, up to and including the sentence `stop` (all when None)."""
@@ -99,7 +112,7 @@ class Budget:
         while not isinstance(self.flow.nodes[step.position.node], Transfer):
             total += self._until(step, None) + self.renderer.timeout(self.flow.nodes[step.position.node])
             keys.append("")
-            step = call.press(self.flow, step.position, "", self.max_tries)
+            step = self._press(step.position, "", self.max_tries)
         total += self._until(step, None)
         return Route("silence", tuple(keys), total, self._service(step.position.node))
 
@@ -116,10 +129,10 @@ class Budget:
                 total += self._intro(step)
             else:  # a département's code, typed once the question is said
                 total += self._until(step, None) + KEYING_SECONDS * len(key)
-            step = call.press(self.flow, step.position, key, self.max_tries)
+            step = self._press(step.position, key, self.max_tries)
         while not isinstance(self.flow.nodes[step.position.node], Transfer):
             total += self._until(step, None) + self.renderer.timeout(self.flow.nodes[step.position.node])
-            step = call.press(self.flow, step.position, "", self.max_tries)
+            step = self._press(step.position, "", self.max_tries)
         total += self._until(step, None)
         return Route(" ".join(keys) + " then silence", keys, total, self._service(step.position.node))
 
@@ -146,7 +159,7 @@ class Budget:
     def zero_caller(self) -> Route:
         """(b) A caller who presses 0 as soon as keys are taken (the greeting cannot be cut)."""
         first = call.start(self.flow)
-        step = call.press(self.flow, first.position, "0", self.max_tries)
+        step = self._press(first.position, "0", self.max_tries)
         return Route(
             "0 at once", ("0",), self._intro(first) + self._until(step, None), self._service(step.position.node)
         )
@@ -158,7 +171,7 @@ class Budget:
         for nid, node in self.flow.nodes.items():
             if isinstance(node, Interactive):
                 step = call.Step(Position(nid), arrived=True)
-                after = call.press(self.flow, step.position, "", self.max_tries)
+                after = self._press(step.position, "", self.max_tries)
                 waits.append(
                     Route(
                         nid,
@@ -221,5 +234,5 @@ class Budget:
                 if not isinstance(self.flow.nodes[target], Transfer)
             ]
         for key, seconds in moves:
-            nxt = call.press(self.flow, step.position, key, self.max_tries)
+            nxt = self._press(step.position, key, self.max_tries)
             self._walk(nxt, (*keys, key), total + seconds, routes, seen)

@@ -46,6 +46,6 @@ class Line:
             settings=settings,
             renderer=renderer,
             signature_check=check,
-            answers=Answers(flow, renderer, settings.max_tries, settings.speech_confidence),
+            answers=Answers(flow, renderer, settings.max_tries, settings.speech_confidence, settings.clock),
             audio=audio,
         )

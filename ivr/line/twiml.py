@@ -9,7 +9,8 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ..config import Settings
 from ..flow.directory import Service
-from ..flow.model import KEY_PROMPTS, Department, Flow, Menu, Readout, Transfer
+from ..flow.hours import CLOSED
+from ..flow.model import KEY_PROMPTS, OPENING_FIELD, Department, Flow, Menu, Readout, Transfer
 from ..flow.moves import Step, chosen
 from ..flow.position import Position
 
@@ -19,6 +20,7 @@ DIAL_URL = "/voice/dial"
 WHISPER_URL = "/voice/whisper"  # heard by whoever answers a transfer, before the caller (IVR_WHISPER=1)
 NUMBER_RATE = "90%"  # numbers are read a little slower than speech
 RING_TONE = "fr"
+SOON = "prochainement"  # when a closed service opens, if no opening is known within three weeks
 # Twilio's model for short commands ("press 0 or say ..."), which knows fr-FR. With a model named,
 # speechTimeout must be whole seconds ("auto" is refused).
 SPEECH_MODEL = "experimental_utterances"
@@ -47,12 +49,15 @@ class Renderer:
     def _say(self, parent, text: str) -> None:
         parent.say(text, voice=self.settings.voice, language=LANGUAGE)
 
-    def _prompts(self, parent, keys) -> None:
+    def _prompts(self, parent, keys, opening: str | None = None) -> None:
         for key in keys:
-            if key in self.audio:
+            text = self.flow.prompts[key]
+            if OPENING_FIELD in text:  # said at the hour: never a recording
+                self._say(parent, text.replace(OPENING_FIELD, SOON if opening in (None, CLOSED) else opening))
+            elif key in self.audio:
                 parent.play(self.audio[key])
             else:
-                self._say(parent, self.flow.prompts[key])
+                self._say(parent, text)
 
     def _number(self, parent, service: Service) -> None:
         """Say a number in French words, group by group, a little slower."""
@@ -129,7 +134,7 @@ class Renderer:
         node = self.flow.nodes[step.position.node]
         response = VoiceResponse()
         if step.arrived:
-            self._prompts(response, node.intro)
+            self._prompts(response, node.intro, step.opening)
         if isinstance(node, Transfer):
             if step.notice:
                 self._prompts(response, [step.notice])

@@ -151,11 +151,19 @@ def _grouped(problems: list[str], shown: set[str]) -> list[str]:
     return out
 
 
-def compare(before: Version, after: Version, threshold: float = 2.0, depth: int = MAX_DEPTH) -> Changes:
-    """Explore both versions, play every route of either in both, and group what changed."""
+def compare(
+    before: Version,
+    after: Version,
+    threshold: float = 2.0,
+    depth: int = MAX_DEPTH,
+    explored: tuple[Exploration, Exploration] | None = None,
+) -> Changes:
+    """Explore both versions (unless `explored` gives both explorations), play every route of either
+    in both, and group what changed."""
     changes = Changes(before.label, after.label, threshold=threshold)
-    inputs_before, problems_before = routes(explore(before.start, max_depth=depth), before.book)
-    inputs_after, problems_after = routes(explore(after.start, max_depth=depth), after.book)
+    found = explored or (explore(before.start, max_depth=depth), explore(after.start, max_depth=depth))
+    inputs_before, problems_before = routes(found[0], before.book)
+    inputs_after, problems_after = routes(found[1], after.book)
     new_problems = [p for p in problems_after if p not in problems_before]
     seen: list[tuple[str, ...]] = []
     for inputs in sorted(dict.fromkeys(inputs_before + inputs_after), key=lambda i: (len(i), i)):

@@ -252,3 +252,20 @@ def test_a_menu_may_wait_less_or_more_than_the_deployment_and_the_budget_counts_
         silent, gathers = silent_and_gathers(seconds)[:2]
         assert gathers == [str(seconds), str(deployment)], "only the menu that says so"
         assert silent == pytest.approx(default - deployment + seconds)
+
+
+@pytest.mark.parametrize("now", ["2026-12-06T03:00+01:00", "2026-12-25T10:00+01:00", "2026-12-01T10:00+01:00"])
+def test_the_budgets_hold_at_night_and_on_holidays_and_no_closed_office_is_read(line, now):
+    from datetime import datetime
+
+    instant = datetime.fromisoformat(now)
+    at_hour = Budget(line.flow, line.renderer, line.audio, instant)
+    assert at_hour.silent_caller().seconds <= SILENT_BUDGET
+    assert at_hour.zero_caller().seconds <= ZERO_BUDGET
+    assert all(r.seconds <= LINE_BUDGET for r in at_hour.callers_lines())
+    assert at_hour.keys_then_silence(_keys_to_option(line.flow, "opt_assault")).seconds <= ASSAULT_BUDGET
+    for route in at_hour.numbers():
+        node = line.flow.nodes[route.name]
+        if isinstance(node, Readout):
+            opening = line.flow.services[node.service].opening
+            assert opening is None or opening.is_open(instant), f"{route.name} read while closed at {now}"

@@ -1,0 +1,142 @@
+"""Closed means closed: outside a council's hours the line says when it opens and puts the caller
+through, never reads an office number nobody answers; within hours it reads it, without a word of
+hours. Played on a copy of the data whose council keeps known hours, at instants set by IVR_NOW."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from ivr import create_app
+from ivr.config import ConfigError, Settings
+from ivr.flow.model import Readout
+from ivr.flow.timing import speech_seconds
+from tests.caller import Caller
+from tests.conftest import DataCopy
+from tests.routes import key_paths
+
+OFFICE = {"mon-fri": ["09:00-12:00", "13:30-16:00"], "wed": ["09:00-12:00"]}
+SUNDAY_NIGHT, TUESDAY_MORNING, CHRISTMAS = "2026-11-29T03:00+01:00", "2026-12-01T10:00+01:00", "2026-12-25T10:00+01:00"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> DataCopy:
+    """The shipped flow, with one council whose number keeps office hours (and is the first such)."""
+    copy = DataCopy(tmp_path_factory.mktemp("hours"))
+    flow = copy.load()
+    council = next(
+        n for n in flow.nodes.values() if isinstance(n, Readout) and n.service.startswith("cdo_") and n.closed_intro
+    )
+    copy.edit("directory", lambda d: d["services"][council.service].update(open=OFFICE))
+    copy.council = council  # type: ignore[attr-defined]
+    return copy
+
+
+def line_at(data: DataCopy, now: str | None):
+    overrides = {"data_dir": data.data, "prompts_dir": data.prompts, "whisper": False}
+    if now is not None:
+        overrides["now"] = Settings.from_env({"IVR_NOW": now}).now
+    return create_app(overrides, dev=True)
+
+
+def call_council(app, data) -> tuple[Caller, object]:
+    flow = app.extensions["ivr"].flow
+    caller = Caller(app.test_client())
+    keys = key_paths(flow)[data.council.id]
+    doc = caller.keys(*keys)
+    return caller, doc
+
+
+@pytest.mark.parametrize(
+    ("now", "opens"),
+    [(SUNDAY_NIGHT, "demain à neuf heures"), (CHRISTMAS, "lundi à neuf heures")],
+)
+def test_at_night_or_on_a_holiday_the_office_is_said_closed_and_the_caller_put_through(data, now, opens):
+    app = line_at(data, now)
+    flow = app.extensions["ivr"].flow
+    number = flow.services[data.council.service]
+    caller, doc = call_council(app, data)
+    assert number.spoken not in doc.text, "never the number of an office nobody answers"
+    operator = flow.nodes[flow.operator_of(data.council.id)]
+    assert doc.dialled == flow.services[operator.services[0]].dial
+    [sentence] = doc.says()
+    assert "est fermé" in sentence and f"il ouvre {opens}" in sentence
+    assert speech_seconds(sentence) < 10, "one short sentence before the ring"
+    busy = caller.dial_ends("busy")
+    assert busy.dialled, "nobody answering: the next try, as at any transfer"
+
+
+def test_within_hours_the_number_is_read_without_a_word_of_hours(data):
+    app = line_at(data, TUESDAY_MORNING)
+    number = app.extensions["ivr"].flow.services[data.council.service]
+    _, doc = call_council(app, data)
+    assert doc.dial is None and doc.text.count(number.spoken) == 2
+    assert "heure" not in doc.text and "ouvre" not in doc.text and "fermé" not in doc.text
+
+
+def test_an_answer_that_depends_on_the_hour_is_never_served_at_another_hour(data):
+    """One line, its clock moving: the same keys at the same position, three answers."""
+    clock = {"now": Settings.from_env({"IVR_NOW": TUESDAY_MORNING}).now}
+    app = line_at(data, None)
+    line = app.extensions["ivr"]
+    line.answers.clock = lambda: clock["now"]
+    number = line.flow.services[data.council.service].spoken
+    assert number in call_council(app, data)[1].text
+    clock["now"] = Settings.from_env({"IVR_NOW": SUNDAY_NIGHT}).now
+    night = call_council(app, data)[1]
+    assert number not in night.text and "il ouvre demain à neuf heures" in night.text
+    clock["now"] = Settings.from_env({"IVR_NOW": "2026-11-28T18:00+01:00"}).now  # Saturday evening
+    assert "il ouvre lundi à neuf heures" in call_council(app, data)[1].text
+    clock["now"] = Settings.from_env({"IVR_NOW": TUESDAY_MORNING}).now
+    assert number in call_council(app, data)[1].text
+
+
+def test_the_council_said_by_name_at_night_is_closed_too(data):
+    app = line_at(data, SUNDAY_NIGHT)
+    flow = app.extensions["ivr"].flow
+    caller = Caller(app.test_client())
+    caller.keys(*key_paths(flow)["cdo_lookup"])
+    name = flow.places[data.council.id]
+    doc = caller.say(name)
+    assert "est fermé" in doc.text and doc.dial is not None
+
+
+def test_a_service_without_known_hours_is_read_at_any_hour(data):
+    app = line_at(data, SUNDAY_NIGHT)
+    flow = app.extensions["ivr"].flow
+    other = next(
+        n
+        for n in flow.nodes.values()
+        if isinstance(n, Readout) and n.service.startswith("cdo_") and flow.services[n.service].opening is None
+    )
+    caller = Caller(app.test_client())
+    doc = caller.keys(*key_paths(flow)[other.id])
+    assert doc.dial is None and flow.services[other.service].spoken in doc.text and "fermé" not in doc.text
+
+
+def test_a_read_out_whose_service_keeps_hours_needs_its_closed_sentence(data, tmp_path):
+    copy = DataCopy(tmp_path, source=data.data.parent)
+    copy.edit("flow", lambda d: d["nodes"]["cdo_lookup"].pop("closed_intro"))
+    with pytest.raises(Exception) as info:
+        copy.load()
+    assert "[nodes.cdo_lookup.closed_intro]" in str(info.value) and "keeps hours" in str(info.value)
+    copy.edit("flow", lambda d: d["nodes"]["cdo_lookup"].update(closed_intro="social_intro"))
+    with pytest.raises(Exception) as info:
+        copy.load()
+    assert "write {opening} where it goes" in str(info.value)
+
+
+@pytest.mark.parametrize("raw", ["2026-12-25 03:00", "Noël", "2026-12-25T03:00"])
+def test_ivr_now_needs_an_instant_with_its_offset(raw):
+    with pytest.raises(ConfigError, match="IVR_NOW must be an instant in ISO 8601 with its offset"):
+        Settings.from_env({"IVR_NOW": raw})
+
+
+def test_without_ivr_now_the_line_tells_the_real_time():
+    settings = Settings.from_env({})
+    assert settings.now is None
+    before = datetime.now().astimezone()
+    assert abs((settings.clock() - before).total_seconds()) < 60
+    fixed = Settings.from_env({"IVR_NOW": SUNDAY_NIGHT})
+    assert fixed.clock() == datetime.fromisoformat(SUNDAY_NIGHT)
