@@ -36,7 +36,7 @@ class Settings:
     log_level: str = "WARNING"  # INFO adds one line per webhook: the node, never the call nor a number
     pass_caller_number: bool = False  # the platform may see callers' numbers: no IVR_CALLER_ID, no "anonyme"
     free_number: bool = False  # the line's own number is free to call: the greeting says "gratuite"
-    number_max_age: int = 180  # days after which `ivr check` lists a number as "to check again"
+    number_max_age: int = 180  # days after a call when `ivr check` lists a number as to call again
     stats_url: str | None = None  # IVR_STATS_URL: off, or where the counters go (SQLite in instance/ by default)
     stats_password: str | None = None  # serves /stats to staff, with HTTP basic auth, when set
     stats_flush: int = 5  # seconds between two writes of the counters (what a crash loses at most)

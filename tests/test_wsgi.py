@@ -124,7 +124,7 @@ def on_the_day_of_the_review(monkeypatch):
     monkeypatch.setattr("ivr.cli.check.today_is", lambda: date(2026, 11, 24))
 
 
-def test_check_lists_numbers_with_sources_and_check_dates(on_the_day_of_the_review):
+def test_check_lists_numbers_with_sources_and_calls(on_the_day_of_the_review):
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 0, result.output
     out = result.output
@@ -133,17 +133,23 @@ def test_check_lists_numbers_with_sources_and_check_dates(on_the_day_of_the_revi
     assert "09 80 80 03 07" in out and "seed 003_d1ef49de34176248.txt" in out
     assert 'said: "zéro neuf, quatre-vingts, quatre-vingts, zéro trois, zéro sept"' in out
     i = next(i for i, line in enumerate(lines) if line.strip().startswith("31 14"))
-    assert "TO CONFIRM" in lines[i] and "checked 2026-11-24" in lines[i] and "https://3114.fr" in lines[i + 1]
-    platform = next(line for line in lines if line.strip().startswith("0800 288 038"))
-    assert "[seed]" in platform and "checked 2026-11-24" in platform and "TO CHECK AGAIN" not in platform
-    social = next(line for line in lines if line.strip().startswith("09 80 80 03 07"))
-    assert "checked 2018 (TO CHECK AGAIN)" in social
-    review = date(2026, 11, 24)
-    due = [s for s in FLOW.services.values() if s.checked_on is None or (review - s.checked_on).days > 180]
-    assert "social_service" in [s.id for s in due]
-    again = next(line for line in lines if line.startswith("To check again"))
-    assert again.startswith(f"To check again ({len(due)}), not checked for more than 180 days: ")
-    assert all(f"{s.number} ({s.id})" in again for s in due)
+    assert "[TO CONFIRM] emergency number: not to be called for a test" in lines[i]
+    assert "https://3114.fr (consulted 2026-11-24)" in lines[i + 1]
+    platform = next(i for i, line in enumerate(lines) if line.strip().startswith("0800 288 038"))
+    assert "[seed] never called: TO CALL" in lines[platform]
+    assert "seed 004_ecb87066e0f6f928.txt (undated)" in lines[platform + 1]
+    social = next(i for i, line in enumerate(lines) if line.strip().startswith("09 80 80 03 07"))
+    assert "[seed] never called: TO CALL" in lines[social]
+    assert lines[social + 1].strip() == "sources: seed 003_d1ef49de34176248.txt (dated 2018)"
+    assert (
+        "Emergency numbers (15, 17, 112, 114, 31 14): not to be called for a test; checked against their sources."
+        in out
+    )
+    assert all(s.called is None for s in FLOW.services.values()), "nobody has called a number from this line yet"
+    due = [s for s in FLOW.services.values() if not s.emergency]
+    start = lines.index(f"To confirm: call it ({len(due)}), never called or called more than 180 days ago:")
+    assert lines[start + 1 : start + 1 + len(due)] == [f"  {s.number:<16} {s.id:<14} {s.name}" for s in due]
+    assert "write the day in its `called:` in data/directory.yaml" in lines[start + 1 + len(due)]
     superseded = next(line for line in lines if line.strip().startswith("0800 800 854"))
     assert "2018-03 to 2019, replaced by 0800 288 038 (platform)" in superseded
 
@@ -154,14 +160,11 @@ def test_check_says_when_the_prompts_take_keys_only(on_the_day_of_the_review, mo
     assert "its prompts take keys only (IVR_SPEECH=0)" in result.output
 
 
-def test_check_strict_fails_while_a_number_is_due(on_the_day_of_the_review, monkeypatch):
+def test_check_strict_fails_while_a_number_was_never_called(on_the_day_of_the_review, monkeypatch):
     assert CliRunner().invoke(main, ["check", "--strict"]).exit_code == 1
-    assert CliRunner().invoke(main, ["check", "--strict", "--max-age", "4000"]).exit_code == 0
     monkeypatch.setenv("IVR_NUMBER_MAX_AGE", "3650")
-    assert CliRunner().invoke(main, ["check", "--strict"]).exit_code == 0
-    monkeypatch.setattr("ivr.cli.check.today_is", lambda: date(2027, 6, 1))
-    late = CliRunner().invoke(main, ["check", "--strict", "--max-age", "180"])
-    assert late.exit_code == 1 and "0800 288 038 (platform)" in late.output, "every number is due in time"
+    result = CliRunner().invoke(main, ["check", "--strict", "--max-age", "4000"])
+    assert result.exit_code == 1 and "0800 288 038     platform" in result.output, "no age makes up for no call"
 
 
 def test_check_reports_every_problem_and_fails(data_copy):

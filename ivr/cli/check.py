@@ -1,5 +1,5 @@
-"""`ivr check`: validate the flow, and list every number it can say or dial with its sources and
-the day it was last checked."""
+"""`ivr check`: validate the flow, and list every number it can say or dial with its sources (and the
+day each was consulted) and the day someone last called it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from ..config import Settings
 from ..deploy.readiness import production_checks
 from ..errors import FlowError
 from ..flow.callers import reach_by_caller, walk
-from ..flow.directory import FAMILY
-from ..flow.loader import load_flow
+from ..flow.directory import FAMILY, future_calls
+from ..flow.loader import DIRECTORY_FILE, load_flow
 from ..flow.model import SYNTHETIC_SEP, Flow
 from ..flow.usage import number_uses, unused_services
 from .options import data_option, prompts_option, settings_for
@@ -29,19 +29,21 @@ def today_is() -> date:
 @click.command()
 @data_option
 @prompts_option
-@click.option("--strict", is_flag=True, help="Exit 1 when a number is due to be checked again.")
+@click.option(
+    "--strict", is_flag=True, help="Exit 1 while a number is due to be called (never called, or too long ago)."
+)
 @click.option(
     "--max-age",
     type=click.IntRange(1),
     default=None,
     metavar="DAYS",
-    help="Days after which a number is due to be checked again (default: IVR_NUMBER_MAX_AGE, 180).",
+    help="Days after a call when a number is due to be called again (default: IVR_NUMBER_MAX_AGE, 180).",
 )
 @click.option(
     "--production",
     is_flag=True,
     help="Check instead what the live line needs: its settings, the "
-    "platform number, numbers checked recently, current recordings. One line per check.",
+    "platform number, numbers called recently, current recordings. One line per check.",
 )
 def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age: int | None, production: bool) -> None:
     """Validate the flow as a whole; list every number it can say or dial, with its sources."""
@@ -50,8 +52,12 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
         return
     settings = settings_for(data_dir, prompts_dir)
     max_age = settings.number_max_age if max_age is None else max_age
+    today = today_is()
     try:
         flow = load_flow(settings.data_dir, settings.prompts_dir, settings.facts)
+        future = future_calls(flow.services, today, f"{settings.data_dir.name}/{DIRECTORY_FILE}")
+        if future:
+            raise FlowError(future)
     except FlowError as exc:
         click.echo(f"The call flow is NOT valid: {len(exc.problems)} problem(s).", err=True)
         for problem in exc.problems:
@@ -60,15 +66,18 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
     menus = len([n for n in flow.nodes if SYNTHETIC_SEP not in n])
     takes = "keys and words (prompts/fr.yaml, words)" if settings.speech else "keys only (IVR_SPEECH=0)"
     click.echo(f"The call flow is valid: {menus} nodes, {len(flow.services)} services; its prompts take {takes}.\n")
-    click.echo("Numbers the line can say or dial:")
-    today = today_is()
+    click.echo(
+        "Numbers the line can say or dial\n"
+        "  ([seed]: a seed document gives it; [TO CONFIRM]: only public pages give it, compare it with them;\n"
+        "  then the day someone last called it and reached the service, TO CALL when nobody has or not for\n"
+        f"  {max_age} days; emergency numbers are never called for a test):"
+    )
     uses = number_uses(flow)
     for use in uses:
         s = use.service
         status = "seed" if s.confirmed else "TO CONFIRM"
-        checked = f"checked {s.checked}" + (" (TO CHECK AGAIN)" if use.due(today, max_age) else "")
-        click.echo(f"  {s.number:<16} {s.id:<14} [{status}] {checked}")
-        click.echo(f"  {'':<16} source: {s.source}")
+        click.echo(f"  {s.number:<16} {s.id:<14} [{status}] {use.calls(today, max_age)}")
+        click.echo(f"  {'':<16} sources: {s.source}")
         click.echo(f'  {"":<16} said: "{s.spoken}"')
         click.echo(f"  {'':<16} {'; '.join(use.used_by)}")
     for sid in unused_services(flow):
@@ -88,12 +97,18 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
             f"\n{len(to_confirm)} number(s) come from outside the seed documents: "
             "confirm each against its source before going live."
         )
+    emergency = [u.service.number for u in uses if u.service.emergency]
+    if emergency:
+        click.echo(
+            f"\nEmergency numbers ({', '.join(emergency)}): not to be called for a test; checked against their sources."
+        )
     due = [u for u in uses if u.due(today, max_age)]
     if due:
         click.echo(
-            f"\nTo check again ({len(due)}), not checked for more than {max_age} days: "
-            f"{', '.join(f'{u.service.number} ({u.service.id})' for u in due)}. Call each one, then "
-            "write the day in its `checked:` in data/directory.yaml."
+            f"\nTo confirm: call it ({len(due)}), never called or called more than {max_age} days ago:\n"
+            + "".join(f"  {u.service.number:<16} {u.service.id:<14} {u.service.name}\n" for u in due)
+            + "Call each at the hours it claims; once the service named has answered, write the day in its "
+            "`called:` in data/directory.yaml (README, How to check a number)."
         )
         if strict:
             sys.exit(1)

@@ -12,6 +12,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    items: tuple[str, ...] = ()  # what to do, one line each, printed under the check
 
     def __str__(self) -> str:
-        return f"{'ok  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
+        return "\n        ".join((f"{'ok  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}", *self.items))

@@ -46,12 +46,12 @@ def production_checks(
         flow = load_flow(data_dir, prompts_dir, settings.facts)
     except FlowError as exc:
         yield Check("call flow", False, f"{len(exc.problems)} problem(s), first: {exc.problems[0]} (`ivr check`)")
-        for name in ("platform number", "numbers checked", "recordings"):
+        for name in ("platform number", "numbers called", "recordings"):
             yield Check(name, False, "cannot tell while the call flow is not valid")
         return
     yield Check("call flow", True, f"valid: {len(flow.nodes)} nodes, {len(flow.services)} services")
     yield _platform(flow, env.get("IVR_PLATFORM_NUMBER", ""))
-    yield numbers_checked(flow, today, settings.number_max_age if max_age is None else max_age)
+    yield numbers_called(flow, today, settings.number_max_age if max_age is None else max_age)
     yield _recordings(flow, prompts_dir)
 
 
@@ -144,17 +144,29 @@ def _platform(flow: Flow, override: str) -> Check:
     return Check("platform number", True, f"{platform.id}: {platform.dial}")
 
 
-def numbers_checked(flow: Flow, today: dt.date, max_age: int) -> Check:
-    """Report the numbers the line says or dials that nobody has checked for `max_age` days."""
-    due = [u.service.id for u in number_uses(flow) if u.due(today, max_age)]
+def numbers_called(flow: Flow, today: dt.date, max_age: int) -> Check:
+    """Report the numbers the line says or dials that nobody has called, or not within `max_age` days
+    (or whose `called` is after today); emergency numbers are exempt: nobody calls 15 or 112 for a test."""
+    uses = number_uses(flow)
+    emergency = [u.service.number for u in uses if u.service.emergency]
+    exempt = (
+        f"; emergency numbers ({', '.join(emergency)}): not to be called for a test; checked against their sources"
+        if emergency
+        else ""
+    )
+    due = [u for u in uses if u.due(today, max_age)]
     if due:
         return Check(
-            "numbers checked",
+            "numbers called",
             False,
-            f"{len(due)} number(s) not checked for more than {max_age} days: "
-            f"{', '.join(due)}; call each, compare with its source, update `checked`",
+            f"{len(due)} number(s) never called from this line or not within {max_age} days; call each, and once "
+            f"the service named has answered write the day in its `called:` (README, How to check a number){exempt}. "
+            "To call:",
+            tuple(
+                f"{u.service.number:<16} {u.service.id:<14} {u.service.name} ({u.calls(today, max_age)})" for u in due
+            ),
         )
-    return Check("numbers checked", True, f"every number checked within {max_age} days")
+    return Check("numbers called", True, f"every number called within {max_age} days{exempt}")
 
 
 def _recordings(flow: Flow, prompts_dir: Path) -> Check:

@@ -1,5 +1,5 @@
-"""The directory of services: every number the line can say or dial, with its sources, the day it was
-last checked, and the numbers it replaced."""
+"""The directory of services: every number the line can say or dial, with its sources (and the day
+each was consulted), the day someone last called it, and the numbers it replaced."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -32,11 +32,12 @@ FAMILY = "famille"  # a caller who calls for a health professional of their fami
 
 @dataclass(frozen=True)
 class Source:
-    """Where a number comes from: a seed document, or a public page consulted on a date."""
+    """Where a number comes from: a seed document (dated when its text says when it was written), or a
+    public page consulted on a date."""
 
     seed: str | None = None
     url: str | None = None
-    date: str | None = None
+    date: str | None = None  # a page: the day it was consulted; a seed: its own date, as it says it
 
     @property
     def confirmed(self) -> bool:
@@ -44,7 +45,9 @@ class Source:
         return self.seed is not None
 
     def __str__(self) -> str:
-        return f"seed {self.seed}" if self.seed else f"{self.url} (consulted {self.date})"
+        if self.seed:
+            return f"seed {self.seed} ({f'dated {self.date}' if self.date else 'undated'})"
+        return f"{self.url} (consulted {self.date})"
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,7 @@ class Service:
     hours: str | None
     professions: tuple[str, ...]  # who it serves, from its sources; EVERYONE for an emergency number
     sources: tuple[Source, ...]
-    checked: str | None = None  # the day (or month, or year) someone last checked the number works
-    checked_on: date | None = None  # `checked` as a date: the first day of the period written
+    called: date | None = None  # the day someone last called the number and reached the service
     families: bool = False  # it also takes the family of a health professional (the caller FAMILY)
     whisper: bool = False  # whoever answers it expects this line, and may hear the whisper first
     opening: Hours | None = None  # when it answers (`open:`), from its source; None: not known
@@ -82,13 +84,18 @@ class Service:
         return any(s.confirmed for s in self.sources)
 
     @property
+    def emergency(self) -> bool:
+        """Tell whether this is an emergency short number (15, 112, 3114...): never called for a test."""
+        return EVERYONE in self.professions and self.dial is None
+
+    @property
     def spoken(self) -> str:
         """Say the number as one phrase, the French way."""
         return spoken_number(self.number) if self.words else ""
 
     def age(self, today: date) -> int | None:
-        """Return the days since the number was last checked (None when it never was)."""
-        return None if self.checked_on is None else (today - self.checked_on).days
+        """Return the days since someone last called the number (None when nobody has)."""
+        return None if self.called is None else (today - self.called).days
 
 
 @dataclass(frozen=True)
@@ -187,7 +194,16 @@ def _parse_source(raw: Any, where: str, file: str, problems: list[Problem]) -> S
             problems.append(
                 Problem(file, f"{where}.seed", f"{seed!r} is not a seed file name (like 003_d1ef49de34176248.txt)")
             )
-        return Source(seed=seed)
+        if url is not None or (day is not None and parse_period(day) is None):
+            problems.append(
+                Problem(
+                    file,
+                    where,
+                    "a seed source is `seed: <seed file>`, with `date:` only when the document says when it "
+                    "was written (YYYY-MM-DD, YYYY-MM or YYYY)",
+                )
+            )
+        return Source(seed=seed, date=day)
     if url is None or day is None or not url.startswith("https://") or not _DATE.match(day):
         problems.append(
             Problem(
@@ -213,28 +229,48 @@ def _parse_sources(fields: Fields, where: str, file: str, problems: list[Problem
     )
 
 
-def _parse_checked(fields: Fields, where: str, file: str, problems: list[Problem]) -> tuple[str | None, date | None]:
-    checked = fields.text("checked", required=False)
-    if checked is None:
+def _parse_called(fields: Fields, where: str, file: str, problems: list[Problem]) -> date | None:
+    """Read `called`, the day someone called the number and reached the service (absent until then)."""
+    if "checked" in fields:
         problems.append(
             Problem(
                 file,
                 f"{where}.checked",
-                "give the day someone last checked the number "
-                "works (checked: YYYY-MM-DD, or the year of the source when nobody has)",
+                "`checked` is no longer read: it mixed the day a page was read with the day someone called. "
+                "Give each source the day it was consulted (`date: YYYY-MM-DD` next to its `url:`), and write "
+                "`called: YYYY-MM-DD` only if someone called the number and reached the service",
             )
         )
-        return None, None
-    day = parse_period(checked)
+    raw = fields.get("called")
+    if raw is None:
+        return None
+    if isinstance(raw, date) and not isinstance(raw, datetime):
+        return raw  # written without quotes: YAML reads it as a date
+    written = raw.strip() if isinstance(raw, str) else ""
+    day = parse_period(written) if _DATE.match(written) else None
     if day is None:
         problems.append(
             Problem(
                 file,
-                f"{where}.checked",
-                f"{checked!r} is not a date: write YYYY-MM-DD (or YYYY-MM, or YYYY when only the year is known)",
+                f"{where}.called",
+                f"{raw!r} is not a day: write the full day someone called the number and reached the service "
+                "(called: YYYY-MM-DD)",
             )
         )
-    return checked, day
+    return day
+
+
+def future_calls(services: Mapping[str, Service], today: date, file: str) -> list[Problem]:
+    """List the services whose `called` is after `today`: a call that has not happened yet."""
+    return [
+        Problem(
+            file,
+            f"services.{sid}.called",
+            f"{s.called.isoformat()} is after today ({today.isoformat()}): write the day someone called it",
+        )
+        for sid, s in services.items()
+        if s.called is not None and s.called > today
+    ]
 
 
 def _parse_professions(top: Fields, file: str, problems: list[Problem]) -> dict[str, str]:
@@ -323,13 +359,14 @@ def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Directory:
                 "families",
                 "whisper",
                 "source",
+                "called",
                 "checked",
             ),
         )
         written = fields.text("number") or ""
         dial = _parse_number(written, f"{where}.number", file, problems) if written else None
         sources = _parse_sources(fields, where, file, problems)
-        checked, checked_on = _parse_checked(fields, where, file, problems)
+        called = _parse_called(fields, where, file, problems)
         services[sid] = Service(
             id=sid,
             name=fields.text("name") or sid,
@@ -339,8 +376,7 @@ def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Directory:
             hours=fields.text("hours", required=False),
             professions=_parse_served(fields, where, file, professions, problems),
             sources=sources,
-            checked=checked,
-            checked_on=checked_on,
+            called=called,
             families=fields.flag("families"),
             whisper=fields.flag("whisper"),
             opening=_parse_opening(fields, where, file, problems),

@@ -1,4 +1,5 @@
-"""What staff review before going live: every number the flow can say or dial, where, and how fresh."""
+"""What staff review before going live: every number the flow can say or dial, where, and when someone
+last called it."""
 
 from __future__ import annotations
 
@@ -17,9 +18,26 @@ class NumberUse:
     used_by: tuple[str, ...]
 
     def due(self, today: date, max_age: int) -> bool:
-        """Tell whether the number has not been checked for more than `max_age` days."""
+        """Tell whether someone must call the number: nobody has, or not for more than `max_age` days
+        (or its `called` is after today). Emergency numbers never are: nobody calls 15 or 112 for a test."""
+        if self.service.emergency:
+            return False
         age = self.service.age(today)
-        return age is None or age > max_age
+        return age is None or age < 0 or age > max_age
+
+    def calls(self, today: date, max_age: int) -> str:
+        """Say when someone last called the number, and whether it is due."""
+        service = self.service
+        if service.emergency:
+            return "emergency number: not to be called for a test; checked against its sources"
+        if service.called is None:
+            return "never called: TO CALL"
+        age = (today - service.called).days
+        if age < 0:
+            return f"called {service.called.isoformat()}, after today: TO CALL"
+        if age > max_age:
+            return f"called {service.called.isoformat()}, {age} days ago: TO CALL AGAIN"
+        return f"called {service.called.isoformat()}"
 
 
 def number_uses(flow: Flow) -> list[NumberUse]:

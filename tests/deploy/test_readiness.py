@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
-from ivr.deploy.readiness import numbers_checked, production_checks
+from ivr.deploy.readiness import numbers_called, production_checks
 from ivr.flow.loader import load_flow
 from ivr.flow.recordings import text_hash
 from tests.paths import ROOT
@@ -31,19 +31,20 @@ NAMES = [
     "IVR_SPEECH",
     "call flow",
     "platform number",
-    "numbers checked",
+    "numbers called",
     "recordings",
 ]
 
 
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory) -> Path:
-    """A copy of data/ where every number was checked on 2026-11-24."""
+    """A copy of data/ where someone called every number on 2026-11-24."""
     folder = tmp_path_factory.mktemp("checked")
     shutil.copytree(ROOT / "data", folder / "data")
     directory = folder / "data" / "directory.yaml"
     directory.write_text(
-        re.sub(r'checked: "[0-9-]+"', 'checked: "2026-11-24"', directory.read_text(encoding="utf-8")), encoding="utf-8"
+        re.sub(r"(\n    number: [^\n]*)", r'\1\n    called: "2026-11-24"', directory.read_text(encoding="utf-8")),
+        encoding="utf-8",
     )
     return folder / "data"
 
@@ -72,16 +73,24 @@ def test_whether_the_line_listens_to_speech_is_said_and_never_a_failure(checks, 
     assert "Twilio's speech recognition" in found.detail
 
 
-def test_the_data_as_it_stands_has_a_number_to_check_again(checks):
+def test_the_data_as_it_stands_has_every_number_to_call_but_emergency_ones(checks):
     found = checks(LIVE, ROOT / "data")
-    assert [n for n, c in found.items() if not c.ok] == ["numbers checked"]
+    assert [n for n, c in found.items() if not c.ok] == ["numbers called"]
     services = load_flow(ROOT / "data", ROOT / "prompts").services.values()
-    due = [s.id for s in services if s.checked_on is None or (TODAY - s.checked_on).days > 180]
-    assert "social_service" in due, "the 2018 bulletin's number, never checked since"
-    detail = found["numbers checked"].detail
-    assert f"{len(due)} number(s) not checked for more than 180 days: " in detail
-    listed = detail.split("180 days: ", 1)[1].split(";", 1)[0].split(", ")
-    assert sorted(listed) == sorted(due)
+    assert all(s.called is None for s in services), "nobody has called a number from this line yet"
+    due = [s for s in services if not s.emergency]
+    assert {s.id for s in services if s.emergency} == {
+        "samu",
+        "police",
+        "emergency_eu",
+        "emergency_sms",
+        "suicide_line",
+    }
+    check = found["numbers called"]
+    assert check.detail.startswith(f"{len(due)} number(s) never called from this line or not within 180 days")
+    assert "emergency numbers (15, 17, 112, 114, 31 14): not to be called for a test" in check.detail
+    assert check.items == tuple(f"{s.number:<16} {s.id:<14} {s.name} (never called: TO CALL)" for s in due)
+    assert str(check).splitlines()[1:] == [f"        {item}" for item in check.items], "one number a line"
 
 
 def test_passing_callers_numbers_on_is_a_choice_not_a_gap(checks):
@@ -125,7 +134,7 @@ def test_a_broken_flow_fails_the_checks_that_need_it(checks, data_copy):
     assert [n for n, c in found.items() if not c.ok] == [
         "call flow",
         "platform number",
-        "numbers checked",
+        "numbers called",
         "recordings",
     ]
 
@@ -147,19 +156,27 @@ def test_stale_and_broken_recordings_fail(checks, checked, data_copy, flow):
     assert "greeting (stale), emergency (broken)" in found["recordings"].detail
 
 
-def test_numbers_not_checked_for_too_long_fail(flow):
+def test_numbers_not_called_for_too_long_fail(flow):
     def on(day):
-        return {sid: replace(service, checked_on=day) for sid, service in flow.services.items()}
+        return {sid: replace(service, called=day) for sid, service in flow.services.items()}
 
     old = {
         **on(dt.date(2026, 10, 1)),
-        "mots": replace(flow.services["mots"], checked_on=dt.date(2026, 5, 27)),
-        "samu": replace(flow.services["samu"], checked_on=None),
+        "mots": replace(flow.services["mots"], called=dt.date(2026, 5, 27)),
+        "cdo_14": replace(flow.services["cdo_14"], called=None),
+        "samu": replace(flow.services["samu"], called=None),  # an emergency number: never called for a test
     }
-    found = numbers_checked(replace(flow, services=old), TODAY, 180)
-    assert not found.ok and "2 number(s) not checked for more than 180 days: mots, samu" in found.detail
-    assert numbers_checked(replace(flow, services=on(dt.date(2026, 5, 28))), TODAY, 180).ok
-    assert not numbers_checked(replace(flow, services=on(dt.date(2026, 5, 28))), TODAY, 179).ok
+    found = numbers_called(replace(flow, services=old), TODAY, 180)
+    assert not found.ok and found.detail.startswith("2 number(s) never called from this line or not within 180 days")
+    mots, cdo_14 = found.items
+    assert mots.startswith("06 08 28 25 89   mots ") and mots.endswith(
+        "(called 2026-05-27, 181 days ago: TO CALL AGAIN)"
+    )
+    assert cdo_14.startswith("02 31 86 38 28   cdo_14 ") and cdo_14.endswith("(never called: TO CALL)")
+    assert numbers_called(replace(flow, services=on(dt.date(2026, 5, 28))), TODAY, 180).ok
+    assert not numbers_called(replace(flow, services=on(dt.date(2026, 5, 28))), TODAY, 179).ok
+    future = numbers_called(replace(flow, services=on(dt.date(2026, 11, 25))), TODAY, 180)
+    assert not future.ok and "(called 2026-11-25, after today: TO CALL)" in future.items[0]
 
 
 def test_the_command_prints_one_line_per_check_and_fails_on_a_gap(monkeypatch, checked):

@@ -1,4 +1,4 @@
-"""The README lists every number the line says or dials, with the day it was last checked."""
+"""The README lists every number the line says or dials, with the day someone last called it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from tests.paths import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_every_number_the_line_uses_is_in_the_readme_with_its_check_date(flow):
+def test_every_number_the_line_uses_is_in_the_readme_with_the_day_it_was_called(flow):
     rows = {
         line.split("|")[1].strip(): line
         for line in README.splitlines()
@@ -18,7 +18,9 @@ def test_every_number_the_line_uses_is_in_the_readme_with_its_check_date(flow):
         service = use.service
         assert service.number in rows, f"{service.number} ({service.id}) is missing from the README's table"
         cells = [cell.strip() for cell in rows[service.number].split("|")[1:-1]]
-        assert cells[1] == service.id and cells[4] == service.checked, rows[service.number]
+        called = "never" if service.called is None else service.called.isoformat()
+        called += " (emergency: not called for a test)" if service.emergency else ""
+        assert cells[1] == service.id and cells[4] == called, rows[service.number]
         assert ("to confirm" in cells[3]) == (not service.confirmed), rows[service.number]
 
 

@@ -171,16 +171,27 @@ BROKEN = [
         ["superseded[0].successor", "unknown service 'plateforme'"],
     ),
     (
-        "number never checked",
+        "checked is no longer read",
         "directory",
-        lambda d: d["services"]["mots"].pop("checked"),
-        ["services.mots.checked", "last checked"],
+        lambda d: d["services"]["mots"].update(checked="2026-11-24"),
+        [
+            "services.mots.checked",
+            "no longer read",
+            "`date: YYYY-MM-DD`",
+            "`called: YYYY-MM-DD` only if someone called",
+        ],
     ),
     (
-        "check date not a date",
+        "called not a date",
         "directory",
-        lambda d: d["services"]["mots"].update(checked="24/11/2026"),
-        ["services.mots.checked", "'24/11/2026' is not a date"],
+        lambda d: d["services"]["mots"].update(called="24/11/2026"),
+        ["services.mots.called", "'24/11/2026' is not a day", "called: YYYY-MM-DD"],
+    ),
+    (
+        "seed dated wrong",
+        "directory",
+        lambda d: d["services"]["mots"]["source"][0].update(date="bulletin 2018"),
+        ["services.mots.source[0]", "only when the document says when it was written"],
     ),
     (
         "four digits not an 08 number",
