@@ -17,6 +17,9 @@ from .caller import Caller
 
 # Apps built by the tests count nothing unless a test asks (tests/stats give IVR_STATS_URL themselves).
 os.environ["IVR_STATS_URL"] = "off"
+# The line's clock, for every app the tests build: a Tuesday morning, when offices are open, whatever
+# the day the tests run. Tests of other hours set their own (tests/line/test_hours.py).
+os.environ["IVR_NOW"] = "2026-12-01T10:00:00+01:00"
 
 CALLER_NUMBER = "+33612345678"  # a recognisable fake caller; must never leak anywhere
 
