@@ -32,6 +32,14 @@ def production_checks(
     )
     yield _off(env, "IVR_ALLOW_UNSIGNED", "lets the line start without a token: never on the live line")
     yield _off(env, "IVR_SIMULATOR", "serves the keypad page to anyone: never on the live line")
+    yield Check(
+        "IVR_NOW",
+        not env.get("IVR_NOW"),
+        "set: the line's clock stands still, and an office closed at that instant would be said closed "
+        "(or open) at every hour; unset it on the live line"
+        if env.get("IVR_NOW")
+        else "not set: opening hours follow the real time",
+    )
     yield _caller_id(env.get("IVR_CALLER_ID", ""), env.get("IVR_PASS_CALLER_NUMBER", "").lower() in ON)
     yield _public_url(env.get("IVR_PUBLIC_URL", ""))
     yield _proxy(env.get("IVR_PROXY_HOPS", ""), bool(env.get("IVR_PUBLIC_URL")))

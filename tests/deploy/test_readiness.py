@@ -24,6 +24,7 @@ NAMES = [
     "TWILIO_AUTH_TOKEN",
     "IVR_ALLOW_UNSIGNED",
     "IVR_SIMULATOR",
+    "IVR_NOW",
     "IVR_CALLER_ID",
     "IVR_PUBLIC_URL",
     "proxy",
@@ -104,6 +105,7 @@ def test_passing_callers_numbers_on_is_a_choice_not_a_gap(checks):
         ({"TWILIO_AUTH_TOKEN": ""}, "TWILIO_AUTH_TOKEN", "not set"),
         ({"IVR_ALLOW_UNSIGNED": "1"}, "IVR_ALLOW_UNSIGNED", "never on the live line"),
         ({"IVR_SIMULATOR": "yes"}, "IVR_SIMULATOR", "never on the live line"),
+        ({"IVR_NOW": "2026-12-01T10:00+01:00"}, "IVR_NOW", "the line's clock stands still"),
         ({"IVR_CALLER_ID": ""}, "IVR_CALLER_ID", "not set"),
         ({"IVR_CALLER_ID": "12345"}, "IVR_CALLER_ID", "not a valid phone number"),
         ({"IVR_PUBLIC_URL": "http://line.example.org"}, "IVR_PUBLIC_URL", "must be https://host"),
@@ -180,6 +182,7 @@ def test_numbers_not_called_for_too_long_fail(flow):
 
 
 def test_the_command_prints_one_line_per_check_and_fails_on_a_gap(monkeypatch, checked):
+    monkeypatch.delenv("IVR_NOW")  # the tests' clock: the live line keeps the real time
     for name, value in {**LIVE, "IVR_DATA_DIR": str(checked)}.items():
         monkeypatch.setenv(name, value)
     runner = CliRunner()
