@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -14,9 +14,10 @@ from ..config import Settings
 from ..deploy.readiness import production_checks
 from ..errors import FlowError
 from ..flow.callers import reach_by_caller, walk
-from ..flow.directory import FAMILY, future_calls
+from ..flow.directory import FAMILY, Service, future_calls
+from ..flow.hours import OPEN
 from ..flow.loader import DIRECTORY_FILE, load_flow
-from ..flow.model import SYNTHETIC_SEP, Flow
+from ..flow.model import SYNTHETIC_SEP, Flow, Readout
 from ..flow.usage import number_uses, unused_services
 from .options import data_option, prompts_option, settings_for
 
@@ -53,6 +54,7 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
     settings = settings_for(data_dir, prompts_dir)
     max_age = settings.number_max_age if max_age is None else max_age
     today = today_is()
+    now = settings.clock()
     try:
         flow = load_flow(settings.data_dir, settings.prompts_dir, settings.facts)
         future = future_calls(flow.services, today, f"{settings.data_dir.name}/{DIRECTORY_FILE}")
@@ -78,10 +80,18 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
         status = "seed" if s.confirmed else "TO CONFIRM"
         click.echo(f"  {s.number:<16} {s.id:<14} [{status}] {use.calls(today, max_age)}")
         click.echo(f"  {'':<16} sources: {s.source}")
+        click.echo(f"  {'':<16} {_hours(s, now)}")
         click.echo(f'  {"":<16} said: "{s.spoken}"')
         click.echo(f"  {'':<16} {'; '.join(use.used_by)}")
     for sid in unused_services(flow):
         click.echo(f"  (unused) {sid}: in data/directory.yaml but nothing says or dials it")
+    councils = [n for n in flow.places if n in flow.nodes]
+    if councils:
+        read = [n for n in councils if isinstance(flow.nodes[n], Readout)]
+        click.echo(
+            f"\nCouncils: {len(read)} of {len(councils)} have a number the line reads (data/councils.yaml); "
+            "the others are named, then the caller is put through."
+        )
     _who_reaches_what(flow)
     if flow.superseded:
         click.echo("\nSuperseded numbers, never said nor dialled:")
@@ -112,6 +122,15 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
         )
         if strict:
             sys.exit(1)
+
+
+def _hours(service: Service, now: datetime) -> str:
+    """Say a number's hours and whether it is open at the line's time."""
+    if service.opening is None:
+        return "hours: not known (read at any hour, with no word of hours)"
+    state = service.opening.state(now)
+    when = "open now" if state == OPEN else f"closed now, opens {state}"
+    return f"hours: {service.opening.describe()}; {when}"
 
 
 def _who_reaches_what(flow: Flow) -> None:

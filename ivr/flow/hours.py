@@ -90,6 +90,22 @@ class Hours:
                     return opening
         return None
 
+    def describe(self) -> str:
+        """Write the hours for staff: "24/7", or "mon-tue 09:00-12:00, 13:30-16:00; wed 09:00-12:00"."""
+        if self.always:
+            return ALWAYS
+        groups: list[tuple[int, int, tuple[Minutes, ...]]] = []
+        for day, ranges in enumerate(self.week):
+            if ranges and groups and groups[-1][2] == ranges and groups[-1][1] == day - 1:
+                groups[-1] = (groups[-1][0], day, ranges)
+            elif ranges:
+                groups.append((day, day, ranges))
+        return "; ".join(
+            f"{DAYS[a]}{'-' + DAYS[b] if b != a else ''} "
+            + ", ".join(f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}" for s, e in ranges)
+            for a, b, ranges in groups
+        ) + (" (closed on public holidays)" if groups else "")
+
     def state(self, at: datetime) -> str:
         """Name what a caller would be told at this instant: "open", or when it opens ("lundi à neuf
         heures"), or "closed" when no opening is known within three weeks."""

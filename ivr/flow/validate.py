@@ -156,6 +156,13 @@ def validate(
                 report(f"{where}.services", "list the services to dial, in order (the same one twice to try it again)")
             for i, sid in enumerate(node.services):
                 need_service(f"{where}.services[{i}]", sid, dial=True)
+                opening = services[sid].opening if sid in services else None
+                if opening is not None and not opening.always:
+                    report(
+                        f"{where}.services[{i}]",
+                        f"service {sid!r} keeps office hours (`open:`): a transfer dials only lines open 24/7 "
+                        "(a closed office would ring out while the caller waits); read its number instead",
+                    )
             if len(node.services) == 1:
                 report(
                     f"{where}.services",

@@ -145,6 +145,12 @@ def test_a_profession_no_choice_names_is_reported(small):
             "from here), got 'welcome'",
         ),
         (
+            "directory",
+            lambda d: d["services"]["adop"].update(open={"mon-fri": ["09:00-17:00"]}),
+            "data/flow.yaml [nodes.pharmacist_line.services[0]]: service 'adop' keeps office hours (`open:`): "
+            "a transfer dials only lines open 24/7",
+        ),
+        (
             "flow",
             lambda d: d["nodes"]["care_line"].update(services=["sps"]),
             "data/flow.yaml [nodes.care_line.services]: a second try before any number: after the first service, "

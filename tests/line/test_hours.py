@@ -140,3 +140,25 @@ def test_without_ivr_now_the_line_tells_the_real_time():
     assert abs((settings.clock() - before).total_seconds()) < 60
     fixed = Settings.from_env({"IVR_NOW": SUNDAY_NIGHT})
     assert fixed.clock() == datetime.fromisoformat(SUNDAY_NIGHT)
+
+
+def test_ivr_check_says_each_number_s_hours_whether_open_now_and_how_many_councils_have_one(data, monkeypatch):
+    from click.testing import CliRunner
+
+    from ivr.cli import main
+
+    flow = data.load()
+    service = flow.services[data.council.service]
+    monkeypatch.setenv("IVR_NOW", SUNDAY_NIGHT)
+    result = CliRunner().invoke(main, ["check", "--data", str(data.data), "--prompts", str(data.prompts)])
+    lines = result.output.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"  {service.number} "))
+    assert lines[at + 2].strip() == (
+        "hours: mon-tue 09:00-12:00, 13:30-16:00; wed 09:00-12:00; thu-fri 09:00-12:00, 13:30-16:00 "
+        "(closed on public holidays); closed now, opens demain à neuf heures"
+    )
+    monkeypatch.setenv("IVR_NOW", TUESDAY_MORNING)
+    again = CliRunner().invoke(main, ["check", "--data", str(data.data), "--prompts", str(data.prompts)])
+    assert "(closed on public holidays); open now" in again.output
+    read = [n for n in flow.places if isinstance(flow.nodes[n], Readout)]
+    assert f"Councils: {len(read)} of {len(flow.places)} have a number the line reads" in again.output
