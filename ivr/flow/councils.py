@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import Problem
-from .directory import Service
+from .directory import Service, parse_sources
 from .fields import Fields
 from .model import SYNTHETIC_SEP, Department, Menu, Node, Option, Readout, Transfer
 
@@ -34,6 +34,7 @@ class Council:
     service: str | None = None  # a service of directory.yaml
     hours: str | None = None  # a sentence in words
     cities: tuple[str, ...] = ()  # its main cities (the préfecture at least), said for the département
+    status: str | None = None  # said first when it is not an ordinary council (dissolved...), from a source
 
     @property
     def said(self) -> tuple[str, ...]:
@@ -62,7 +63,12 @@ def parse_councils(
                 )
             )
             continue
-        fields = Fields(entry, file, where, problems, allowed=("name", "of", "service", "hours", "cities"))
+        fields = Fields(
+            entry, file, where, problems, allowed=("name", "of", "service", "hours", "cities", "status", "source")
+        )
+        status = fields.text("status", required=False)
+        if status is not None:  # a council that is not an ordinary one: from a public source
+            parse_sources(fields, where, file, problems)
         council = Council(
             code=code,
             name=fields.text("name") or code,
@@ -70,6 +76,7 @@ def parse_councils(
             service=fields.text("service", required=False),
             hours=fields.text("hours", required=False),
             cities=fields.text_list("cities", required=False),
+            status=status,
         )
         if council.service is not None and (council.service not in services or not services[council.service].words):
             problems.append(
@@ -80,7 +87,7 @@ def parse_councils(
                     f"in directory.yaml; known services: {', '.join(sorted(services))}",
                 )
             )
-        for key in ("name", "of", "hours", "cities"):
+        for key in ("name", "of", "hours", "cities", "status"):
             if _DIGIT.search(str(getattr(council, key) or "")):
                 problems.append(
                     Problem(file, f"{where}.{key}", "write it in words: the speech engine reads digits badly")
@@ -116,7 +123,7 @@ def department_nodes(
             )
         elif operator is not None and dep.no_number_intro is not None and dep.no_number_intro in prompts:
             key = f"{dep.no_number_intro}{SYNTHETIC_SEP}{code}"
-            texts[key] = _fill(prompts[dep.no_number_intro], council)
+            texts[key] = " ".join(filter(None, (council.status, _fill(prompts[dep.no_number_intro], council))))
             nodes[nid] = Transfer(id=nid, services=operator.services, on_failure=operator.on_failure, intro=(key,))
         if code in CORSICA:
             texts[f"{LABEL_PREFIX}{SYNTHETIC_SEP}{code}"] = council.name

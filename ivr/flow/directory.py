@@ -216,7 +216,7 @@ def _parse_source(raw: Any, where: str, file: str, problems: list[Problem]) -> S
     return Source(url=url, date=day)
 
 
-def _parse_sources(fields: Fields, where: str, file: str, problems: list[Problem]) -> tuple[Source, ...]:
+def parse_sources(fields: Fields, where: str, file: str, problems: list[Problem]) -> tuple[Source, ...]:
     """Read `source`: one mapping, or a list of them; every number needs at least one."""
     raw = fields.get("source")
     if raw is None:
@@ -365,7 +365,7 @@ def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Directory:
         )
         written = fields.text("number") or ""
         dial = _parse_number(written, f"{where}.number", file, problems) if written else None
-        sources = _parse_sources(fields, where, file, problems)
+        sources = parse_sources(fields, where, file, problems)
         called = _parse_called(fields, where, file, problems)
         services[sid] = Service(
             id=sid,
@@ -412,7 +412,7 @@ def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Directory:
                 successor=successor,
                 since=fields.text("from", required=False),
                 until=fields.text("until", required=False),
-                sources=_parse_sources(fields, where, file, problems),
+                sources=parse_sources(fields, where, file, problems),
                 note=fields.text("note", required=False),
             )
         )

@@ -126,6 +126,20 @@ BROKEN = [
         ["councils.75.service", "'cdo_75' is not a service with a number"],
     ),
     (
+        "council status without its source",
+        "councils",
+        lambda d: d["councils"]["75"].update(status="Ce conseil a été dissous."),
+        ["data/councils.yaml", "councils.75.source", "needs its source"],
+    ),
+    (
+        "council status in digits",
+        "councils",
+        lambda d: d["councils"]["75"].update(
+            status="Dissous en 2024.", source={"url": "https://example.org", "date": "2026-11-29"}
+        ),
+        ["councils.75.status", "in words"],
+    ),
+    (
         "council hours in digits",
         "councils",
         lambda d: d["councils"]["14"].update(hours="De 9 h à 12 h."),

@@ -162,3 +162,15 @@ def test_ivr_check_says_each_number_s_hours_whether_open_now_and_how_many_counci
     assert "(closed on public holidays); open now" in again.output
     read = [n for n in flow.places if isinstance(flow.nodes[n], Readout)]
     assert f"Councils: {len(read)} of {len(flow.places)} have a number the line reads" in again.output
+
+
+def test_a_dissolved_council_says_so_before_the_caller_is_put_through(tmp_path):
+    copy = DataCopy(tmp_path)
+    status = "Le conseil de Paris a été dissous ; une délégation le remplace."
+    source = {"url": "https://example.org/dissolution", "date": "2026-11-29"}
+    copy.edit("councils", lambda d: d["councils"]["75"].update(status=status, source=source))
+    app = create_app({"data_dir": copy.data, "prompts_dir": copy.prompts}, dev=True)
+    flow = app.extensions["ivr"].flow
+    node = next(n for n, name in flow.places.items() if name == "Paris")
+    doc = Caller(app.test_client()).keys(*key_paths(flow)[node])
+    assert doc.says()[0].startswith(status) and doc.dial is not None
