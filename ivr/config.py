@@ -14,6 +14,10 @@ import phonenumbers
 
 from .errors import ConfigError
 
+# WSGI environ key of a simulated call's instant (the keypad page's clock): only a request made
+# inside the process can carry it (HTTP headers become HTTP_*); the webhooks read it, never a header.
+SIMULATED_NOW = "ivr.simulated_now"
+
 
 @dataclass(frozen=True)
 class Settings:

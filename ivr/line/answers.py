@@ -76,37 +76,39 @@ class Answers:
             self._positions[query] = position
         return position
 
-    def hours(self, node: str) -> tuple[tuple[str, str], ...]:
+    def hours(self, node: str, now: datetime | None = None) -> tuple[tuple[str, str], ...]:
         """What the hour changes one or two moves from a node: each read-out whose service keeps hours,
         with OPEN or when it opens. Part of the cached answer's key: an answer that depends on the
         hour is never served at another hour. Empty (the usual case) costs nothing."""
         near = self.flow.closing.get(node)
         if not near:
             return ()
-        now = self.clock()
+        now = now or self.clock()
         return tuple((rid, hours_of(self.flow, rid).state(now)) for rid in near)
 
-    def key(self, query: str, digits: str) -> Answer:
-        """Answer the keys pressed ("" for silence) at the position in the query string."""
+    def key(self, query: str, digits: str, now: datetime | None = None) -> Answer:
+        """Answer the keys pressed ("" for silence) at the position in the query string (at `now`, a
+        simulated call's instant, or the line's clock)."""
         position = self.position(query)
-        return self._key_at(position, digits if KEYS.fullmatch(digits) else NOT_A_KEY, self.hours(position.node))
+        hours = self.hours(position.node, now)
+        return self._key_at(position, digits if KEYS.fullmatch(digits) else NOT_A_KEY, hours)
 
-    def said(self, query: str, words: str, confidence: str = "") -> Answer:
+    def said(self, query: str, words: str, confidence: str = "", now: datetime | None = None) -> Answer:
         """Answer what a caller said (SpeechResult, with Twilio's Confidence when it sent one) at the
         position in the query string. The words are understood as keys, then forgotten: only the
         keys and how sure (never the words) reach the cache and the statistics."""
         position = self.position(query)
         listener = self.flow.listeners.get(position.node)
         if not isinstance(listener, Listener):  # a transfer: nothing to say there
-            return self._key_at(position, "", self.hours(position.node))
+            return self._key_at(position, "", self.hours(position.node, now))
         heard = understand(listener, words, _confidence(confidence), self.confidence)
-        return self._said_at(position, heard.keys, heard.outcome, self.hours(position.node))
+        return self._said_at(position, heard.keys, heard.outcome, self.hours(position.node, now))
 
-    def dial(self, query: str, status: str) -> Answer:
+    def dial(self, query: str, status: str, now: datetime | None = None) -> Answer:
         """Answer the end of a transfer (DialCallStatus) at the position in the query string."""
         position = self.position(query)
         status = status if status in events.DIAL_STATUSES else events.OTHER
-        return self._dial_at(position, status, self.hours(position.node))
+        return self._dial_at(position, status, self.hours(position.node, now))
 
     def whisper(self, query: str) -> Answer:
         """Answer the request for a transfer's whisper at the position in the query string."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from datetime import datetime
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from ..config import SIMULATED_NOW
 from ..errors import CallStateError
 from ..stats import events
 from . import recordings, version
@@ -65,6 +67,13 @@ def _query() -> str:
     return request.query_string.decode("latin-1")
 
 
+def _now() -> datetime | None:
+    """The instant of a simulated call (the keypad page's clock): a WSGI environ key only a request
+    made inside this process can carry (HTTP headers become HTTP_*), never one from the network."""
+    now = request.environ.get(SIMULATED_NOW)
+    return now if isinstance(now, datetime) else None
+
+
 @bp.post("/voice")
 def voice():
     """Answer a new call."""
@@ -78,15 +87,15 @@ def key():
     line, fields = _webhook()
     digits, words = fields.get("Digits", "").strip(), fields.get("SpeechResult", "")
     if not digits and words.strip():  # said, not pressed (never logged, never kept)
-        return _answer(line, fields, line.answers.said(_query(), words, fields.get("Confidence", "")))
-    return _answer(line, fields, line.answers.key(_query(), digits))
+        return _answer(line, fields, line.answers.said(_query(), words, fields.get("Confidence", ""), _now()))
+    return _answer(line, fields, line.answers.key(_query(), digits, _now()))
 
 
 @bp.post("/voice/dial")
 def dial():
     """Take the end of a transfer (DialCallStatus)."""
     line, fields = _webhook()
-    return _answer(line, fields, line.answers.dial(_query(), fields.get("DialCallStatus", "")))
+    return _answer(line, fields, line.answers.dial(_query(), fields.get("DialCallStatus", ""), _now()))
 
 
 @bp.post("/voice/whisper")

@@ -7,8 +7,13 @@ out to the network, signed with the line's token when it has one.
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory
 
+from ..config import SIMULATED_NOW
+from ..flow.hours import PARIS
 from .player import DIAL_STATUSES, Call, CallError
 from .report import place
 from .transport import flask_audio_length, flask_transport
@@ -50,11 +55,21 @@ def picture():
     return Response(svg, mimetype="image/svg+xml")
 
 
-def _transport():
+def _transport(now: datetime | None = None):
     line = current_app.extensions["ivr"]
     base = (line.settings.public_url or request.host_url).rstrip("/")
-    app = current_app._get_current_object()
-    return base, flask_transport(app, line.settings.auth_token), flask_audio_length(app)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy: its stubs hide it
+    environ = {SIMULATED_NOW: now} if now is not None else None
+    return base, flask_transport(app, line.settings.auth_token, environ), flask_audio_length(app)
+
+
+def _instant(raw) -> datetime | None:
+    """The page's clock: "2026-12-25T03:00" (Paris time, as a datetime-local field gives it), or an
+    offset; empty: the line's own clock. Raise ValueError when it is not a date and time."""
+    if raw in (None, ""):
+        return None
+    parsed = datetime.fromisoformat(str(raw))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=ZoneInfo(PARIS))
 
 
 def _fraction(value) -> bool:
@@ -69,7 +84,11 @@ def step():
     confidence = body.get("confidence", 0.9)  # null: no Confidence sent, as Twilio may
     if action == "say" and not (confidence is None or _fraction(confidence)):
         return jsonify(error="the confidence is a number from 0 to 1, or null"), 400
-    base, transport, audio_length = _transport()
+    try:
+        now = _instant(body.get("at"))
+    except (TypeError, ValueError):
+        return jsonify(error='the clock is a date and time such as "2026-12-25T03:00"'), 400
+    base, transport, audio_length = _transport(now)
     try:
         if action == "start":
             call = Call(transport, f"{base}/voice", audio_length=audio_length).start()

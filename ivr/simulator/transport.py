@@ -42,8 +42,9 @@ def http_transport(token: str | None = None, timeout: float = 15.0) -> Transport
     return send
 
 
-def flask_transport(app, token: str | None = None) -> Transport:
-    """Send requests straight into a Flask app with its test client: no server, no network."""
+def flask_transport(app, token: str | None = None, environ: Mapping[str, object] | None = None) -> Transport:
+    """Send requests straight into a Flask app with its test client: no server, no network; `environ`
+    adds WSGI environ keys to each (the keypad page's clock)."""
     client = app.test_client()
 
     def send(method: str, url: str, form: Mapping[str, str]) -> tuple[int, str]:
@@ -55,6 +56,7 @@ def flask_transport(app, token: str | None = None) -> Transport:
             base_url=f"{parts.scheme}://{parts.netloc}",
             headers=_headers(token, url, form),
             data=dict(form) if method == "POST" else None,
+            environ_overrides=dict(environ or {}),
         )
         return response.status_code, response.get_data(as_text=True)
 

@@ -174,3 +174,37 @@ def test_a_dissolved_council_says_so_before_the_caller_is_put_through(tmp_path):
     node = next(n for n, name in flow.places.items() if name == "Paris")
     doc = Caller(app.test_client()).keys(*key_paths(flow)[node])
     assert doc.says()[0].startswith(status) and doc.dial is not None
+
+
+def _keypad_call(client, keys, at):
+    answer = client.post("/simulator/step", json={"action": "start", "at": at}).get_json()
+    for key in keys:
+        answer = client.post(
+            "/simulator/step", json={"action": "keys", "keys": key, "state": answer["state"], "at": at}
+        ).get_json()
+    return " ".join(e["text"] for e in answer["events"])
+
+
+def test_the_keypad_page_calls_at_the_hour_its_clock_field_says(data):
+    app = line_at(data, None)  # the line keeps its own clock; the page's field sets the call's
+    flow = app.extensions["ivr"].flow
+    client = app.test_client()
+    keys = key_paths(flow)[data.council.id]
+    number = flow.services[data.council.service].spoken
+    night = _keypad_call(client, keys, "2026-11-29T03:00")  # as a datetime-local field writes it: Paris time
+    assert "est fermé ; il ouvre demain à neuf heures" in night and number not in night
+    assert number in _keypad_call(client, keys, "2026-12-01T10:00")
+    bad = client.post("/simulator/step", json={"action": "start", "at": "Noël"})
+    assert bad.status_code == 400 and "2026-12-25T03:00" in bad.get_json()["error"]
+    with client.get("/simulator") as page:
+        assert 'id="clock" type="datetime-local"' in page.get_data(as_text=True)
+
+
+def test_a_request_from_the_network_cannot_set_the_clock(data):
+    """Only a request made inside the process carries the simulated instant (a WSGI environ key);
+    a header of the same name is only a header."""
+    app = line_at(data, TUESDAY_MORNING)
+    flow = app.extensions["ivr"].flow
+    caller = Caller(app.test_client(), headers=lambda url, form: {"ivr.simulated_now": SUNDAY_NIGHT})
+    doc = caller.keys(*key_paths(flow)[data.council.id])
+    assert flow.services[data.council.service].spoken in doc.text and "fermé" not in doc.text

@@ -96,7 +96,7 @@
     try {
       const response = await fetch("/simulator/step", {
         method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ ...body, state }),
+        body: JSON.stringify({ ...body, state, at: $("clock").value || null }),
       });
       const answer = await response.json();
       if (!response.ok) throw new Error(answer.error || response.statusText);
