@@ -108,7 +108,10 @@ class Hours:
 
     def state(self, at: datetime) -> str:
         """Name what a caller would be told at this instant: "open", or when it opens ("lundi à neuf
-        heures"), or "closed" when no opening is known within three weeks."""
+        heures"), or "closed" when no opening is known within three weeks. Worked out once a minute."""
+        return _state(self, at.replace(second=0, microsecond=0))
+
+    def _state(self, at: datetime) -> str:
         if self.is_open(at):
             return OPEN
         opening = self.next_opening(at)
@@ -116,6 +119,11 @@ class Hours:
 
 
 OPEN, CLOSED = "open", "closed"
+
+
+@lru_cache(maxsize=1024)
+def _state(hours: Hours, minute: datetime) -> str:
+    return hours._state(minute)  # the webhooks ask at every key press near a council: once a minute is enough
 
 
 @lru_cache(maxsize=64)
