@@ -34,7 +34,9 @@ def generate(out: Path, factor: int, data_dir: Path = ROOT / "data", prompts_dir
     flow = yaml.safe_load((data_dir / "flow.yaml").read_text(encoding="utf-8"))
     prompts_file = yaml.safe_load((prompts_dir / "fr.yaml").read_text(encoding="utf-8"))
     prompts = prompts_file["prompts"]
-    services = list(yaml.safe_load((data_dir / "directory.yaml").read_text(encoding="utf-8"))["services"])
+    directory = yaml.safe_load((data_dir / "directory.yaml").read_text(encoding="utf-8"))["services"]
+    # Numbers read at any hour: a service that keeps office hours needs a closed sentence of its own.
+    services = [sid for sid, entry in directory.items() if entry.get("open", "24/7") == "24/7"]
     nodes = flow["nodes"]
     base = len(nodes)
     extra = max(0, base * factor - base)

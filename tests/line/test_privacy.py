@@ -86,7 +86,7 @@ def test_complete_calls_leave_no_trace_in_logs_or_files(caplog, tmp_path, monkey
 
 
 def test_an_exception_carrying_the_number_is_not_logged(app, caplog, monkeypatch):
-    def broken(query, digits):
+    def broken(query, digits, now=None):
         raise RuntimeError(f"From={NUMBER}")
 
     monkeypatch.setattr(app.extensions["ivr"].answers, "key", broken)
