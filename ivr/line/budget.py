@@ -11,7 +11,7 @@ from typing import cast
 from ..flow import moves as call
 from ..flow.callers import walk
 from ..flow.directory import FAMILY
-from ..flow.model import NOBODY_ANSWERED, OPERATOR_KEY, Department, Flow, Interactive, Menu, Readout, Transfer
+from ..flow.model import CLOSED, NOBODY_ANSWERED, OPERATOR_KEY, Department, Flow, Interactive, Menu, Readout, Transfer
 from ..flow.position import Position
 from ..flow.timing import DIAL_TIMEOUT_EXTRA, speech_seconds
 from .answers import hours_of
@@ -142,7 +142,10 @@ class Budget:
         best: dict[str, Route] = {}
         for reached in walk(self.flow.entry, self.flow.operator, self.flow.nodes, self.flow.mentions):
             node = self.flow.nodes[reached.node]
-            by_choice = not {OPERATOR_KEY, NOBODY_ANSWERED} & set(reached.route)
+            # Choices said in the menus only: not 0, not a transfer nobody answered, not an office closed.
+            by_choice = not {OPERATOR_KEY, NOBODY_ANSWERED} & set(reached.route) and not any(
+                m.endswith(f"({CLOSED})") for m in reached.route
+            )
             if not (reached.callers and by_choice and isinstance(node, Transfer)):
                 continue
             if reached.service != node.services[0]:

@@ -70,6 +70,7 @@ def test_every_caller_reaches_a_line_that_serves_them_within_budget(budget, line
     assert set(lines) == chosen and set(line.flow.professions) <= chosen
     for caller, route in lines.items():
         assert line.flow.services[route.outcome].serves(caller)
+        assert all(k.isdigit() for k in route.keys), f"{caller}: keys a caller presses, {route.keys}"
         assert route.seconds <= LINE_BUDGET, f"{caller}: keys {' '.join(route.keys)} take {route.seconds:.1f} s"
 
 
