@@ -11,7 +11,9 @@ from playwright.sync_api import expect, sync_playwright
 from ivr import create_app
 from ivr.config import Settings
 from ivr.flow.loader import load_flow
+from ivr.flow.model import Readout
 from ivr.review.graph import drawn
+from tests.conftest import DataCopy
 from tests.paths import ROOT
 from tests.routes import key_paths
 from tests.servers import served
@@ -136,3 +138,31 @@ def test_words_typed_are_said_and_keep_the_keyboard_off_the_keypad(page):
     expect(field).to_have_value("")
     page.get_by_role("button", name="Hang up").click()
     expect(field).to_be_disabled()
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    """The line on a copy of the data whose first council with a number keeps office hours."""
+    copy = DataCopy(tmp_path_factory.mktemp("office"))
+    council = next(n for n in copy.load().nodes.values() if isinstance(n, Readout) and n.closed_intro)
+    hours = {"mon-fri": ["09:00-12:00", "13:30-16:00"]}
+    copy.edit("directory", lambda d: d["services"][council.service].update(open=hours))
+    app = create_app({"data_dir": copy.data, "prompts_dir": copy.prompts}, dev=True)
+    with served(app) as url:
+        yield url, key_paths(app.extensions["ivr"].flow)[council.id]
+
+
+def test_the_clock_field_calls_at_night_and_an_office_is_said_closed(page, office):
+    url, keys = office
+    page.goto(f"{url}/simulator")
+    page.locator("#clock").fill("2026-11-29T03:00")  # a Sunday, 03:00
+    page.get_by_role("button", name="Call").click()
+    expect(page.locator("#status")).to_contain_text("waits for 1 key")
+    for key in keys:
+        for digit in key:
+            page.get_by_role("button", name=f"key {digit}").click()
+        expect(page.locator("#transcript")).to_contain_text(f"Keys{key}")
+    closed = page.locator("#transcript li.say").filter(has_text="est fermé ; il ouvre demain à neuf heures")
+    expect(closed).to_have_count(1)
+    expect(page.get_by_role("group", name="The line is putting you through")).to_be_visible()
+    page.get_by_role("button", name="Hang up").click()
