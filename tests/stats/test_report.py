@@ -132,6 +132,27 @@ def test_a_simulated_day_fills_every_section(db_url):
     assert peak > 0
 
 
+def test_demo_never_fills_the_live_statistics(tmp_path, monkeypatch):
+    live = tmp_path / "live.sqlite3"
+    monkeypatch.setenv("IVR_STATS_URL", f"sqlite:///{live}")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for given in ([], ["--db", f"sqlite:///{live}"], ["--db", "sqlite:///live.sqlite3"]):
+        result = runner.invoke(main, ["stats", "demo", "--calls", "3", *given])
+        assert result.exit_code == 2, result.output
+        assert "--db sqlite:///demo.sqlite3" in result.output.splitlines()[-1]
+    assert not live.exists()
+
+
+def test_demo_without_db_names_the_option_even_without_a_live_database(tmp_path, monkeypatch):
+    monkeypatch.delenv("IVR_STATS_URL", raising=False)
+    result = CliRunner().invoke(main, ["stats", "demo"])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: demo writes simulated calls: give it a throwaway database with --db, e.g. --db sqlite:///demo.sqlite3"
+    )
+
+
 def test_simulated_calls_on_the_command_line_count_nothing(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
     monkeypatch.setenv("IVR_STATS_URL", url)
