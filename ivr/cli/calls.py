@@ -14,7 +14,7 @@ import click
 from ..config import folder_overrides
 from ..errors import ConfigError, FlowError
 from ..simulator.explorer import MAX_DEPTH, SILENCE, explore
-from ..simulator.player import ANONYMOUS, DIAL_STATUSES, Call, Event
+from ..simulator.player import ANONYMOUS, DIAL_STATUSES, Call, Event, spoken
 from ..simulator.report import NumberBook, as_csv, as_markdown, as_text, call_summary, report
 from ..simulator.transport import (
     LOCAL_BASE,
@@ -62,6 +62,7 @@ LABELS = {
     "skipped": "Skipped",
 }
 TOKENS = re.compile(r'"[^"]*"|\S+')  # keys, or words in double quotes kept whole
+PHONE_KEYS = re.compile(r"[0-9*#]+")  # what a phone keypad can send
 DIAL_ANSWERS = {
     "": "completed",
     "c": "completed",
@@ -70,6 +71,23 @@ DIAL_ANSWERS = {
     "f": "failed",
     **{s: s for s in DIAL_STATUSES},
 }
+
+
+def script_tokens(ctx: click.Context | None, param: click.Parameter | None, keys: str | None) -> list[str] | None:
+    """Split --keys into what a caller does, refusing what a phone cannot do: a key not on its keypad,
+    a word outside double quotes, a double quote left open."""
+    if keys is None:
+        return None
+    tokens = TOKENS.findall(keys)
+    for token in tokens:
+        if '"' in token and spoken(token) is None:
+            raise click.BadParameter(f'{token!r}: a double quote left open (say words as "aide financière")')
+        if not (spoken(token) is not None or token == SILENCE or token in DIAL_STATUSES or PHONE_KEYS.fullmatch(token)):
+            raise click.BadParameter(
+                f"{token!r} is not something a phone does: keys 0-9 * #, {SILENCE} for silence, "
+                f"words in double quotes, or a transfer outcome ({', '.join(DIAL_STATUSES)})"
+            )
+    return tokens
 
 
 def _line(
@@ -134,6 +152,8 @@ def with_line_options(command):
 @click.command("call")
 @click.option(
     "--keys",
+    "tokens",
+    callback=script_tokens,
     help=f"Play the call non-interactively: keys per menu, separated by spaces; words in "
     f'double quotes are said ("aide financière"); {SILENCE} = silence; {", ".join(DIAL_STATUSES)} = '
     "how a transfer ends (default completed). The caller hangs up when the keys run out.",
@@ -151,7 +171,7 @@ def with_line_options(command):
 )
 @at_option
 @with_line_options
-def call_command(keys, confidence, caller, stats, at, url, token, data_dir, prompts_dir) -> None:
+def call_command(tokens, confidence, caller, stats, at, url, token, data_dir, prompts_dir) -> None:
     """Call the line as Twilio would, and print what the caller hears."""
     entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir, stats, at)
     call = Call(transport, entry, caller=caller, audio_length=audio_length)
@@ -166,7 +186,6 @@ def call_command(keys, confidence, caller, stats, at, url, token, data_dir, prom
         shown = len(call.events)
 
     call.start()
-    tokens = TOKENS.findall(keys) if keys is not None else None
     while not call.over:
         flush()
         if tokens is not None:

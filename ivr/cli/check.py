@@ -16,8 +16,8 @@ from ..errors import FlowError
 from ..flow.callers import reach_by_caller, walk
 from ..flow.directory import FAMILY, Service, future_calls
 from ..flow.hours import OPEN
-from ..flow.loader import DIRECTORY_FILE, load_flow
-from ..flow.model import SYNTHETIC_SEP, Flow, Readout
+from ..flow.loader import DIRECTORY_FILE, FLOW_FILE, load_flow
+from ..flow.model import Flow, Readout
 from ..flow.usage import number_uses, unused_services
 from .options import data_option, prompts_option, settings_for
 
@@ -65,9 +65,11 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
         sys.exit(1)
-    menus = len([n for n in flow.nodes if SYNTHETIC_SEP not in n])
     takes = "keys and words (prompts/fr.yaml, words)" if settings.speech else "keys only (IVR_SPEECH=0)"
-    click.echo(f"The call flow is valid: {menus} nodes, {len(flow.services)} services; its prompts take {takes}.\n")
+    click.echo(
+        f"The call flow is valid: {flow.written} nodes written in {settings.data_dir.name}/{FLOW_FILE} "
+        f"({len(flow.nodes)} with the councils' own), {len(flow.services)} services; its prompts take {takes}.\n"
+    )
     click.echo(
         "Numbers the line can say or dial\n"
         "  ([seed]: a seed document gives it; [TO CONFIRM]: only public pages give it, compare it with them;\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import click
 
@@ -10,6 +11,7 @@ from ..config import Settings
 from ..errors import ConfigError, IVRError
 from ..stats import report
 from ..stats.runtime import open_store
+from ..stats.store import database_url
 
 
 def _instance_path() -> str:
@@ -36,6 +38,32 @@ def _day(_ctx, _param, value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"expected a day as YYYY-MM-DD, got {value!r}") from None
+
+
+THROWAWAY = "--db sqlite:///demo.sqlite3"
+
+
+def _same_database(a: str, b: str) -> bool:
+    sqlite = "sqlite:///"
+    if a.startswith(sqlite) and b.startswith(sqlite):
+        return Path(a.removeprefix(sqlite)).resolve() == Path(b.removeprefix(sqlite)).resolve()
+    return a == b
+
+
+def _throwaway(url: str | None) -> str:
+    """The database `demo` may fill: one given with --db, never the live statistics."""
+    if not url:
+        raise click.UsageError(f"demo writes simulated calls: give it a throwaway database with --db, e.g. {THROWAWAY}")
+    try:
+        live = database_url(Settings.from_env().stats_url, _instance_path())
+        given = database_url(url, _instance_path())
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    if live is not None and given is not None and _same_database(live, given):
+        raise click.UsageError(
+            f"--db is the live statistics (IVR_STATS_URL or instance/): give a throwaway one, e.g. {THROWAWAY}"
+        )
+    return url
 
 
 url_option = click.option("--db", "url", help="Database URL (default: IVR_STATS_URL, or SQLite in instance/).")
@@ -83,15 +111,16 @@ def migrate(url) -> None:
 @click.option("--days", default=1, show_default=True, help="How many days, ending with --day.")
 @click.option("--calls", default=300, show_default=True, help="Calls a day.")
 @click.option("--seed", default=1, show_default=True)
-@url_option
+@click.option("--db", "url", help=f"A throwaway database URL, never the live one (required; e.g. {THROWAWAY}).")
 def demo(day, days, calls, seed, url) -> None:
-    """Play a realistic day of simulated calls through the app into the statistics' database."""
+    """Play a realistic day of simulated calls through the app into a throwaway statistics database."""
     from ..app import create_app
     from .demo import play_day
 
+    url = _throwaway(url)
     last = day or datetime.now(report.PARIS).date() - timedelta(days=1)
     try:
-        app = create_app({"stats_url": url} if url else {}, dev=True)
+        app = create_app({"stats_url": url}, dev=True)
     except IVRError as exc:
         raise click.ClickException(str(exc)) from None
     if "ivr.stats" not in app.extensions:

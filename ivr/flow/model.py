@@ -184,6 +184,11 @@ class Flow:
         assert isinstance(operator, Transfer)  # validate() refuses a flow whose operator is not a transfer
         return self.services[operator.services[0]]
 
+    @property
+    def written(self) -> int:
+        """Count the nodes written in flow.yaml, without those grown for each département's council."""
+        return sum(1 for nid in self.nodes if SYNTHETIC_SEP not in nid)
+
     def operator_of(self, nid: str) -> str:
         """Name the node 0 and silence lead to from a node: its own operator, or the flow's."""
         return operator_of(self.nodes, self.operator, nid)

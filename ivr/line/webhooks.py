@@ -171,7 +171,13 @@ health = Blueprint("health", __name__)
 @health.get("/healthz")
 def healthz():
     """Tell load balancers the line is up, and staff which version is live."""
-    return {"status": "ok", "nodes": len(_line().flow.nodes), **current_app.extensions["ivr.version"]}
+    flow = _line().flow  # "nodes" as `ivr check` counts them: those written in flow.yaml
+    return {
+        "status": "ok",
+        "nodes": flow.written,
+        "nodes_with_councils": len(flow.nodes),
+        **current_app.extensions["ivr.version"],
+    }
 
 
 def register(app: Flask) -> None:

@@ -192,12 +192,42 @@ def sections(report: Report) -> dict[str, list[dict]]:
     return out
 
 
+def summary(report: Report) -> dict[str, int | str]:
+    """Return the period at a glance, every count already suppressed."""
+    outcomes = Counter[str]()
+    for counter in report.outcomes.values():
+        outcomes.update(counter)
+    ended = sum(outcomes.values())
+    failed = sum(outcomes[o] for o in events.FAILED_DIALS)
+    return {
+        "calls": shown(report.calls),
+        "days with calls": sum(1 for d in report.days if report.calls_by_day[d]),
+        "days": len(report.days),
+        "transfers": shown(sum(report.transfers.values())),
+        "put through": shown(outcomes["completed"]),
+        "transfers not answered": shown(failed),
+        "failure rate": rate(failed, ended),
+        "numbers read": shown(sum(report.numbers.values())),
+    }
+
+
+def summary_line(report: Report) -> str:
+    """Return the summary as one sentence."""
+    s = summary(report)
+    return (
+        f"Summary: {s['calls']} call(s) on {s['days with calls']} of {s['days']} day(s); "
+        f"{s['transfers']} transfer(s): {s['put through']} put through, {s['transfers not answered']} not answered "
+        f"(failure rate {s['failure rate']}); {s['numbers read']} number(s) read."
+    )
+
+
 def as_json(report: Report) -> str:
     """Return the report as JSON."""
     body = {
         "since": report.since.isoformat(),
         "until": report.until.isoformat(),
         "calls": shown(report.calls),
+        "summary": summary(report),
         **{name: rows for name, rows in sections(report).items() if name != "calls"},
         "calls by day": sections(report)["calls"],
     }
@@ -222,19 +252,26 @@ def as_table(report: Report) -> str:
     """Return the report as plain text tables."""
     lines = [
         f"Statistics from {report.since} to {report.until} (Paris days): {shown(report.calls)} call(s) "
-        f'answered; counts of 1 or 2 are shown as "{HIDDEN}".'
+        f'answered; counts of 1 or 2 are shown as "{HIDDEN}".',
+        summary_line(report),
     ]
     for name, rows in sections(report).items():
         lines.append("")
         lines.append(f"## {name}")
+        quiet: list[str] = []
+        if name == "calls":  # the days with calls first, then how many had none
+            without = sum(1 for r in rows if r["calls"] == 0)
+            quiet = [f"({without} day(s) without calls)"] if without else []
+            rows = [r for r in rows if r["calls"] != 0]
         if not rows:
-            lines.append("(none)")
+            lines.extend(quiet or ["(none)"])
             continue
         headers = list(rows[0])
         cells = [[str(r[h]) for h in headers] for r in rows]
         widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
         lines.append("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
         lines.extend("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells)
+        lines.extend(quiet)
     if report.by_hour_of_day is None:
         lines.append("")
         lines.append(f"(the hour-of-day profile needs at least {WEEK} days: use --since)")

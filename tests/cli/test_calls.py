@@ -283,3 +283,29 @@ def test_number_book_recognises_a_number_played_from_recorded_words():
     event = Event("play", f"http://localhost{url}", 3.0, 4.2, "http://localhost/voice/key")
     assert book.read(event) == SOCIAL.number
     assert book.read(Event("play", "http://localhost/audio/greeting-0123456789ab.wav", 0, 1, "")) is None
+
+
+@pytest.mark.parametrize(
+    ("keys", "named", "why"),
+    [
+        ("x", "'x'", "not something a phone does"),
+        ("1 aide", "'aide'", "not something a phone does"),
+        ("1 &", "'&'", "not something a phone does"),
+        ('1 "aide', "'\"aide'", "double quote left open"),
+        ('1 aide" 2', "'aide\"'", "double quote left open"),
+    ],
+)
+def test_call_refuses_keys_a_phone_cannot_send_before_calling(runner, monkeypatch, keys, named, why):
+    def no_call(*args, **kwargs):
+        raise AssertionError("no call is made")
+
+    monkeypatch.setattr("ivr.cli.calls._line", no_call)
+    result = runner.invoke(main, ["call", "--keys", keys])
+    assert result.exit_code == 2, result.output
+    error = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(error) == 1 and named in error[0] and why in error[0], result.output
+
+
+def test_call_accepts_every_kind_of_token_a_phone_can_send(runner):
+    result = runner.invoke(main, ["call", "--keys", '_ 1 "aide sociale" # * 0 busy completed'])
+    assert result.exit_code == 0, result.output

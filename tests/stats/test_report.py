@@ -115,6 +115,39 @@ def test_build_never_needs_a_database():
     assert rep.calls_by_day == {date(2026, 7, 2): 4}
 
 
+def test_the_table_starts_with_a_summary_and_the_days_that_have_calls():
+    rows = [
+        Row(datetime(2026, 3, 3, 9), "call", "", "answered", 2),
+        Row(datetime(2026, 3, 8, 9), "call", "", "answered", 40),
+        Row(datetime(2026, 3, 8, 9), "transfer", "platform", "", 12),
+        Row(datetime(2026, 3, 8, 9), "transfer_end", "platform", "completed", 10),
+        Row(datetime(2026, 3, 8, 9), "transfer_end", "platform", "busy", 2),
+        Row(datetime(2026, 3, 8, 9), "number", "suicide_line", "", 1),
+    ]
+    rep = report.build(rows, date(2026, 3, 1), DAY)
+    assert report.summary(rep) == {
+        "calls": 42,
+        "days with calls": 2,
+        "days": 10,
+        "transfers": 12,
+        "put through": 10,
+        "transfers not answered": "< 3",
+        "failure rate": "17 %",
+        "numbers read": "< 3",
+    }
+    lines = report.as_table(rep).splitlines()
+    assert lines[1] == (
+        "Summary: 42 call(s) on 2 of 10 day(s); 12 transfer(s): 10 put through, < 3 not answered "
+        "(failure rate 17 %); < 3 number(s) read."
+    )
+    calls = lines[lines.index("## calls") + 1 : lines.index("## routes") - 1]
+    assert calls == ["day         calls", "2026-03-03  < 3", "2026-03-08  40", "(8 day(s) without calls)"]
+    empty = report.as_table(report.build([], DAY, DAY)).splitlines()
+    assert empty[empty.index("## calls") + 1] == "(1 day(s) without calls)"
+    assert [r["day"] for r in report.sections(rep)["calls"]] == [d.isoformat() for d in rep.days], "CSV, JSON: all"
+    assert json.loads(report.as_json(rep))["summary"]["transfers not answered"] == "< 3"
+
+
 def test_a_simulated_day_fills_every_section(db_url):
     result = CliRunner().invoke(
         main, ["stats", "demo", "--db", db_url, "--day", "2026-03-10", "--days", "7", "--calls", "120"]
@@ -130,6 +163,27 @@ def test_a_simulated_day_fills_every_section(db_url):
     assert len(rep.numbers) >= 3 and rep.by_hour_of_day is not None
     peak = sum(rep.outcomes_by_day[d]["busy"] for d in rep.outcomes_by_day)
     assert peak > 0
+
+
+def test_demo_never_fills_the_live_statistics(tmp_path, monkeypatch):
+    live = tmp_path / "live.sqlite3"
+    monkeypatch.setenv("IVR_STATS_URL", f"sqlite:///{live}")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for given in ([], ["--db", f"sqlite:///{live}"], ["--db", "sqlite:///live.sqlite3"]):
+        result = runner.invoke(main, ["stats", "demo", "--calls", "3", *given])
+        assert result.exit_code == 2, result.output
+        assert "--db sqlite:///demo.sqlite3" in result.output.splitlines()[-1]
+    assert not live.exists()
+
+
+def test_demo_without_db_names_the_option_even_without_a_live_database(tmp_path, monkeypatch):
+    monkeypatch.delenv("IVR_STATS_URL", raising=False)
+    result = CliRunner().invoke(main, ["stats", "demo"])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: demo writes simulated calls: give it a throwaway database with --db, e.g. --db sqlite:///demo.sqlite3"
+    )
 
 
 def test_simulated_calls_on_the_command_line_count_nothing(tmp_path, monkeypatch):
