@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class IVRError(Exception):
     """Base class of every error the line raises on purpose."""
@@ -23,6 +26,12 @@ class Problem:
 
     def __repr__(self) -> str:
         return f"Problem({str(self)!r})"
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """The closest known names to a mistyped one, as a question ending with a space; "" when none is close."""
+    close = difflib.get_close_matches(name, sorted(known), n=2)
+    return f"did you mean {' or '.join(map(repr, close))}? " if close else ""
 
 
 class FlowError(IVRError):

@@ -3,7 +3,6 @@ each was consulted), the day someone last called it, and the numbers it replaced
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -14,7 +13,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import shortnumberinfo
 
-from ..errors import Problem
+from ..errors import Problem, did_you_mean
 from .fields import Fields
 from .hours import SUBDIVISIONS, Hours, parse_hours, zone
 from .words import number_words, spoken_number
@@ -123,9 +122,7 @@ class Directory:
 def unknown_caller(name: str, known: Iterable[str]) -> str:
     """Say that a profession is unknown, with the closest known ones."""
     known = sorted(known)
-    close = difflib.get_close_matches(name, known, n=2)
-    hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
-    return f"unknown profession {name!r}: {hint}known: {', '.join(known)}"
+    return f"unknown profession {name!r}: {did_you_mean(name, known)}known: {', '.join(known)}"
 
 
 def _parse_number(written: str, where: str, file: str, problems: list[Problem]) -> str | None:
@@ -396,7 +393,8 @@ def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Directory:
                 Problem(
                     file,
                     f"{where}.successor",
-                    f"unknown service {successor!r}; known services: {', '.join(sorted(services))}",
+                    f"unknown service {successor!r}; {did_you_mean(successor, services)}"
+                    f"known services: {', '.join(sorted(services))}",
                 )
             )
         for key in ("from", "until"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ivr.errors import FlowError
+from ivr.flow.model import SYNTHETIC_SEP
 
 
 def test_default_flow_is_valid(flow):
@@ -352,3 +353,46 @@ def test_flow_is_frozen(flow):
         flow.nodes["welcome"].say = ()
     with pytest.raises(TypeError):
         flow.nodes["x"] = None
+
+
+def _problem(data_copy, file, change):
+    data_copy.edit(file, change)
+    with pytest.raises(FlowError) as info:
+        data_copy.load()
+    [problem] = info.value.problems
+    return str(problem)
+
+
+def _known_nodes(flow):
+    return ", ".join(sorted(n for n in flow.nodes if SYNTHETIC_SEP not in n))
+
+
+def test_a_misspelt_node_is_named_with_the_closest_one(data_copy, flow):
+    message = _problem(data_copy, "flow", lambda d: _option(d, "doctor_needs", 2).update(target="social_hlep"))
+    known = _known_nodes(flow)
+    assert message == (
+        "data/flow.yaml [nodes.doctor_needs.options[2].target]: unknown node 'social_hlep'; "
+        f"did you mean 'social_help'? known nodes: {known}"
+    )
+
+
+def test_a_misspelt_service_is_named_with_the_closest_one(data_copy, flow):
+    message = _problem(data_copy, "flow", lambda d: d["nodes"]["social_help"].update(service="social_servise"))
+    assert message == (
+        "data/flow.yaml [nodes.social_help.service]: unknown service 'social_servise'; "
+        f"did you mean 'social_service'? known services: {', '.join(sorted(flow.services))}"
+    )
+
+
+def test_a_misspelt_prompt_is_named_with_the_closest_one(data_copy):
+    message = _problem(data_copy, "flow", lambda d: _option(d, "doctor_needs", 2).update(say="opt_socail"))
+    assert message == (
+        "data/flow.yaml [nodes.doctor_needs.options[2].say]: prompt 'opt_socail' is not in prompts/fr.yaml; "
+        "did you mean 'opt_social' or 'opt_complaint'?"
+    )
+
+
+def test_a_name_close_to_nothing_gets_no_guess(data_copy, flow):
+    message = _problem(data_copy, "flow", lambda d: _option(d, "doctor_needs", 2).update(target="nowhere"))
+    assert "did you mean" not in message
+    assert message.endswith(f"unknown node 'nowhere'; known nodes: {_known_nodes(flow)}")
