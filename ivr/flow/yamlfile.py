@@ -51,17 +51,55 @@ class YamlFileError(Exception):
         super().__init__(str(problem))
 
 
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+class Lines:
+    """Where each key of a YAML file is written: the line of a key path such as
+    `nodes.welcome.options[2].target`, or of its longest part written in the file."""
+
+    def __init__(self, root: yaml.Node | None) -> None:
+        self._root = root
+
+    def line(self, where: str) -> int | None:
+        """The line (from 1) of the key `where` names, or of the nearest key above it; None if none."""
+        node, found = self._root, None
+        for name, index in _STEP.findall(where):
+            if isinstance(node, yaml.SequenceNode) and index and int(index) < len(node.value):
+                node = node.value[int(index)]
+                found = node.start_mark.line + 1
+            elif isinstance(node, yaml.MappingNode) and name:
+                hit = next(((k, v) for k, v in node.value if k.value == name), None)
+                if hit is None:
+                    break
+                found = hit[0].start_mark.line + 1  # the key's line: where staff look for it
+                node = hit[1]
+            else:
+                break
+        return found
+
+
 def load_yaml(path: Path) -> Any:
     """Parse one YAML file; raise YamlFileError naming the file and line."""
+    return load_yaml_lines(path)[0]
+
+
+def load_yaml_lines(path: Path) -> tuple[Any, Lines]:
+    """Parse one YAML file, with where each of its keys is written; raise YamlFileError naming the
+    file and line."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise YamlFileError(Problem(path.name, "", f"cannot read the file: {exc}")) from None
+    loader = _StringLoader(text)
     try:
-        return yaml.load(text, Loader=_StringLoader)  # noqa: S506 - a SafeLoader subclass
+        root = loader.get_single_node()
+        return (loader.construct_document(root) if root is not None else None), Lines(root)
     except yaml.YAMLError as exc:
         where, message = _syntax_error(text, exc)
         raise YamlFileError(Problem(path.name, where, message)) from None
+    finally:
+        loader.dispose()
 
 
 def _at(line: int, column: int) -> str:

@@ -32,7 +32,7 @@ def test_ivr_check_lists_a_bad_number_without_a_traceback(data_copy):
     data_copy.edit("directory", lambda d: d["services"]["mots"].update(number="1"))
     result = CliRunner().invoke(main, ["check", "--data", str(data_copy.data), "--prompts", str(data_copy.prompts)])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
-    assert "data/directory.yaml [services.mots.number]: number '1'" in result.output
+    assert "data/directory.yaml:72 [services.mots.number]: number '1'" in result.output
     assert "Traceback" not in result.output
 
 

@@ -355,12 +355,17 @@ def test_flow_is_frozen(flow):
         flow.nodes["x"] = None
 
 
-def _problem(data_copy, file, change):
-    data_copy.edit(file, change)
+def _problem(data_copy, written: str, instead: str) -> tuple[int, str]:
+    """Write `instead` where data/flow.yaml has `written`: the only problem, and the line it is on."""
+    path = data_copy.path("flow")
+    text = path.read_text(encoding="utf-8")
+    assert text.count(written) == 1
+    path.write_text(text.replace(written, instead), encoding="utf-8")
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if written in s)
     with pytest.raises(FlowError) as info:
         data_copy.load()
     [problem] = info.value.problems
-    return str(problem)
+    return line, str(problem)
 
 
 def _known_nodes(flow):
@@ -368,31 +373,32 @@ def _known_nodes(flow):
 
 
 def test_a_misspelt_node_is_named_with_the_closest_one(data_copy, flow):
-    message = _problem(data_copy, "flow", lambda d: _option(d, "doctor_needs", 2).update(target="social_hlep"))
-    known = _known_nodes(flow)
+    line, message = _problem(data_copy, "target: social_help}", "target: social_hlep}")
     assert message == (
-        "data/flow.yaml [nodes.doctor_needs.options[2].target]: unknown node 'social_hlep'; "
-        f"did you mean 'social_help'? known nodes: {known}"
+        f"data/flow.yaml:{line} [nodes.doctor_needs.options[3].target]: unknown node 'social_hlep'; "
+        f"did you mean 'social_help'? known nodes: {_known_nodes(flow)}"
     )
 
 
 def test_a_misspelt_service_is_named_with_the_closest_one(data_copy, flow):
-    message = _problem(data_copy, "flow", lambda d: d["nodes"]["social_help"].update(service="social_servise"))
+    line, message = _problem(data_copy, "service: social_service", "service: social_servise")
     assert message == (
-        "data/flow.yaml [nodes.social_help.service]: unknown service 'social_servise'; "
+        f"data/flow.yaml:{line} [nodes.social_help.service]: unknown service 'social_servise'; "
         f"did you mean 'social_service'? known services: {', '.join(sorted(flow.services))}"
     )
 
 
-def test_a_misspelt_prompt_is_named_with_the_closest_one(data_copy):
-    message = _problem(data_copy, "flow", lambda d: _option(d, "doctor_needs", 2).update(say="opt_socail"))
+def test_a_misspelt_prompt_is_named_with_the_closest_ones(data_copy):
+    line, message = _problem(data_copy, "say: opt_social,", "say: opt_socail,")
     assert message == (
-        "data/flow.yaml [nodes.doctor_needs.options[2].say]: prompt 'opt_socail' is not in prompts/fr.yaml; "
+        f"data/flow.yaml:{line} [nodes.doctor_needs.options[3].say]: prompt 'opt_socail' is not in prompts/fr.yaml; "
         "did you mean 'opt_social' or 'opt_complaint'?"
     )
 
 
 def test_a_name_close_to_nothing_gets_no_guess(data_copy, flow):
-    message = _problem(data_copy, "flow", lambda d: _option(d, "doctor_needs", 2).update(target="nowhere"))
-    assert "did you mean" not in message
-    assert message.endswith(f"unknown node 'nowhere'; known nodes: {_known_nodes(flow)}")
+    line, message = _problem(data_copy, "target: social_help}", "target: nowhere}")
+    assert message == (
+        f"data/flow.yaml:{line} [nodes.doctor_needs.options[3].target]: unknown node 'nowhere'; "
+        f"known nodes: {_known_nodes(flow)}"
+    )

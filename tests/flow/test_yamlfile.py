@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ivr.errors import FlowError
-from ivr.flow.yamlfile import YamlFileError, load_yaml
+from ivr.flow.yamlfile import YamlFileError, load_yaml, load_yaml_lines
 
 
 def _error(tmp_path, text: str) -> str:
@@ -79,3 +79,28 @@ def test_an_unclosed_quote_in_the_flow_names_its_own_line(data_copy):
     [problem] = info.value.problems
     assert (problem.file, problem.where) == ("data/flow.yaml", f"line {line}, column {column}")
     assert problem.message.startswith("invalid YAML: this quote is not closed on its line")
+
+
+def test_each_key_path_has_the_line_where_it_is_written(tmp_path):
+    path = tmp_path / "flow.yaml"
+    path.write_text(
+        "entry: welcome\n"
+        "nodes:\n"
+        "  welcome:\n"
+        "    type: menu\n"
+        "    options:\n"
+        '      - {key: "1", say: opt_doctor, target: doctor}\n'
+        '      - key: "2"\n'
+        "        target: other\n",
+        encoding="utf-8",
+    )
+    _, lines = load_yaml_lines(path)
+    assert lines.line("entry") == 1
+    assert lines.line("nodes.welcome") == 3
+    assert lines.line("nodes.welcome.options[0].target") == 6
+    assert lines.line("nodes.welcome.options[1]") == 7
+    assert lines.line("nodes.welcome.options[1].target") == 8
+    assert lines.line("nodes.welcome.after") == 3, "a missing key: the line of the key that should hold it"
+    assert lines.line("nodes.welcome.options[5]") == 5
+    assert lines.line("prompts.greeting") is None
+    assert lines.line("line 3, column 4") is None
