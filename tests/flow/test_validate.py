@@ -212,7 +212,7 @@ BROKEN = [
         "four digits not an 08 number",
         "directory",
         lambda d: d["services"]["mots"].update(number="0608 28 25 89"),
-        ["services.mots.number", "groups of 1 to 3 digits"],
+        ["services.mots.number", 'must be written in groups as it is read aloud: write "06 08 28 25 89"'],
     ),
     (
         "invalid number",
@@ -224,7 +224,7 @@ BROKEN = [
         "number in one block",
         "directory",
         lambda d: d["services"]["mots"].update(number="0608282589"),
-        ["services.mots.number", "groups of 1 to 3 digits"],
+        ["services.mots.number", 'must be written in groups as it is read aloud: write "06 08 28 25 89"'],
     ),
     (
         "invalid short number",
