@@ -23,6 +23,11 @@ BIN = Path(sys.executable).parent
 FLOW = load_flow(ROOT / "data", ROOT / "prompts")
 # Where the doctors' menu leads to the social help: the choice broken below, and named in the refusal.
 SOCIAL_OPTION = next(i for i, o in enumerate(FLOW.nodes["doctor_needs"].options) if o.target == "social_help")
+SOCIAL_LINE = next(  # where that choice is written in data/flow.yaml
+    i
+    for i, s in enumerate((ROOT / "data" / "flow.yaml").read_text(encoding="utf-8").splitlines(), 1)
+    if "target: social_help" in s
+)
 
 
 def procfile_command() -> str:
@@ -73,7 +78,8 @@ def run_procfile(env_extra: dict, port: int, cwd: Path = ROOT, bin_dir: Path = B
         ),
         (
             {"TWILIO_AUTH_TOKEN": "x", "IVR_DATA_DIR": "BROKEN"},
-            f"data/flow.yaml [nodes.doctor_needs.options[{SOCIAL_OPTION}].target]: unknown node 'nowhere'",
+            f"data/flow.yaml:{SOCIAL_LINE} [nodes.doctor_needs.options[{SOCIAL_OPTION}].target]: "
+            "unknown node 'nowhere'",
         ),
     ],
 )

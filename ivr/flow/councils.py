@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import Problem
+from ..errors import Problem, did_you_mean
 from .directory import Service, parse_sources
 from .fields import Fields
 from .model import SYNTHETIC_SEP, Department, Menu, Node, Option, Readout, Transfer
@@ -83,8 +83,8 @@ def parse_councils(
                 Problem(
                     file,
                     f"{where}.service",
-                    f"{council.service!r} is not a service with a number "
-                    f"in directory.yaml; known services: {', '.join(sorted(services))}",
+                    f"{council.service!r} is not a service with a number in directory.yaml; "
+                    f"{did_you_mean(council.service, services)}known services: {', '.join(sorted(services))}",
                 )
             )
         for key in ("name", "of", "hours", "cities", "status"):

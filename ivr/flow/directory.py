@@ -3,7 +3,6 @@ each was consulted), the day someone last called it, and the numbers it replaced
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -14,7 +13,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import shortnumberinfo
 
-from ..errors import Problem
+from ..errors import Problem, did_you_mean
 from .fields import Fields
 from .hours import SUBDIVISIONS, Hours, parse_hours, zone
 from .words import number_words, spoken_number
@@ -123,20 +122,46 @@ class Directory:
 def unknown_caller(name: str, known: Iterable[str]) -> str:
     """Say that a profession is unknown, with the closest known ones."""
     known = sorted(known)
-    close = difflib.get_close_matches(name, known, n=2)
-    hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
-    return f"unknown profession {name!r}: {hint}known: {', '.join(known)}"
+    return f"unknown profession {name!r}: {did_you_mean(name, known)}known: {', '.join(known)}"
+
+
+_NOTATION = re.compile(r"\+?[0-9 .()/-]+")  # 09.80.80.03.07, 0980800307, +33 9 80 80 03 07, 09-80-...
+
+
+def _spaced(written: str) -> str | None:
+    """A French number written another common way, in the spaced groups it is read aloud in
+    ("09 80 80 03 07", "0800 288 038", "31 14"); None when it is no such number."""
+    if not _NOTATION.fullmatch(written.strip()):
+        return None
+    try:
+        parsed = phonenumbers.parse(written, REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if parsed.country_code != phonenumbers.country_code_for_region(REGION):
+        return None
+    digits = str(parsed.national_number)
+    if len(digits) == 9 and phonenumbers.is_possible_number(parsed):
+        national = f"0{digits}"
+        if _SPECIAL.fullmatch(national[:4]):
+            return f"{national[:4]} {national[4:7]} {national[7:]}"
+        return " ".join(national[i : i + 2] for i in range(0, 10, 2))
+    if shortnumberinfo.is_valid_short_number_for_region(parsed, REGION):
+        return digits if len(digits) <= 3 else " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+    return None
 
 
 def _parse_number(written: str, where: str, file: str, problems: list[Problem]) -> str | None:
     """Return the E.164 form of a full number, "" for a short number, None when invalid."""
     groups = written.split()
     if not groups or not all(_GROUP.fullmatch(g) or (i == 0 and _SPECIAL.fullmatch(g)) for i, g in enumerate(groups)):
+        spaced = _spaced(written)
         problems.append(
             Problem(
                 file,
                 where,
-                f"number {written!r} must be groups of 1 to 3 digits "
+                f'number {written!r} must be written in groups as it is read aloud: write "{spaced}"'
+                if spaced
+                else f"number {written!r} must be groups of 1 to 3 digits "
                 'separated by spaces, as it is read aloud ("0X XX XX XX XX"; a number starting '
                 '08 may start with one group of four: "08XX XXX XXX")',
             )
@@ -396,7 +421,8 @@ def parse_directory(raw: Any, file: str, problems: list[Problem]) -> Directory:
                 Problem(
                     file,
                     f"{where}.successor",
-                    f"unknown service {successor!r}; known services: {', '.join(sorted(services))}",
+                    f"unknown service {successor!r}; {did_you_mean(successor, services)}"
+                    f"known services: {', '.join(sorted(services))}",
                 )
             )
         for key in ("from", "until"):

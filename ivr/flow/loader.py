@@ -13,7 +13,7 @@ from .model import Department, Flow, Node, Readout, Transfer, closed_id, moves, 
 from .prompts import parse_prompts
 from .speech import listeners, parse_words
 from .validate import edges, validate
-from .yamlfile import YamlFileError, load_yaml
+from .yamlfile import Lines, YamlFileError, load_yaml_lines
 
 FLOW_FILE = "flow.yaml"
 DIRECTORY_FILE = "directory.yaml"
@@ -21,12 +21,21 @@ COUNCILS_FILE = "councils.yaml"
 PROMPTS_FILE = "fr.yaml"
 
 
-def _read(path: Path, label: str, problems: list[Problem]):
+def _read(path: Path, label: str, problems: list[Problem], lines: dict[str, Lines]):
     try:
-        return load_yaml(path)
+        data, lines[label] = load_yaml_lines(path)
     except YamlFileError as exc:
         problems.append(Problem(label, exc.problem.where, exc.problem.message))
         return None
+    return data
+
+
+def _placed(problems: list[Problem], lines: Mapping[str, Lines]) -> FlowError:
+    """Every problem with the line where its key is written in its file, when it is known."""
+    for problem in problems:
+        if problem.line is None and problem.where and problem.file in lines:
+            problem.line = lines[problem.file].line(problem.where)
+    return FlowError(problems)
 
 
 def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozenset()) -> Flow:
@@ -41,6 +50,7 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
     councils_label = f"{data_dir.name}/{COUNCILS_FILE}"
     prompts_label = f"{prompts_dir.name}/{PROMPTS_FILE}"
     problems: list[Problem] = []
+    lines: dict[str, Lines] = {}
     for folder, setting in ((data_dir, "IVR_DATA_DIR"), (prompts_dir, "IVR_PROMPTS_DIR")):
         if not folder.is_dir():
             problems.append(
@@ -54,11 +64,11 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
     if problems:
         raise FlowError(problems)
 
-    raw_directory = _read(data_dir / DIRECTORY_FILE, directory_label, problems)
-    raw_prompts = _read(prompts_dir / PROMPTS_FILE, prompts_label, problems)
-    raw_flow = _read(data_dir / FLOW_FILE, flow_label, problems)
+    raw_directory = _read(data_dir / DIRECTORY_FILE, directory_label, problems, lines)
+    raw_prompts = _read(prompts_dir / PROMPTS_FILE, prompts_label, problems, lines)
+    raw_flow = _read(data_dir / FLOW_FILE, flow_label, problems, lines)
     has_councils = (data_dir / COUNCILS_FILE).exists()  # needed only by a département look-up
-    raw_councils = _read(data_dir / COUNCILS_FILE, councils_label, problems) if has_councils else None
+    raw_councils = _read(data_dir / COUNCILS_FILE, councils_label, problems, lines) if has_councils else None
     if problems:  # an unreadable file: what the others would add is noise
         raise FlowError(problems)
     directory = parse_directory(raw_directory, directory_label, problems)
@@ -89,7 +99,7 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
         entry, operator, nodes, services, prompts, flow_label, prompts_label, directory.professions, mentions
     )
     if problems:
-        raise FlowError(problems)
+        raise _placed(problems, lines)
     spoken_places: dict[str, tuple[str, ...]] = {
         dep.child_id(code): council.said
         for dep in nodes.values()
@@ -106,7 +116,7 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
     )
     heard = listeners(nodes, prompts, words, spoken_places, prompts_label, problems)
     if problems:
-        raise FlowError(problems)
+        raise _placed(problems, lines)
     return Flow(
         entry=entry,
         operator=operator,

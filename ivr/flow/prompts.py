@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import Problem
+from ..errors import Problem, did_you_mean
 from .directory import Service
 from .fields import Fields
 
@@ -90,8 +90,9 @@ def parse_prompts(
                 Problem(
                     file,
                     where,
-                    f"unknown service(s) or phrase(s) {', '.join(map(repr, unknown))} "
-                    f"in {{...}}; known: {', '.join(sorted(set(values) - set(COUNCIL_FIELDS)))}",
+                    f"unknown service(s) or phrase(s) {', '.join(map(repr, unknown))} in {{...}}; "
+                    + "".join(did_you_mean(f, set(values) - set(COUNCIL_FIELDS)) for f in unknown)
+                    + f"known: {', '.join(sorted(set(values) - set(COUNCIL_FIELDS)))}",
                 )
             )
             continue

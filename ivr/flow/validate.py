@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 
-from ..errors import Problem
+from ..errors import Problem, did_you_mean
 from .callers import Reached, not_served, walk
 from .directory import FAMILY, Service, unknown_caller
 from .model import (
@@ -61,20 +61,24 @@ def validate(
     def report(where: str, message: str) -> None:
         problems.append(Problem(flow_file, where, message))
 
-    known = ", ".join(sorted(n for n in nodes if SYNTHETIC_SEP not in n))
+    named = sorted(n for n in nodes if SYNTHETIC_SEP not in n)
+    known = ", ".join(named)
 
     def need_node(where: str, target: str) -> None:
         if target not in nodes:
-            report(where, f"unknown node {target!r}; known nodes: {known}")
+            report(where, f"unknown node {target!r}; {did_you_mean(target, named)}known nodes: {known}")
 
     def need_prompts(where: str, keys: Iterable[str]) -> None:
         for key in keys:
             if key not in prompts:
-                report(where, f"prompt {key!r} is not in {prompts_file}")
+                report(where, f"prompt {key!r} is not in {prompts_file}" + _close_prompt(key, prompts))
 
     def need_service(where: str, sid: str, dial: bool = False) -> None:
         if sid not in services:
-            report(where, f"unknown service {sid!r}; known services: {', '.join(sorted(services))}")
+            report(
+                where,
+                f"unknown service {sid!r}; {did_you_mean(sid, services)}known services: {', '.join(sorted(services))}",
+            )
         elif dial and services[sid].dial is None:
             report(
                 where,
@@ -82,7 +86,7 @@ def validate(
             )
 
     if entry not in nodes:
-        report("entry", f"unknown node {entry!r}; known nodes: {known}")
+        need_node("entry", entry)
     if operator not in nodes or not isinstance(nodes[operator], Transfer):
         report("operator", f"must name a transfer node (the listening team), got {operator!r}")
 
@@ -98,7 +102,8 @@ def validate(
         if own is not None and not synthetic and not isinstance(nodes.get(own), Transfer):
             report(
                 f"{where}.operator",
-                f"must name a transfer node (who 0 and silence reach from here), got {own!r}; known nodes: {known}",
+                f"must name a transfer node (who 0 and silence reach from here), got {own!r}; "
+                f"{'' if own in nodes else did_you_mean(own, named)}known nodes: {known}",
             )
         if isinstance(node, Menu):
             need_prompts(f"{where}.say", node.say)
@@ -218,9 +223,16 @@ def _closed_sentence(
             + (", for the councils of this département" if synthetic else ""),
         )
     elif node.closed_intro not in prompts:
-        report(key, f"prompt {node.closed_intro.split(SYNTHETIC_SEP)[0]!r} is not in the prompts file")
+        written = node.closed_intro.split(SYNTHETIC_SEP)[0]
+        report(key, f"prompt {written!r} is not in the prompts file" + _close_prompt(written, prompts))
     elif OPENING_FIELD not in prompts[node.closed_intro]:
         report(key, 'say when it opens: write {opening} where it goes ("il ouvre {opening}")')
+
+
+def _close_prompt(key: str, prompts: Mapping[str, str]) -> str:
+    """The closest prompt keys to one written wrong, as "; did you mean 'x'?" ("" when none is close)."""
+    hint = did_you_mean(key, (k for k in prompts if SYNTHETIC_SEP not in k))
+    return f"; {hint.rstrip()}" if hint else ""
 
 
 def _callers_served(

@@ -58,7 +58,7 @@ def test_checked_is_refused_with_what_to_write_instead(small):
     with pytest.raises(FlowError) as info:
         small.load()
     [problem] = info.value.problems
-    assert str(problem).startswith("data/directory.yaml [services.sps.checked]: `checked` is no longer read")
+    assert str(problem).startswith("data/directory.yaml:26 [services.sps.checked]: `checked` is no longer read")
     assert "the day it was consulted (`date: YYYY-MM-DD` next to its `url:`)" in problem.message
     assert "`called: YYYY-MM-DD` only if someone called the number and reached the service" in problem.message
     result = run(small)

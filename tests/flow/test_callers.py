@@ -48,11 +48,11 @@ def test_a_nurse_put_through_to_the_doctors_platform_is_refused_naming_route_pro
     small.edit("flow", lambda d: d["nodes"].pop("care_line"))
     small.edit("flow", lambda d: d["nodes"].pop("care_other_lines"))
     assert _problems(small) == [
-        "data/flow.yaml [nodes.listening_team]: route '3': callers who said they are famille (a relative of a "
+        "data/flow.yaml:33 [nodes.listening_team]: route '3': callers who said they are famille (a relative of a "
         "health professional), infirmier (infirmier) reach listening_team, which puts them through to platform "
         "(0800 288 038), a service for medecin only (data/directory.yaml); give them a line that serves them, "
         "or change the choice's callers",
-        "data/flow.yaml [nodes.other_lines]: route '3 (nobody answers)': callers who said they are famille (a "
+        "data/flow.yaml:46 [nodes.other_lines]: route '3 (nobody answers)': callers who said they are famille (a "
         "relative of a health professional), infirmier (infirmier) reach other_lines, which names, in a "
         "sentence, platform (0800 288 038), a service for medecin only (data/directory.yaml); give them a line "
         "that serves them, or change the choice's callers",
@@ -63,8 +63,8 @@ def test_a_failure_read_out_without_its_own_operator_sends_zero_to_the_doctors_p
     small.edit("flow", lambda d: d["nodes"]["care_other_lines"].pop("operator"))
     problems = _problems(small)
     assert [p.split(": callers")[0] for p in problems] == [
-        "data/flow.yaml [nodes.listening_team]: route '3 (nobody answers) 0'",
-        "data/flow.yaml [nodes.other_lines]: route '3 (nobody answers) 0 (nobody answers)'",
+        "data/flow.yaml:33 [nodes.listening_team]: route '3 (nobody answers) 0'",
+        "data/flow.yaml:52 [nodes.other_lines]: route '3 (nobody answers) 0 (nobody answers)'",
     ]
     assert all("who said they are famille (a relative of a health professional), infirmier (" in p for p in problems)
 
@@ -72,7 +72,7 @@ def test_a_failure_read_out_without_its_own_operator_sends_zero_to_the_doctors_p
 def test_a_service_read_as_the_answer_must_serve_the_caller(small):
     small.edit("flow", lambda d: d["nodes"]["pharmacist_other_lines"].update(service="platform"))
     assert _problems(small) == [
-        "data/flow.yaml [nodes.pharmacist_other_lines]: route '2 (nobody answers)': callers who said they are "
+        "data/flow.yaml:57 [nodes.pharmacist_other_lines]: route '2 (nobody answers)': callers who said they are "
         "pharmacien (pharmacien) reach pharmacist_other_lines, which reads them platform (0800 288 038), a "
         "service for medecin only (data/directory.yaml); give them a line that serves them, or change the "
         "choice's callers"
@@ -83,8 +83,8 @@ def test_families_are_served_only_by_a_service_that_takes_them(small):
     small.edit("directory", lambda d: d["services"]["sps"].pop("families"))
     problems = _problems(small)
     assert [p.split(": callers")[0] for p in problems] == [
-        "data/flow.yaml [nodes.care_line]: route '3'",
-        "data/flow.yaml [nodes.care_other_lines]: route '3 (nobody answers)'",
+        "data/flow.yaml:25 [nodes.care_line]: route '3'",
+        "data/flow.yaml:37 [nodes.care_other_lines]: route '3 (nobody answers)'",
     ]
     assert all("who said they are famille (a relative of a health professional) reach" in p for p in problems)
 
@@ -101,7 +101,7 @@ def test_a_profession_no_choice_names_is_reported(small):
     small.edit("directory", lambda d: d["professions"].update(sage_femme="sage-femme"))
     small.edit("directory", lambda d: d["services"]["sps"]["professions"].append("sage_femme"))
     assert _problems(small) == [
-        "data/flow.yaml [nodes]: no menu choice has profession 'sage_femme' (sage-femme) among its callers: "
+        "data/flow.yaml:4 [nodes]: no menu choice has profession 'sage_femme' (sage-femme) among its callers: "
         "say which choice these callers press"
     ]
 
@@ -112,48 +112,48 @@ def test_a_profession_no_choice_names_is_reported(small):
         (
             "flow",
             lambda d: d["nodes"]["welcome"]["options"][2].update(callers=["infirmiere"]),
-            "data/flow.yaml [nodes.welcome.options[2].callers]: unknown profession 'infirmiere': did you mean "
+            "data/flow.yaml:22 [nodes.welcome.options[2].callers]: unknown profession 'infirmiere': did you mean "
             "'infirmier'? known: famille, infirmier, medecin, pharmacien (data/directory.yaml, professions)",
         ),
         (
             "directory",
             lambda d: d["services"]["adop"].update(professions=["pharmacie"]),
-            "data/directory.yaml [services.adop.professions]: unknown profession 'pharmacie': did you mean "
+            "data/directory.yaml:28 [services.adop.professions]: unknown profession 'pharmacie': did you mean "
             "'pharmacien'? known: infirmier, medecin, pharmacien",
         ),
         (
             "directory",
             lambda d: d["services"]["adop"].pop("professions"),
-            "data/directory.yaml [services.adop.professions]: say who the service serves, from its source: a list "
+            "data/directory.yaml:25 [services.adop.professions]: say who the service serves, from its source: a list "
             "of professions (see `professions` at the top), or `all` for an emergency number",
         ),
         (
             "directory",
             lambda d: d["services"]["adop"].update(families="oui"),
-            "data/directory.yaml [services.adop.families]: expected true or false, got 'oui'",
+            "data/directory.yaml:33 [services.adop.families]: expected true or false, got 'oui'",
         ),
         (
             "directory",
             lambda d: d["professions"].update(famille="la famille"),
-            "data/directory.yaml [professions.famille]: a profession id is lower-case letters, digits and _ "
+            "data/directory.yaml:5 [professions.famille]: a profession id is lower-case letters, digits and _ "
             "('all' and 'famille' are the line's own)",
         ),
         (
             "flow",
             lambda d: d["nodes"]["care_other_lines"].update(operator="welcome"),
-            "data/flow.yaml [nodes.care_other_lines.operator]: must name a transfer node (who 0 and silence reach "
+            "data/flow.yaml:66 [nodes.care_other_lines.operator]: must name a transfer node (who 0 and silence reach "
             "from here), got 'welcome'",
         ),
         (
             "directory",
             lambda d: d["services"]["adop"].update(open={"mon-fri": ["09:00-17:00"]}),
-            "data/flow.yaml [nodes.pharmacist_line.services[0]]: service 'adop' keeps office hours (`open:`): "
+            "data/flow.yaml:23 [nodes.pharmacist_line.services[0]]: service 'adop' keeps office hours (`open:`): "
             "a transfer dials only lines open 24/7",
         ),
         (
             "flow",
             lambda d: d["nodes"]["care_line"].update(services=["sps"]),
-            "data/flow.yaml [nodes.care_line.services]: a second try before any number: after the first service, "
+            "data/flow.yaml:48 [nodes.care_line.services]: a second try before any number: after the first service, "
             "list another 24/7 line that serves these callers (or the same one again), so that nobody answering "
             "means another person is called before a number is read",
         ),

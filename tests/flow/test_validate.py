@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ivr.errors import FlowError
+from ivr.flow.model import SYNTHETIC_SEP
 
 
 def test_default_flow_is_valid(flow):
@@ -211,7 +212,7 @@ BROKEN = [
         "four digits not an 08 number",
         "directory",
         lambda d: d["services"]["mots"].update(number="0608 28 25 89"),
-        ["services.mots.number", "groups of 1 to 3 digits"],
+        ["services.mots.number", 'must be written in groups as it is read aloud: write "06 08 28 25 89"'],
     ),
     (
         "invalid number",
@@ -223,7 +224,7 @@ BROKEN = [
         "number in one block",
         "directory",
         lambda d: d["services"]["mots"].update(number="0608282589"),
-        ["services.mots.number", "groups of 1 to 3 digits"],
+        ["services.mots.number", 'must be written in groups as it is read aloud: write "06 08 28 25 89"'],
     ),
     (
         "invalid short number",
@@ -352,3 +353,52 @@ def test_flow_is_frozen(flow):
         flow.nodes["welcome"].say = ()
     with pytest.raises(TypeError):
         flow.nodes["x"] = None
+
+
+def _problem(data_copy, written: str, instead: str) -> tuple[int, str]:
+    """Write `instead` where data/flow.yaml has `written`: the only problem, and the line it is on."""
+    path = data_copy.path("flow")
+    text = path.read_text(encoding="utf-8")
+    assert text.count(written) == 1
+    path.write_text(text.replace(written, instead), encoding="utf-8")
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if written in s)
+    with pytest.raises(FlowError) as info:
+        data_copy.load()
+    [problem] = info.value.problems
+    return line, str(problem)
+
+
+def _known_nodes(flow):
+    return ", ".join(sorted(n for n in flow.nodes if SYNTHETIC_SEP not in n))
+
+
+def test_a_misspelt_node_is_named_with_the_closest_one(data_copy, flow):
+    line, message = _problem(data_copy, "target: social_help}", "target: social_hlep}")
+    assert message == (
+        f"data/flow.yaml:{line} [nodes.doctor_needs.options[3].target]: unknown node 'social_hlep'; "
+        f"did you mean 'social_help'? known nodes: {_known_nodes(flow)}"
+    )
+
+
+def test_a_misspelt_service_is_named_with_the_closest_one(data_copy, flow):
+    line, message = _problem(data_copy, "service: social_service", "service: social_servise")
+    assert message == (
+        f"data/flow.yaml:{line} [nodes.social_help.service]: unknown service 'social_servise'; "
+        f"did you mean 'social_service'? known services: {', '.join(sorted(flow.services))}"
+    )
+
+
+def test_a_misspelt_prompt_is_named_with_the_closest_ones(data_copy):
+    line, message = _problem(data_copy, "say: opt_social,", "say: opt_socail,")
+    assert message == (
+        f"data/flow.yaml:{line} [nodes.doctor_needs.options[3].say]: prompt 'opt_socail' is not in prompts/fr.yaml; "
+        "did you mean 'opt_social' or 'opt_complaint'?"
+    )
+
+
+def test_a_name_close_to_nothing_gets_no_guess(data_copy, flow):
+    line, message = _problem(data_copy, "target: social_help}", "target: nowhere}")
+    assert message == (
+        f"data/flow.yaml:{line} [nodes.doctor_needs.options[3].target]: unknown node 'nowhere'; "
+        f"known nodes: {_known_nodes(flow)}"
+    )
