@@ -60,7 +60,9 @@ def test_ivr_check_lists_a_bad_number_without_a_traceback(data_copy):
     data_copy.edit("directory", lambda d: d["services"]["mots"].update(number="1"))
     result = CliRunner().invoke(main, ["check", "--data", str(data_copy.data), "--prompts", str(data_copy.prompts)])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
-    assert "data/directory.yaml:72 [services.mots.number]: number '1'" in result.output
+    lines = data_copy.path("directory").read_text(encoding="utf-8").splitlines()
+    at = lines.index("  mots:") + next(i for i, line in enumerate(lines[lines.index("  mots:") :]) if "number:" in line)
+    assert f"data/directory.yaml:{at + 1} [services.mots.number]: number '1'" in result.output
     assert "Traceback" not in result.output
 
 
