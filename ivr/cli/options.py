@@ -10,7 +10,7 @@ import click
 
 from ..config import Settings, folder_overrides
 from ..errors import ConfigError
-from ..flow.hours import PARIS
+from ..flow.hours import PARIS, paris_instant
 
 
 def settings_for(data_dir: Path | None, prompts_dir: Path | None) -> Settings:
@@ -44,10 +44,9 @@ class Instant(click.ParamType):
         if isinstance(value, datetime):
             return value
         try:
-            parsed = datetime.fromisoformat(str(value).strip().replace(" ", "T", 1))
+            return paris_instant(str(value))
         except ValueError:
             self.fail(f'{value!r} is not a date and time such as "2026-12-25 03:00"', param, ctx)
-        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=ZoneInfo(PARIS))
 
 
 at_option = click.option(

@@ -125,12 +125,12 @@ def unknown_caller(name: str, known: Iterable[str]) -> str:
     return f"unknown profession {name!r}: {did_you_mean(name, known)}known: {', '.join(known)}"
 
 
-_NOTATION = re.compile(r"\+?[0-9 .()/-]+")  # 09.80.80.03.07, 0980800307, +33 9 80 80 03 07, 09-80-...
+_NOTATION = re.compile(r"\+?[0-9 .()/-]+")  # 0X.XX.XX.XX.XX, 0XXXXXXXXX, +33 X XX XX XX XX, 0X-XX-...
 
 
 def _spaced(written: str) -> str | None:
     """A French number written another common way, in the spaced groups it is read aloud in
-    ("09 80 80 03 07", "0800 288 038", "31 14"); None when it is no such number."""
+    ("0X XX XX XX XX", "08XX XXX XXX", "XX XX"); None when it is no such number."""
     if not _NOTATION.fullmatch(written.strip()):
         return None
     try:

@@ -126,6 +126,13 @@ def _state(hours: Hours, minute: datetime) -> str:
     return hours._state(minute)  # the webhooks ask at every key press near a council: once a minute is enough
 
 
+def paris_instant(text: str) -> datetime:
+    """Read an instant for the line's clock: "2026-12-25 03:00" or "2026-12-25T03:00" (Paris time),
+    or ISO 8601 with an offset; raise ValueError when it is not a date and time."""
+    parsed = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=ZoneInfo(PARIS))
+
+
 @lru_cache(maxsize=64)
 def _calendar(year: int, subdiv: str | None) -> holidays.HolidayBase:
     return holidays.France(years=year, subdiv=subdiv)

@@ -141,6 +141,9 @@ def key_moves(node: Node) -> tuple[tuple[str, str], ...]:
 NOBODY_ANSWERED = "no answer"  # the move from a transfer nobody answered to its on_failure
 
 
+CLOSED_MOVE = f" ({CLOSED})"  # after a key: the move it makes while the service it leads to is closed
+
+
 def closed_id(readout: str) -> str:
     """Name the transfer that stands for a read-out while its service is closed."""
     return f"{readout}{SYNTHETIC_SEP}{CLOSED}"
@@ -151,7 +154,7 @@ def moves(nodes: Mapping[str, Node], operator: str, nid: str) -> list[tuple[str,
     a key that leads to a read-out whose service may be closed leads to its closed transfer too."""
     node = nodes[nid]
     out = list(key_moves(node))
-    out += [(f"{key} ({CLOSED})", closed_id(target)) for key, target in out if closed_id(target) in nodes]
+    out += [(f"{key}{CLOSED_MOVE}", closed_id(target)) for key, target in out if closed_id(target) in nodes]
     if isinstance(node, Interactive):
         out.append((OPERATOR_KEY, operator_of(nodes, operator, nid)))
     if isinstance(node, Transfer):

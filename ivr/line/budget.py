@@ -11,7 +11,17 @@ from typing import cast
 from ..flow import moves as call
 from ..flow.callers import walk
 from ..flow.directory import FAMILY
-from ..flow.model import CLOSED, NOBODY_ANSWERED, OPERATOR_KEY, Department, Flow, Interactive, Menu, Readout, Transfer
+from ..flow.model import (
+    CLOSED_MOVE,
+    NOBODY_ANSWERED,
+    OPERATOR_KEY,
+    Department,
+    Flow,
+    Interactive,
+    Menu,
+    Readout,
+    Transfer,
+)
 from ..flow.position import Position
 from ..flow.timing import DIAL_TIMEOUT_EXTRA, speech_seconds
 from .answers import hours_of
@@ -144,7 +154,7 @@ class Budget:
             node = self.flow.nodes[reached.node]
             # Choices said in the menus only: not 0, not a transfer nobody answered, not an office closed.
             by_choice = not {OPERATOR_KEY, NOBODY_ANSWERED} & set(reached.route) and not any(
-                m.endswith(f"({CLOSED})") for m in reached.route
+                m.endswith(CLOSED_MOVE) for m in reached.route
             )
             if not (reached.callers and by_choice and isinstance(node, Transfer)):
                 continue

@@ -8,12 +8,11 @@ out to the network, signed with the line's token when it has one.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory
 
 from ..config import SIMULATED_NOW
-from ..flow.hours import PARIS
+from ..flow.hours import paris_instant
 from .player import DIAL_STATUSES, Call, CallError
 from .report import place
 from .transport import flask_audio_length, flask_transport
@@ -66,10 +65,7 @@ def _transport(now: datetime | None = None):
 def _instant(raw) -> datetime | None:
     """The page's clock: "2026-12-25T03:00" (Paris time, as a datetime-local field gives it), or an
     offset; empty: the line's own clock. Raise ValueError when it is not a date and time."""
-    if raw in (None, ""):
-        return None
-    parsed = datetime.fromisoformat(str(raw))
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=ZoneInfo(PARIS))
+    return None if raw in (None, "") else paris_instant(str(raw))
 
 
 def _fraction(value) -> bool:
