@@ -64,6 +64,7 @@ class Recorder:
         self._failing = False  # an incident is under way: its log line is out
         self._dropping = False
         self._spool_failing = False
+        self._broken = False  # the writer's failure is said
         self._started = False  # the first count was added: the writer was asked for
         self._writer = False  # the writer runs
         self._stop = _new_lock()  # released to stop the writer
@@ -115,21 +116,30 @@ class Recorder:
 
     def _run(self) -> None:
         try:
-            self.replay()
+            self._safely(self.replay)
             while not self._stop.acquire(timeout=self.interval):
-                self.flush()
-                now = self.clock()
-                if now - self._last_alert_check >= ALERT_EVERY:
-                    self._last_alert_check = now
-                    self.check_alert()
-                if now - self._last_prune >= PRUNE_EVERY:
-                    self._last_prune = now
-                    self._prune()
-            self.flush(final=True)
-        except Exception:  # noqa: BLE001 (a bug here must not end the writer silently)
-            log.exception("statistics: the background writer stopped")
+                self._safely(self._tick)
+            self._safely(lambda: self.flush(final=True))
         finally:
             self._done.release()
+
+    def _tick(self) -> None:
+        self.flush()
+        now = self.clock()
+        if now - self._last_alert_check >= ALERT_EVERY:
+            self._last_alert_check = now
+            self.check_alert()
+        if now - self._last_prune >= PRUNE_EVERY:
+            self._last_prune = now
+            self._prune()
+
+    def _safely(self, step: Callable[[], object]) -> None:
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 (a bug must not end the writer: the counts wait for the next try)
+            if not self._broken:
+                self._broken = True
+                log.warning("statistics: the background writer failed (%s); it goes on", type(exc).__name__)
 
     def _take(self) -> Batch | None:
         with self._lock:
@@ -219,7 +229,9 @@ class Recorder:
             if not self._spool_failing:
                 self._spool_failing = True
                 log.warning(
-                    "statistics: cannot write the spool %s (%s); counts are kept in memory", self.spool.folder, exc
+                    "statistics: cannot write the spool %s (%s); counts are kept in memory",
+                    self.spool.folder,
+                    type(exc).__name__,
                 )
             return False
         self._spool_failing = False
@@ -284,8 +296,9 @@ class Recorder:
             self._stop.release()
             if not self._done.acquire(timeout=self.exit_wait):
                 self._abandon()  # the writer hangs on the database: what it holds is spooled
-        else:
-            self.flush(final=True)
+                self._report()
+                return
+        self.flush(final=True)  # without a writer (or after it): what is left
         self._report()
 
     def _abandon(self) -> None:

@@ -118,7 +118,7 @@ class Spool:
         """
         try:
             names = sorted(os.listdir(self.folder))
-        except FileNotFoundError:
+        except OSError:  # no spool yet, or none to be had (said when a batch cannot be spooled)
             return
         for name in names:
             path = self.folder / name
