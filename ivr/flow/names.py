@@ -47,7 +47,8 @@ class Names:
         return Name(words, sid) if words is not None else Name(sid, sid, known=False)
 
 
-def _short(text: str, width: int = WIDTH) -> str:
+def shorten(text: str, width: int = WIDTH) -> str:
+    """Return a text on one line, cut to `width` characters with "…" when longer."""
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
@@ -68,7 +69,7 @@ def _said(flow: Flow, node) -> str | None:
     """The start of the first sentence a node says."""
     for key in (*getattr(node, "intro", ()), *getattr(node, "say", ())):
         if flow.prompts.get(key):
-            return _short(flow.prompts[key])
+            return shorten(flow.prompts[key])
     return None
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import graphviz
 
-from ..flow import moves
+from ..flow import moves, names
 from ..flow.model import (
     BACK_KEY,
     OPERATOR_KEY,
@@ -95,7 +95,8 @@ def endings(line: Line) -> dict[str, list[Ending]]:
 
 
 def shorten(text: str, width: int = WIDTH) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    """Return a text as a node's row shows it: on one line, cut to `width` characters."""
+    return names.shorten(text, width)
 
 
 @dataclass

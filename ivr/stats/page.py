@@ -16,11 +16,12 @@ from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
 from pygal.style import Style
 
-from ..flow.names import Name, Names
+from ..flow.names import Name, Names, shorten
 from . import events, report
 
 bp = Blueprint("stats_page", __name__, template_folder="templates")
-GONE = "(plus dans le parcours)"  # in a chart, after the id of a node the flow has lost since it was counted
+GONE = "(retiré)"  # in a chart, after the id of a node the flow has lost since it was counted
+SIDE = 22  # characters of each end of a route, of a step of the drop-off: pygal cuts no label of a horizontal chart
 REALM = 'Basic realm="Statistiques de la ligne", charset="UTF-8"'
 OUTCOMES_FR = {
     "completed": "abouti",
@@ -108,9 +109,9 @@ def _svg(chart) -> Markup:
     return Markup(f"<figure>{chart.render(is_unicode=True)}</figure>")
 
 
-def _label(name: Name) -> str:
-    """A node or service as a chart names it: its words, or its id marked as gone."""
-    return name.words if name.known else f"{name.id} {GONE}"
+def _label(name: Name, width: int = SIDE) -> str:
+    """A node as a chart names it: its words, or its id marked as gone, cut to fit beside the bars."""
+    return shorten(name.words if name.known else f"{name.id} {GONE}", width)
 
 
 def _fr(day: date) -> str:
@@ -172,7 +173,7 @@ def charts(rep: report.Report, names: Names) -> dict[str, Markup]:
 
     funnel = pygal.HorizontalBar(title="Parcours : arrivées à chaque étape, et appels terminés là", **CHART)
     steps = rep.drop_off()[:12]
-    funnel.x_labels = [_label(names.node(node)) for node, *_ in steps]
+    funnel.x_labels = [_label(names.node(node), 2 * SIDE) for node, *_ in steps]
     funnel.add("Arrivées", [_visible(a) for _, a, _, _ in steps])
     funnel.add("Terminés à cette étape", [_visible(c) for *_, c in steps])
     out["entonnoir"] = _svg(funnel)

@@ -114,7 +114,7 @@ def test_the_page_names_menus_departements_and_services_in_words(db_url):
     ]
     assert '<small class="id">council_lookup</small>' in html, "the id, small, next to the words"
     routes = html.split('id="h-parcours"', 1)[1].split("</figure>", 1)[0]
-    assert "Votre conseil → 07 Ardèche" in routes and "Médecin → social_help (plus dans le parcours)" in routes
+    assert "Votre conseil → 07 Ardèche" in routes and "Médecin → social_help (retiré)" in routes
     funnel = html.split('id="h-entonnoir"', 1)[1].split("</figure>", 1)[0]
     assert "07 Ardèche" in funnel and "En danger, le quinze." in funnel
 
@@ -127,5 +127,5 @@ def test_a_hostile_label_or_name_is_escaped(db_url, tmp_path):
     html = app.test_client().get(f"/stats?du={DAY}&au={DAY}", headers=_auth("pw")).get_data(as_text=True)
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;alert(&#39;conseil&#39;)&lt;/script&gt;" in html, "in the table of words said"
-    assert "&lt;script&gt;alert('conseil')&lt;/script&gt; → 07 Ardèche" in html, "in the chart of routes"
+    assert "&lt;script&gt;alert('consei… → 07 Ardèche" in html, "in the chart of routes, cut to fit"
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html, "in the table of transfers"
