@@ -2,6 +2,8 @@
 
 Served only when IVR_STATS_PASSWORD is set, behind HTTP basic auth; French labels; readable on a
 phone. Every figure is by day or over the period, with counts of 1 or 2 hidden, as in `ivr stats`.
+Drawn by templates/stats/page.html (Jinja2, autoescaped); menus, départements and services in the
+words of the loaded flow (flow/names.py), an id it no longer has shown as such.
 """
 
 from __future__ import annotations
