@@ -60,13 +60,36 @@
       group.scrollIntoView({ block: "nearest", inline: "nearest" });
     }
   }
-  fetch("/simulator/flow.svg").then((r) => (r.ok ? r.text() : Promise.reject(new Error(r.statusText))))
-    .then((text) => {
-      const svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
-      picture.replaceChildren(document.importNode(svg, true));
-      locate(here);
-    })
-    .catch(() => { picture.textContent = "No picture of the flow (Graphviz is not installed on the server)."; });
+  function draw() {
+    fetch("/simulator/flow.svg").then((r) => (r.ok ? r.text() : Promise.reject(new Error(r.statusText))))
+      .then((text) => {
+        const svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+        picture.replaceChildren(document.importNode(svg, true));
+        locate(here);
+      })
+      .catch(() => { picture.textContent = "No picture of the flow (Graphviz is not installed on the server)."; });
+  }
+  draw();
+
+  // The files as they are now (`ivr serve` follows their edits): their problems until a good edit
+  // clears them, and the picture drawn again each time the flow is loaded again.
+  let loaded = 0;
+  async function files() {
+    try {
+      const response = await fetch("/simulator/files");
+      if (!response.ok) return;
+      const answer = await response.json();
+      $("problem-list").replaceChildren(...answer.problems.map((problem) => {
+        const item = document.createElement("li");
+        item.textContent = problem;
+        return item;
+      }));
+      $("problems").hidden = answer.problems.length === 0;
+      if (answer.loaded !== loaded) { loaded = answer.loaded; draw(); }
+    } catch (error) { /* the server is restarting: ask again at the next tick */ }
+  }
+  files();
+  setInterval(files, 2000);
 
   function render() {
     const inCall = waiting !== null;
