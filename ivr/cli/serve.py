@@ -56,7 +56,14 @@ class Watcher:
         return thread
 
     def watch(self) -> None:
-        """Load the flow again after each batch of changes, until `stop` is set."""
+        """Load the flow again after each batch of changes, until `stop` is set; say so if watching fails
+        (a folder removed): the line goes on answering with the flow it has."""
+        try:
+            self._follow()
+        except Exception as exc:  # a thread's exception would otherwise only reach a hook nobody reads
+            self.echo(f"No longer following the edits of data/ and prompts/ ({type(exc).__name__}: {exc})", err=True)
+
+    def _follow(self) -> None:
         first = True
         for changes in watchfiles.watch(
             *self.folders, stop_event=self.stop, rust_timeout=1000, yield_on_timeout=True, raise_interrupt=False

@@ -242,3 +242,21 @@ def test_production_never_watches_the_files():
     env = {**os.environ, "IVR_ALLOW_UNSIGNED": "1", "IVR_PASS_CALLER_NUMBER": "1", "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env)
     assert out.stdout.strip() == "[]"
+
+
+def test_watching_that_fails_is_said_and_the_line_goes_on(copy, monkeypatch):
+    app = create_app({"data_dir": copy.data, "prompts_dir": copy.prompts}, dev=True)
+    line = app.extensions["ivr"]
+    said: list[tuple[str, bool]] = []
+    watcher = Watcher(app, echo=lambda text, err=False: said.append((text, err)))
+
+    def gone(*folders, **options):
+        raise FileNotFoundError(f"{folders[0]} was removed")
+        yield set()
+
+    monkeypatch.setattr("ivr.cli.serve.watchfiles.watch", gone)
+    watcher.watch()
+    assert said == [
+        (f"No longer following the edits of data/ and prompts/ (FileNotFoundError: {copy.data} was removed)", True)
+    ]
+    assert app.extensions["ivr"] is line
