@@ -67,6 +67,25 @@ def create_app(test_config: dict[str, Any] | None = None, dev: bool | None = Non
     return app
 
 
+def reload(app: Flask) -> Line:
+    """Load and validate the flow again from the line's folders, then answer with it.
+
+    Everything is built before the swap, and the swap is one assignment: each request is answered
+    wholly by the old line or wholly by the new one, with the new one's own caches of answers.
+    Raise FlowError or ConfigError, the old line still answering, when the files are broken.
+    """
+    old = app.extensions["ivr"]
+    new = replace(Line.build(old.settings), count=old.count)  # the same statistics, when on
+    app.extensions["ivr"] = new
+    from .simulator.keypad import PICTURE
+
+    if PICTURE in app.extensions:  # the keypad page's picture, drawn again on first use
+        from .review.graph import svg_once
+
+        app.extensions[PICTURE] = svg_once(new)
+    return new
+
+
 def _statistics(app: Flask, line) -> None:
     """Count into the statistics' database unless IVR_STATS_URL=off; serve /stats when a password is set."""
     from .stats.runtime import start_recorder

@@ -18,6 +18,7 @@ from ..simulator.player import Call
 from ..simulator.report import NumberBook
 from ..simulator.transport import LOCAL_BASE, flask_audio_length, flask_transport, remembering
 from .options import settings_for
+from .progress import progress
 
 
 def in_process(label: str, data_dir: Path, prompts_dir: Path, now: datetime | None = None) -> Version:
@@ -62,13 +63,19 @@ def compare_command(
             after = in_process("on disk", *copy_folders(settings.data_dir, settings.prompts_dir, Path(tmp) / "after"))
         except (VersionError, FlowError, ConfigError, OSError) as exc:
             raise click.ClickException(f"cannot compare with {against}: {exc}") from None
-        changes = compare(before, after, threshold, depth)
+        changes = compare(before, after, threshold, depth, progress=progress)
     written = (as_markdown if fmt == "markdown" else as_text)(changes)
     if output:
         output.write_text(written, encoding="utf-8")
         click.echo(f"Wrote the changes for callers to {os.fspath(output)}")
     else:
         click.echo(written, nl=False)
+    for file, sid, old, new, dates in changes.undated:
+        click.echo(
+            f"{settings.data_dir.name}/{file}: {sid}: number changed ({old} → {new}) "
+            f"but its source date did not ({dates})",
+            err=True,
+        )
     if changes.lost:
         click.echo(f"{len(changes.lost)} route(s) no longer reach a person.", err=True)
         sys.exit(1)

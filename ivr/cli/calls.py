@@ -26,6 +26,7 @@ from ..simulator.transport import (
 )
 from ..stats.events import COUNTED_SIMULATION
 from .options import at_option, data_option, prompts_option, settings_for, weekday_morning_and_sunday_night
+from .progress import progress
 
 STYLES = {
     "say": "cyan",
@@ -238,7 +239,9 @@ def _at_night(
     versions = [in_process(f"{when:%A %H:%M}", settings.data_dir, settings.prompts_dir, when) for when in (day, night)]
     if not versions[0].flow.closing:  # no answer depends on the hour
         return []
-    changes = compare(versions[0], versions[1], explored=(found_day, explore(versions[1].start, max_depth=depth)))
+    with progress("Exploring every route at night", None) as step:
+        found_night = explore(versions[1].start, max_depth=depth, step=step)
+    changes = compare(versions[0], versions[1], explored=(found_day, found_night), progress=progress)
     click.echo(f"\nAt night ({night:%A %d %B %Y %H:%M}), compared with the day:")
     click.echo(as_text(changes), nl=False)
     return [f"at night: {p}" for p in changes.lost]
@@ -278,7 +281,8 @@ def routes_command(
     when = at or (None if url else day)
     entry, transport, book, audio_length = _line(url, token, data_dir, prompts_dir, at=when)
     transport = remembering(transport)
-    found = explore(lambda: Call(transport, entry, audio_length=audio_length), max_depth=depth)
+    with progress("Exploring every route", None) as step:
+        found = explore(lambda: Call(transport, entry, audio_length=audio_length), max_depth=depth, step=step)
     rows, problems = report(found, book, every=every)
     if when is not None:
         click.echo(f"At {when:%A %d %B %Y %H:%M} (Paris time, the line's clock):")

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..flow.model import Flow
-from ..simulator.explorer import MAX_DEPTH, Exploration, explore
+from ..flow.directory import Service
+from ..flow.model import Flow, Readout
+from ..simulator.explorer import MAX_DEPTH, Exploration, Progress, explore, no_progress
 from ..simulator.player import DIAL_STATUSES, Call
-from ..simulator.report import NumberBook, keys_of, place, report
+from ..simulator.report import Departments, NumberBook, by_department, department, keys_of, masked, place, report
 
 HUMAN = ("dial", "read")
 
@@ -51,13 +52,17 @@ class Ending:
         return (self.kind, self.number, self.service) if self.human else (self.kind, self.node)
 
     def __str__(self) -> str:
+        return self.told(self.node)
+
+    def told(self, node: str) -> str:
+        """Say the ending, at `node` (the node itself, or with its département masked)."""
         if self.kind == "dial":
-            return f"transfer to {self.number} ({self.service}) at {self.node}"
+            return f"transfer to {self.number} ({self.service}) at {node}"
         if self.kind == "read":
-            return f"reads {self.number} ({self.service}) at {self.node}"
+            return f"reads {self.number} ({self.service}) at {node}"
         if self.kind == "wait":
-            return f"waits at {self.node}, no number"
-        return f"{self.detail} at {self.node}"
+            return f"waits at {node}, no number"
+        return f"{self.detail} at {node}"
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,8 @@ class Changes:
     prompts: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # key, before, after
     slower: list[Route] = field(default_factory=list)  # same ending, time to a human moved beyond the threshold
     threshold: float = 2.0
+    # Numbers changed while their sources' dates did not: (file, service or council, before, after, dates).
+    undated: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return any(
@@ -157,17 +164,24 @@ def compare(
     threshold: float = 2.0,
     depth: int = MAX_DEPTH,
     explored: tuple[Exploration, Exploration] | None = None,
+    progress: Progress = no_progress,
 ) -> Changes:
     """Explore both versions (unless `explored` gives both explorations), play every route of either
-    in both, and group what changed."""
+    in both, and group what changed; say how far each step is to `progress`."""
     changes = Changes(before.label, after.label, threshold=threshold)
-    found = explored or (explore(before.start, max_depth=depth), explore(after.start, max_depth=depth))
+    found = explored or tuple(_explore(version, depth, progress) for version in (before, after))
     inputs_before, problems_before = routes(found[0], before.book)
     inputs_after, problems_after = routes(found[1], after.book)
     new_problems = [p for p in problems_after if p not in problems_before]
     seen: list[tuple[str, ...]] = []
-    for inputs in sorted(dict.fromkeys(inputs_before + inputs_after), key=lambda i: (len(i), i)):
-        route = Route(inputs, play(before, inputs), play(after, inputs))
+    every = sorted(dict.fromkeys(inputs_before + inputs_after), key=lambda i: (len(i), i))
+    played = []
+    with progress(f"Playing {len(every)} routes in both", len(every)) as step:
+        for inputs in every:
+            played.append(Route(inputs, play(before, inputs), play(after, inputs)))
+            step(1)
+    for route in played:
+        inputs = route.inputs
         if route.before.human and not route.after.human and route.after.kind != "wait":
             changes.lost.append(f"{route.keys}: {route.before} before; now {route.after}")
         if route.before.way() != route.after.way():
@@ -185,6 +199,7 @@ def compare(
         for sid in old
         if sid in new and old[sid].number != new[sid].number
     ]
+    changes.undated = undated(before.flow, after.flow)
     keys = list(dict.fromkeys([*before.flow.prompts, *after.flow.prompts]))
     changes.prompts = [
         (k, before.flow.prompts.get(k), after.flow.prompts.get(k))
@@ -192,6 +207,38 @@ def compare(
         if before.flow.prompts.get(k) != after.flow.prompts.get(k)
     ]
     return changes
+
+
+def _explore(version: Version, depth: int, progress: Progress) -> Exploration:
+    with progress(f"Exploring {version.label}", None) as step:
+        return explore(version.start, max_depth=depth, step=step)
+
+
+def source_dates(service: Service) -> str:
+    """The days a service's number was read from its pages (from its seed documents when it has no page)."""
+    pages = [s.date for s in service.sources if s.url and s.date]
+    return ", ".join(dict.fromkeys(pages or [s.date for s in service.sources if s.date])) or "no date"
+
+
+def undated(old: Flow, new: Flow) -> list[tuple[str, str, str, str, str]]:
+    """The numbers that changed while the day their source was read did not: a number of directory.yaml
+    (by service), or the number a council of councils.yaml reads (when it names another service)."""
+    found = [
+        ("directory.yaml", sid, old.services[sid].number, service.number, source_dates(service))
+        for sid, service in new.services.items()
+        if sid in old.services
+        and old.services[sid].number != service.number
+        and source_dates(old.services[sid]) == source_dates(service)
+    ]
+    for nid, node in new.nodes.items():
+        was = old.nodes.get(nid)
+        if not (nid in new.places and isinstance(node, Readout) and isinstance(was, Readout)):
+            continue
+        before, after = old.services[was.service], new.services[node.service]
+        if was.service != node.service and before.number != after.number:
+            if source_dates(before) == source_dates(after):
+                found.append(("councils.yaml", node.service, before.number, after.number, source_dates(after)))
+    return found
 
 
 NO_CHANGE = "no change for callers"
@@ -206,6 +253,58 @@ def _times(route: Route) -> str:
     return " → ".join(f"{e.seconds:.1f} s" if e.human else "no human" for e in (route.before, route.after))
 
 
+def _route_says(route: Route) -> tuple:
+    """What a route says, its département masked: the routes of several départements that say the same
+    are one line."""
+    return tuple((e.told(masked(e.node)), e.human) for e in (route.before, route.after))
+
+
+def _council(route: Route) -> str:
+    """The node that names the route's département: where it led before, or leads now."""
+    return route.before.node if department(route.before.node) else route.after.node
+
+
+def _by_department(routes: list[Route]) -> list[Route | Departments]:
+    return by_department(routes, _council, lambda r: r.inputs, _route_says)
+
+
+def _range(routes: tuple[Route, ...], ending: str) -> str:
+    """The seconds of the routes' endings before or after, `59.0 s` or `59.0–72.0 s`; "no human"."""
+    endings = [getattr(r, ending) for r in routes]
+    if not endings[0].human:
+        return "no human"
+    low, high = min(e.seconds for e in endings), max(e.seconds for e in endings)
+    return f"{low:.1f} s" if f"{low:.1f}" == f"{high:.1f}" else f"{low:.1f}–{high:.1f} s"
+
+
+def _ending_rows(changes: Changes) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for item in _by_department(changes.endings):
+        if isinstance(item, Route):
+            rows.append((item.keys, str(item.before), str(item.after), _times(item)))
+        else:
+            first: Route = item.items[0]
+            keys = f"{item.keys(first.inputs)} ({item.summary()})"
+            before, after = (first.before.told(masked(first.before.node)), first.after.told(masked(first.after.node)))
+            rows.append((keys, before, after, f"{_range(item.items, 'before')} → {_range(item.items, 'after')}"))
+    return rows
+
+
+def _slower_rows(changes: Changes) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for item in _by_department(changes.slower):
+        if isinstance(item, Route):
+            rows.append((item.keys, str(item.after), _seconds(item)))
+        else:
+            first: Route = item.items[0]
+            deltas = sorted({f"{r.after.seconds - r.before.seconds:+.1f}" for r in item.items}, key=float)
+            delta = deltas[0] if len(deltas) == 1 else f"{deltas[0]}…{deltas[-1]}"
+            seconds = f"{_range(item.items, 'before')} → {_range(item.items, 'after')} ({delta} s)"
+            keys = f"{item.keys(first.inputs)} ({item.summary()})"
+            rows.append((keys, first.after.told(masked(first.after.node)), seconds))
+    return rows
+
+
 def sections(changes: Changes) -> list[tuple[str, tuple[str, ...], list[tuple[str, ...]]]]:
     """Return (title, columns, rows) for each group that changed, errors first."""
     out: list[tuple[str, tuple[str, ...], list[tuple[str, ...]]]] = []
@@ -216,7 +315,7 @@ def sections(changes: Changes) -> list[tuple[str, tuple[str, ...], list[tuple[st
             (
                 "Routes whose ending changed",
                 ("keys", "before", "after", "time to a human"),
-                [(r.keys, str(r.before), str(r.after), _times(r)) for r in changes.endings],
+                _ending_rows(changes),
             )
         )
     numbers: list[tuple[str, ...]] = [("added", sid, "", f"{n} ({w})") for sid, n, w in changes.numbers_added]
@@ -237,7 +336,7 @@ def sections(changes: Changes) -> list[tuple[str, tuple[str, ...], list[tuple[st
             (
                 f"Time to a human changed by more than {changes.threshold:g} s",
                 ("keys", "ending", "seconds"),
-                [(r.keys, str(r.after), _seconds(r)) for r in changes.slower],
+                _slower_rows(changes),
             )
         )
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -15,6 +16,17 @@ DIGITS = "0123456789"
 # The longest path tried: a doctor's assault route to a council without a number (5 inputs), three
 # failed tries, silence, three more (the loop closes there), with room to spare.
 MAX_DEPTH = 16
+# Says how far a long task is: progress(label, total or None) gives a function to call with the steps done.
+Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], object]]]
+
+
+def no_progress(label: str, total: int | None = None) -> AbstractContextManager[Callable[[int], object]]:
+    """Say nothing of a task's progress."""
+    return nullcontext(_nothing)
+
+
+def _nothing(steps: int) -> None:
+    pass
 
 
 def choices(gather: Gather) -> list[str]:
@@ -67,8 +79,10 @@ class Exploration:
         return [stop for k, stop in self.states.items() if k not in good]
 
 
-def explore(start: Callable[[], Call], max_depth: int = MAX_DEPTH) -> Exploration:
-    """Try everything a caller can do, breadth first, until every state has been seen."""
+def explore(
+    start: Callable[[], Call], max_depth: int = MAX_DEPTH, step: Callable[[int], object] = _nothing
+) -> Exploration:
+    """Try everything a caller can do, breadth first, until every state has been seen (`step(1)` at each)."""
     found = Exploration()
     where_said: dict[tuple[str, str, str], tuple[str, ...] | str] = {}
     queue: deque[tuple[Call, tuple[str, ...], tuple[str, ...] | None]] = deque([(start().start(), (), None)])
@@ -89,6 +103,7 @@ def explore(start: Callable[[], Call], max_depth: int = MAX_DEPTH) -> Exploratio
             continue
         found.states[key] = Stop(inputs, call)
         found.edges[key] = set()
+        step(1)
         if len(inputs) >= max_depth:
             found.problems.append(f"{' '.join(inputs)}: still going after {max_depth} inputs")
             continue

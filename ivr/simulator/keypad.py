@@ -37,6 +37,9 @@ LABELS = {
     "skipped": "Skipped",
 }
 PICTURE = "keypad.picture"  # app.extensions[PICTURE]: a function giving the flow's SVG (None: no picture)
+# app.extensions[FILES]: (how many times the flow was loaded again, the problems of data/ and prompts/ as
+# they are now, () once a good edit clears them); set by `ivr serve`, which watches the files.
+FILES = "keypad.files"
 
 
 @keypad.get("/simulator")
@@ -53,6 +56,14 @@ def picture():
     if svg is None:
         return Response("No picture of the flow here (Graphviz is not installed).", 404, mimetype="text/plain")
     return Response(svg, mimetype="image/svg+xml")
+
+
+@keypad.get("/simulator/files")
+def files():
+    """Say how many times the flow was loaded again since the start, and the problems of the files that
+    keep the last good flow answering (the lines of `ivr check`)."""
+    loaded, problems = current_app.extensions.get(FILES, (0, ()))
+    return jsonify(loaded=loaded, problems=list(problems))
 
 
 def _transport(now: datetime | None = None):

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from ..flow.directory import Service
@@ -20,6 +22,10 @@ from .explorer import SILENCE, Exploration
 from .player import Call, Event
 
 CALLER_ACTS = ("keys", "speech", "silence", "dial-status")
+# A council's node: the département look-up's id, the département's code, and what follows (-closed).
+COUNCIL_NODE = re.compile(r"(?P<base>.+?)-(?P<code>\d{2,3}|2[AB])(?P<rest>-.*)?")
+ANY_DEPARTMENT = "<dépt>"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,77 @@ class Row:
     place: str  # the flow node, from the callback URL's `n=`
     outcome: Outcome
     heard: str
+    inputs: tuple[str, ...] = ()  # the keys, one input each
+
+
+def department(node: str) -> tuple[str, str] | None:
+    """The département of a council's node and the node with it masked: `cdo_lookup-14-closed` ->
+    ("14", "cdo_lookup-<dépt>-closed"); None for a node of no département."""
+    found = COUNCIL_NODE.fullmatch(node)
+    if found is None:
+        return None
+    return found["code"], f"{found['base']}-{ANY_DEPARTMENT}{found['rest'] or ''}"
+
+
+def masked(node: str) -> str:
+    """A node with its département masked, when it has one."""
+    found = department(node)
+    return found[1] if found else node
+
+
+@dataclass(frozen=True)
+class Departments:
+    """Items that say the same thing for several départements: one line of a report."""
+
+    items: tuple
+    codes: tuple[str, ...]
+    position: int  # the input that says the département
+
+    def keys(self, inputs: Sequence[str]) -> str:
+        """The keys of one item, the département's input masked."""
+        return keys_of([*inputs[: self.position], ANY_DEPARTMENT, *inputs[self.position + 1 :]])
+
+    def summary(self) -> str:
+        """Name the départements, consecutive codes as a range: `01–13, 15, 2A (16 départements)`."""
+        numbers = sorted(int(c) for c in self.codes if c.isdigit())
+        runs: list[list[int]] = []
+        for n in numbers:
+            if runs and n == runs[-1][-1] + 1:
+                runs[-1].append(n)
+            else:
+                runs.append([n])
+        width = {int(c): len(c) for c in self.codes if c.isdigit()}
+        named = [
+            f"{r[0]:0{width[r[0]]}d}–{r[-1]:0{width[r[-1]]}d}"
+            if len(r) > 2
+            else ", ".join(f"{n:0{width[n]}d}" for n in r)
+            for r in runs
+        ]
+        named += sorted(c for c in self.codes if not c.isdigit())
+        return f"{', '.join(named)} ({len(self.codes)} départements)"
+
+
+def by_department(
+    items: Sequence[T], node: Callable[[T], str], inputs: Callable[[T], Sequence[str]], says: Callable[[T], Hashable]
+) -> list[T | Departments]:
+    """Group the items that say the same thing (`says`, written with masked nodes) of two or more
+    départements, reached by the same inputs but one; keep every other item, a single département's
+    included, on its own, in the order of the first of each."""
+    buckets: dict[Hashable, list[T]] = {}
+    for index, item in enumerate(items):
+        found = department(node(item))
+        key = (says(item), len(inputs(item))) if found else index
+        buckets.setdefault(key, []).append(item)
+    out: list[T | Departments] = []
+    for bucket in buckets.values():
+        codes = [department(node(item)) for item in bucket]
+        positions = [i for i in range(len(inputs(bucket[0]))) if len({tuple(inputs(x))[i] for x in bucket}) > 1]
+        if len(bucket) < 2 or len(positions) != 1 or len({c[0] for c in codes if c}) != len(bucket):
+            out += bucket
+        else:
+            out.append(Departments(tuple(bucket), tuple(c[0] for c in codes if c), positions[0]))
+    first = {id(item): index for index, item in enumerate(items)}
+    return sorted(out, key=lambda x: first[id(x.items[0] if isinstance(x, Departments) else x)])
 
 
 def keys_of(inputs: Iterable[str]) -> str:
@@ -119,7 +196,8 @@ def report(found: Exploration, book: NumberBook, every: bool = False) -> tuple[l
         if outcome is None or not (every or silent or (where, str(outcome)) not in seen):
             continue
         seen.add((where, str(outcome)))
-        rows.append(Row(keys_of(stop.inputs), where, outcome, " / ".join(heard_since_last_act(stop.call.events))))
+        heard = " / ".join(heard_since_last_act(stop.call.events))
+        rows.append(Row(keys_of(stop.inputs), where, outcome, heard, tuple(stop.inputs)))
     for stop in found.endings:
         call = stop.call
         if call.error is not None:
@@ -160,15 +238,38 @@ def _cells(row: Row) -> tuple[str, ...]:
     return row.keys, row.place, str(row.outcome), f"{row.outcome.seconds:.0f}", row.heard
 
 
+def seconds_of(values: Iterable[float]) -> str:
+    """Seconds as the report writes them: `59`, or the range `59–72` of a group."""
+    seen = list(values)
+    low, high = f"{min(seen):.0f}", f"{max(seen):.0f}"
+    return low if low == high else f"{low}–{high}"
+
+
+def grouped(rows: list[Row]) -> list[tuple[tuple[str, ...], bool]]:
+    """The cells of the rows, and whether they are a group: the rows that say the same thing of several
+    départements (same node but for the département, same outcome) on one line, `1 2 <dépt>`, the
+    seconds' range, and the départements where the heard text was."""
+    out = []
+    for item in by_department(rows, lambda r: r.place, lambda r: r.inputs, lambda r: (masked(r.place), str(r.outcome))):
+        if isinstance(item, Row):
+            out.append((_cells(item), False))
+        else:
+            first = item.items[0]
+            seconds = seconds_of(r.outcome.seconds for r in item.items)
+            cells = (item.keys(first.inputs), masked(first.place), str(first.outcome), seconds, item.summary())
+            out.append((cells, True))
+    return out
+
+
 def as_markdown(rows: list[Row]) -> str:
-    """Write the rows as a Markdown table."""
+    """Write the rows as a Markdown table, the départements that say the same thing on one line."""
     lines = ["| keys | node | outcome | seconds | heard since the last key |", "| --- | --- | --- | ---: | --- |"]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in rows]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells, _ in grouped(rows)]
     return "\n".join(lines) + "\n"
 
 
 def as_csv(rows: list[Row]) -> str:
-    """Write the rows as CSV."""
+    """Write the rows as CSV, one line each (for a spreadsheet: no group)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -177,14 +278,16 @@ def as_csv(rows: list[Row]) -> str:
 
 
 def as_text(rows: list[Row], width: int = 60) -> str:
-    """Write the rows as an aligned plain-text table, the heard texts cut to `width`."""
-    keys_w = max([len(r.keys) for r in rows] + [4])
-    node_w = max([len(r.place) for r in rows] + [4])
-    out_w = max([len(str(r.outcome)) for r in rows] + [7])
-    lines = [f"{'keys':<{keys_w}}  {'node':<{node_w}}  {'outcome':<{out_w}}  {'s':>4}  heard"]
-    for r in rows:
-        heard = r.heard if len(r.heard) <= width else r.heard[: width - 1] + "…"
-        lines.append(
-            f"{r.keys:<{keys_w}}  {r.place:<{node_w}}  {str(r.outcome):<{out_w}}  {r.outcome.seconds:>4.0f}  {heard}"
-        )
-    return "\n".join(lines) + "\n"
+    """Write the rows as an aligned plain-text table, the départements that say the same thing on one
+    line, the heard texts cut to `width` (never the départements of a group)."""
+    lines = grouped(rows)
+    keys_w = max([len(c[0]) for c, _ in lines] + [4])
+    node_w = max([len(c[1]) for c, _ in lines] + [4])
+    out_w = max([len(c[2]) for c, _ in lines] + [7])
+    s_w = max([len(c[3]) for c, _ in lines] + [4])
+    text = [f"{'keys':<{keys_w}}  {'node':<{node_w}}  {'outcome':<{out_w}}  {'s':>{s_w}}  heard"]
+    for (keys, node, outcome, seconds, heard), group in lines:
+        if not group and len(heard) > width:
+            heard = heard[: width - 1] + "…"
+        text.append(f"{keys:<{keys_w}}  {node:<{node_w}}  {outcome:<{out_w}}  {seconds:>{s_w}}  {heard}")
+    return "\n".join(text) + "\n"

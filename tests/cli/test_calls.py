@@ -15,11 +15,12 @@ from ivr import create_app
 from ivr.cli import main
 from ivr.config import Settings
 from ivr.flow.loader import load_flow
-from ivr.flow.model import CLOSED, Transfer
+from ivr.flow.model import CLOSED, Readout, Transfer
 from ivr.simulator.explorer import explore
 from ivr.simulator.player import Call
-from ivr.simulator.report import NumberBook, report
+from ivr.simulator.report import Departments, NumberBook, department, report
 from ivr.simulator.transport import flask_transport, remembering
+from tests.paths import FIXTURES
 from tests.routes import key_paths
 from tests.servers import served
 
@@ -273,6 +274,32 @@ def test_routes_prints_the_time_to_a_human(runner):
     assert "Time to a human" in result.output
     silent = next(line for line in result.output.splitlines() if "(a) presses nothing" in line)
     assert f"-> {FLOW.platform.number}" in silent
+    # The councils without a number of their own, put through to the platform: one line for all.
+    put_through = [
+        department(nid)[0]
+        for nid in FLOW.places
+        if isinstance(FLOW.nodes[nid], Transfer) and FLOW.nodes[nid].services[0] == FLOW.platform.id
+    ]
+    lines = result.stdout.splitlines()
+    grouped = [line for line in lines if line.startswith("1 2 <dépt>  ")]
+    assert len(grouped) == 1
+    number = FLOW.platform.number.split()
+    assert grouped[0].split()[3 : 6 + len(number)] == ["cdo_lookup-<dépt>", "transfer", "to", *number]
+    assert grouped[0].endswith(f"  {Departments((), tuple(put_through), 2).summary()}")
+    read = [line.split()[:3] for line in lines if line.startswith("1 2 ") and " reads " in line]
+    assert read == [["1", "2", nid.rsplit("-", 1)[1]] for nid in FLOW.places if isinstance(FLOW.nodes[nid], Readout)]
+
+
+def test_routes_progress_is_on_stderr_only_on_a_terminal(runner, monkeypatch):
+    fixture = FIXTURES / "callers"
+    folders = ["--data", str(fixture / "data"), "--prompts", str(fixture / "prompts")]
+    quiet = runner.invoke(main, ["routes", *folders])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    monkeypatch.setattr("ivr.cli.progress.on_terminal", lambda: True)
+    shown = runner.invoke(main, ["routes", *folders])
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout == quiet.stdout  # the report, exactly
+    assert shown.stderr == "Exploring every route\n"  # a bar draws itself on a real terminal only: its label here
 
 
 def test_number_book_recognises_a_number_played_from_recorded_words():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -9,10 +10,12 @@ from click.testing import CliRunner
 
 from ivr.cli import against, main
 from ivr.flow.loader import load_flow
+from ivr.flow.model import Transfer
 from ivr.flow.timing import speech_seconds
-from ivr.review.changes import NO_CHANGE, Version, compare
+from ivr.review.changes import NO_CHANGE, Version, compare, source_dates, undated
+from ivr.simulator.report import Departments, department
 from tests.conftest import DataCopy
-from tests.paths import ROOT
+from tests.paths import FIXTURES, ROOT
 from tests.routes import key_paths
 
 FLOW = load_flow(ROOT / "data", ROOT / "prompts")
@@ -227,3 +230,94 @@ def test_a_dead_end_off_the_reported_routes_is_an_error_too(pair):
     assert changes.endings == []  # the social help still reads the number: only asking to hear it again hangs up
     assert changes.lost[0].startswith(f"{TO_SOCIAL} 1: the call ends (hangup) without a transfer or a number (and ")
     assert len(changes.lost) == 1
+
+
+def fixture_pair(tmp_path):
+    """The small flow of the tests as it was (before) and a copy to change (after)."""
+    return DataCopy(tmp_path / "before", FIXTURES / "callers"), DataCopy(tmp_path / "after", FIXTURES / "callers")
+
+
+def test_a_number_changed_without_its_source_date_is_warned(tmp_path):
+    before, after = fixture_pair(tmp_path)
+    old = before.load().services
+
+    def renumber(doc):
+        doc["services"]["adop"]["number"] = "0800 73 69 58"  # its source's date left as it was
+        doc["services"]["sps"]["number"] = "0805 23 23 37"
+        doc["services"]["sps"]["source"]["date"] = "2026-11-30"  # read again on its page: no warning
+
+    after.edit("directory", renumber)
+    result = routes_against(before, after)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"data/directory.yaml: adop: number changed ({old['adop'].number} → 0800 73 69 58) "
+        f"but its source date did not ({old['adop'].sources[0].date})"
+    ]
+    assert result.stdout.startswith(f"What changes for callers, {before.data.parent} → on disk:")
+    assert "warning" not in result.stdout and "source date" not in result.stdout
+
+
+def test_a_council_given_another_number_without_a_new_source_date_is_warned(pair):
+    before, after = pair
+    old = FLOW.services["cdo_14"]
+
+    def new_service(doc):
+        doc["services"]["cdo_14_moved"] = {**doc["services"]["cdo_14"], "number": "02 31 86 38 29"}
+
+    after.edit("directory", new_service)
+    after.edit("councils", lambda doc: doc["councils"]["14"].update(service="cdo_14_moved"))
+    assert undated(FLOW, after.load()) == [
+        ("councils.yaml", "cdo_14_moved", old.number, "02 31 86 38 29", source_dates(old))
+    ]
+    assert undated(FLOW, before.load()) == []
+
+
+def test_the_progress_is_on_stderr_only_on_a_terminal(tmp_path, monkeypatch):
+    before, after = fixture_pair(tmp_path)
+    after.edit("prompts", lambda doc: doc["prompts"].update(opt_doctor="Médecin ou interne"))
+    quiet = routes_against(before, after)
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    monkeypatch.setattr("ivr.cli.progress.on_terminal", lambda: True)
+    shown = routes_against(before, after)
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout == quiet.stdout  # the report, exactly
+    labels = shown.stderr.splitlines()  # a bar only draws itself on a real terminal: its label here
+    assert labels[:2] == [f"Exploring {before.data.parent}", "Exploring on disk"]
+    assert re.fullmatch(r"Playing \d+ routes in both", labels[2]) and len(labels) == 3
+
+
+def test_the_departements_that_change_alike_are_one_line_and_a_single_one_stays_alone(pair):
+    before, after = pair
+    platform, cdo = FLOW.platform, FLOW.services["cdo_14"]
+    new_platform, new_cdo = platform.number[:-1] + "9", cdo.number[:-1] + "7"
+
+    def renumber(doc):
+        doc["services"][platform.id]["number"] = new_platform
+        doc["services"]["cdo_14"]["number"] = new_cdo
+
+    after.edit("directory", renumber)
+    result = routes_against(before, after)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    # Every council without a number of its own puts through to the platform: one line for all of them.
+    put_through = [
+        department(nid)[0]
+        for nid in FLOW.places
+        if isinstance(FLOW.nodes[nid], Transfer) and FLOW.nodes[nid].services[0] == platform.id
+    ]
+    assert len(put_through) > 90
+    grouped = [i for i, line in enumerate(lines) if line.startswith("  1 2 <dépt> ")]
+    assert len(grouped) == 1
+    at = grouped[0]
+    assert lines[at].startswith(f"  1 2 <dépt> ({Departments((), tuple(put_through), 2).summary()}): ")
+    assert lines[at + 1 : at + 3] == [
+        f"    before: transfer to {platform.number} ({platform.id}) at cdo_lookup-<dépt>",
+        f"    after:  transfer to {new_platform} ({platform.id}) at cdo_lookup-<dépt>",
+    ]
+    # The Calvados's own number: on its own line.
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"  {' '.join(PATHS['cdo_lookup-14'])}: "))
+    assert lines[at + 1 : at + 3] == [
+        f"    before: reads {cdo.number} (cdo_14) at cdo_lookup-14",
+        f"    after:  reads {new_cdo} (cdo_14) at cdo_lookup-14",
+    ]
+    assert not any(line.startswith(("  1 2 01", "  1 2 02:")) for line in lines)

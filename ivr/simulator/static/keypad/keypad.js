@@ -112,18 +112,21 @@
     }
   }
   let last = null; // where the caller is, in words, for a picture that arrives after the first step
-  fetch("/simulator/flow.svg").then((r) => (r.ok ? r.text() : Promise.reject(new Error(r.statusText))))
-    .then((text) => {
-      const drawn = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
-      svg = document.importNode(drawn, true);
-      svg.removeAttribute("width");
-      svg.removeAttribute("height");
-      svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
-      picture.replaceChildren(svg);
-      whole = current();
-      locate(here, last);
-    })
-    .catch(() => { picture.textContent = "No picture of the flow (Graphviz is not installed on the server)."; });
+  function draw() {
+    fetch("/simulator/flow.svg").then((r) => (r.ok ? r.text() : Promise.reject(new Error(r.statusText))))
+      .then((text) => {
+        const drawn = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+        svg = document.importNode(drawn, true);
+        svg.removeAttribute("width");
+        svg.removeAttribute("height");
+        svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+        picture.replaceChildren(svg);
+        whole = current();
+        locate(here, last);
+      })
+      .catch(() => { picture.textContent = "No picture of the flow (Graphviz is not installed on the server)."; });
+  }
+  draw();
   picture.addEventListener("wheel", (event) => {
     if (!svg) return;
     event.preventDefault();
@@ -150,6 +153,26 @@
   $("zoom-out").addEventListener("click", () => { if (svg) zoom(1 / 0.7, ...middle()); });
   $("zoom-all").addEventListener("click", () => { if (whole) box(whole); });
   $("follow").addEventListener("change", () => { if (svg && here && $("follow").checked) focus(here); });
+
+  // The files as they are now (`ivr serve` follows their edits): their problems until a good edit
+  // clears them, and the picture drawn again each time the flow is loaded again.
+  let loaded = 0;
+  async function files() {
+    try {
+      const response = await fetch("/simulator/files");
+      if (!response.ok) return;
+      const answer = await response.json();
+      $("problem-list").replaceChildren(...answer.problems.map((problem) => {
+        const item = document.createElement("li");
+        item.textContent = problem;
+        return item;
+      }));
+      $("problems").hidden = answer.problems.length === 0;
+      if (answer.loaded !== loaded) { loaded = answer.loaded; draw(); }
+    } catch (error) { /* the server is restarting: ask again at the next tick */ }
+  }
+  files();
+  setInterval(files, 2000);
 
   function render() {
     const inCall = waiting !== null;
