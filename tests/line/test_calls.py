@@ -423,9 +423,11 @@ def test_the_assault_route_gives_the_police_the_seeds_advice_and_an_offer_to_tal
     doc = caller.keys(*PATHS["assault"])
     text = doc.text
     complaint = _key_to("assault", "assault_advice")
-    assert text.index("appelez le dix-sept") < text.index("Porter plainte"), "danger first"
-    assert f"Porter plainte : tapez {FLOW.prompts['press_' + complaint]}." in text
-    assert "Pour en parler, restez en ligne" in text
+    label = FLOW.prompts[next(o.say for o in FLOW.nodes["assault"].options if o.key == complaint)]
+    police = FLOW.services["police"].spoken
+    assert text.index(police) < text.index(label), "danger first"
+    assert f"{label} : tapez {FLOW.prompts['press_' + complaint]}." in text
+    assert FLOW.prompts["assault_stay"] in text
     assert caller.silence().dialled == PLATFORM
 
     caller.keys(*PATHS["assault"])
@@ -434,7 +436,7 @@ def test_the_assault_route_gives_the_police_the_seeds_advice_and_an_offer_to_tal
     assert "même verbale" in text and "conseillons de porter plainte" in text
     assert "s'associer à votre plainte" in text and "à votre place si vous craignez des représailles" in text
     assert "fiche de signalement" in text
-    assert "Pour en parler, restez en ligne" in text
+    assert FLOW.prompts["assault_stay"] in text
     council = _key_to("assault_advice", "cdo_lookup")
     assert f"Le numéro de votre conseil départemental : tapez {FLOW.prompts['press_' + council]}." in text
     assert caller.press(council).node == "cdo_lookup"
