@@ -357,7 +357,7 @@ def test_the_departement_prompt_takes_two_digits_and_explains_corsica(caller):
 
 def test_a_council_with_a_number_is_named_and_read_twice_without_its_hours(caller):
     doc = caller.keys("1", "2", "14")  # within its hours (the tests' clock: a Tuesday morning)
-    assert "Conseil départemental de l'Ordre des médecins du Calvados" in doc.text
+    assert FLOW.prompts[FLOW.nodes[f"cdo_lookup{SYNTHETIC_SEP}14"].intro[0]] in doc.text  # the council, named
     assert "heure" not in doc.text and "mercredi" not in doc.text
     assert doc.text.count(CALVADOS_WORDS) == 2
 
@@ -412,7 +412,7 @@ def test_an_unknown_code_is_said_then_asked_once_then_put_through(caller):
 def test_one_digit_then_silence_says_a_digit_is_missing(caller):
     """Twilio sends what was typed when the caller stops before numDigits: one digit."""
     doc = caller.keys("1", "2", "7")
-    assert doc.node == "cdo_lookup" and doc.says()[0] == "Il manque un chiffre."
+    assert doc.node == "cdo_lookup" and doc.says()[0] == FLOW.prompts["missing_digit"]
     assert caller.press("75").dialled == PLATFORM, "Paris: no number in the data, put through"
 
 
@@ -438,7 +438,8 @@ def test_the_assault_route_gives_the_police_the_seeds_advice_and_an_offer_to_tal
     assert "fiche de signalement" in text
     assert FLOW.prompts["assault_stay"] in text
     council = _key_to("assault_advice", "cdo_lookup")
-    assert f"Le numéro de votre conseil départemental : tapez {FLOW.prompts['press_' + council]}." in text
+    label = FLOW.prompts[next(o.say for o in FLOW.nodes["assault_advice"].options if o.key == council)]
+    assert f"{label} : tapez {FLOW.prompts['press_' + council]}." in text
     assert caller.press(council).node == "cdo_lookup"
     caller.keys(*PATHS["assault_advice"])
     assert caller.silence().dialled == PLATFORM

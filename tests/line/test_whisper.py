@@ -26,7 +26,7 @@ TRANSFERS = sorted(n for n in PATHS if isinstance(FLOW.nodes[n], Transfer))
 # Transfers whose first try goes to a line that expects calls from this one (`whisper: true`).
 WHISPERING = [n for n in TRANSFERS if FLOW.services[FLOW.nodes[n].services[0]].whisper]
 NUMBER = "+33687654321"
-OPENING = "Appel de la ligne d'écoute"
+OPENING = FLOW.prompts["whisper"]
 
 
 def _key_to(menu_id: str, target: str) -> str:
