@@ -79,6 +79,8 @@ def check(
         sys.exit(1)
     if fmt == "markdown":
         click.echo(directory_markdown(flow, settings.data_dir.name), nl=False)
+        if strict and any(u.due(today, max_age) for u in number_uses(flow)):
+            sys.exit(1)  # the table says "never" or the day of each call; --strict still refuses a number to call
         return
     takes = "keys and words (prompts/fr.yaml, words)" if settings.speech else "keys only (IVR_SPEECH=0)"
     click.echo(

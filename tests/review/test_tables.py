@@ -133,15 +133,14 @@ def test_the_budget_table_names_each_route_by_its_choices_with_the_figures_and_b
 
 
 def test_the_check_command_prints_the_directory_table_once_the_flow_is_valid(small):
-    result = CliRunner().invoke(
-        main, ["check", "--format", "markdown", "--data", str(small.data), "--prompts", str(small.prompts)]
-    )
+    folders = ["--data", str(small.data), "--prompts", str(small.prompts)]
+    result = CliRunner().invoke(main, ["check", "--format", "markdown", *folders])
     assert result.exit_code == 0, result.output
     assert result.output == directory_markdown(small.load())
+    strict = CliRunner().invoke(main, ["check", "--format", "markdown", "--strict", *folders])
+    assert (strict.exit_code, strict.output) == (1, result.output), "numbers never called: --strict still refuses"
     small.edit("flow", lambda d: d["nodes"]["welcome"]["options"][0].update(target="nowhere"))
-    broken = CliRunner().invoke(
-        main, ["check", "--format", "markdown", "--data", str(small.data), "--prompts", str(small.prompts)]
-    )
+    broken = CliRunner().invoke(main, ["check", "--format", "markdown", *folders])
     assert broken.exit_code == 1 and "The call flow is NOT valid" in broken.output and "| number |" not in broken.output
 
 
