@@ -1,4 +1,4 @@
-"""Settings come from the environment, each documented in the README with its default."""
+"""Settings come from the environment, each documented in docs/operators.md with its default."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from ivr.config import Settings
 from ivr.errors import ConfigError
 from tests.paths import ROOT
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-TABLE = README[README.index("## Settings") :]
+OPERATORS = (ROOT / "docs" / "operators.md").read_text(encoding="utf-8")
+TABLE = OPERATORS[OPERATORS.index("## Settings") :]
 TABLE = TABLE[: TABLE.index("\n## ")]
 
 
@@ -20,7 +20,7 @@ TABLE = TABLE[: TABLE.index("\n## ")]
 def test_every_setting_is_documented_with_its_default(field):
     variable = Settings.ENV[field]
     row = next((line for line in TABLE.splitlines() if f"`{variable}`" in line), None)
-    assert row is not None, f"{variable} is missing from the README's settings table"
+    assert row is not None, f"{variable} is missing from the settings table of docs/operators.md"
     default = getattr(Settings(), field)
     if isinstance(default, bool):
         shown = "1" if default else "0"
@@ -28,7 +28,7 @@ def test_every_setting_is_documented_with_its_default(field):
         return  # shown as "unset" or as a folder / a described default
     else:
         shown = str(default)
-    assert f"`{shown}`" in row, f"the README shows another default for {variable}: {row}"
+    assert f"`{shown}`" in row, f"docs/operators.md shows another default for {variable}: {row}"
 
 
 def test_defaults_apply_when_the_environment_is_empty():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..line import version
-from . import budget, calls, check, fallback, graph, prompts, serve, stats, twilio
+from . import budget, calls, check, docs, fallback, graph, prompts, serve, stats, twilio
 
 
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -36,6 +36,7 @@ for command in (
     calls.call_command,
     calls.routes_command,
     budget.budget,
+    docs.docs,
     prompts.prompts,
     fallback.fallback,
     graph.graph,

@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 
 from ..line.budget import Budget
+from ..review.tables import budget_markdown
 from .options import at_option
 
 
@@ -36,8 +37,20 @@ def budget_lines(line, now: datetime | None = None) -> list[str]:
 
 @click.command("budget")
 @at_option
-def budget(at: datetime | None) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown: one table, each route named by the choices said, with its budget (as in docs/lines.md).",
+)
+def budget(at: datetime | None, fmt: str) -> None:
     """Print the seconds a caller listens before the listening team or each number."""
     from .. import create_app
 
-    click.echo("\n".join(budget_lines(create_app(dev=True).extensions["ivr"], at)))
+    line = create_app(dev=True).extensions["ivr"]
+    if fmt == "markdown":
+        click.echo(budget_markdown(line.flow, line.renderer, line.settings, line.audio, at), nl=False)
+        return
+    click.echo("\n".join(budget_lines(line, at)))

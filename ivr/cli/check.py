@@ -19,6 +19,7 @@ from ..flow.hours import OPEN
 from ..flow.loader import DIRECTORY_FILE, FLOW_FILE, load_flow
 from ..flow.model import Flow, Readout
 from ..flow.usage import number_uses, unused_services
+from ..review.tables import directory_markdown
 from .options import data_option, prompts_option, settings_for
 
 
@@ -46,7 +47,18 @@ def today_is() -> date:
     help="Check instead what the live line needs: its settings, the "
     "platform number, numbers called recently, current recordings. One line per check.",
 )
-def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age: int | None, production: bool) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown: the tables of docs/lines.md (numbers, who they serve, hours, sources, called; who reaches "
+    "which line), once the flow is valid.",
+)
+def check(
+    data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age: int | None, production: bool, fmt: str
+) -> None:
     """Validate the flow as a whole; list every number it can say or dial, with its sources."""
     if production:
         _production(data_dir, prompts_dir, max_age)
@@ -65,6 +77,11 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
         sys.exit(1)
+    if fmt == "markdown":
+        click.echo(directory_markdown(flow, settings.data_dir.name), nl=False)
+        if strict and any(u.due(today, max_age) for u in number_uses(flow)):
+            sys.exit(1)  # the table says "never" or the day of each call; --strict still refuses a number to call
+        return
     takes = "keys and words (prompts/fr.yaml, words)" if settings.speech else "keys only (IVR_SPEECH=0)"
     click.echo(
         f"The call flow is valid: {flow.written} nodes written in {settings.data_dir.name}/{FLOW_FILE} "
@@ -120,7 +137,7 @@ def check(data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age
             f"\nTo confirm: call it ({len(due)}), never called or called more than {max_age} days ago:\n"
             + "".join(f"  {u.service.number:<16} {u.service.id:<14} {u.service.name}\n" for u in due)
             + "Call each at the hours it claims; once the service named has answered, write the day in its "
-            "`called:` in data/directory.yaml (README, How to check a number)."
+            "`called:` in data/directory.yaml (docs/staff.md, How to check a number)."
         )
         if strict:
             sys.exit(1)

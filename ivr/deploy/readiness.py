@@ -69,7 +69,7 @@ def _speech(on: bool) -> Check:
         return Check(
             "IVR_SPEECH",
             True,
-            "on: the line listens, and callers' words go to Twilio's speech recognition (README, "
+            "on: the line listens, and callers' words go to Twilio's speech recognition (docs/security.md, "
             "Security and privacy); IVR_SPEECH=0 for keys only",
         )
     return Check("IVR_SPEECH", True, "off: keys only, no caller's words reach Twilio's speech recognition")
@@ -168,7 +168,8 @@ def numbers_called(flow: Flow, today: dt.date, max_age: int) -> Check:
             "numbers called",
             False,
             f"{len(due)} number(s) never called from this line or not within {max_age} days; call each, and once "
-            f"the service named has answered write the day in its `called:` (README, How to check a number){exempt}. "
+            "the service named has answered write the day in its `called:` "
+            f"(docs/staff.md, How to check a number){exempt}. "
             "To call:",
             tuple(
                 f"{u.service.number:<16} {u.service.id:<14} {u.service.name} ({u.calls(today, max_age)})" for u in due

@@ -30,6 +30,16 @@ from .twiml import NUMBER_RATE, Renderer
 _RATE = float(NUMBER_RATE.rstrip("%")) / 100
 KEYING_SECONDS = 0.5  # to type one digit of a département
 
+# The budgets, in seconds: rules on the flow (tests/line/test_budget.py), shown beside the figures.
+BUDGETS = {
+    "silent": 25.0,  # (a) a caller who presses nothing, the 3114 said on the way
+    "zero": 6.0,  # (b) a caller who presses 0 as soon as keys are taken, greeting included
+    "silent_after_any_prompt": 50.0,  # (d) a caller silent after the longest prompt of the flow
+    "line": 25.0,  # (f) each caller a choice names, to a line that serves them, by the fastest keys
+    "assault": 40.0,  # (g) a caller who chose ASSAULT_OPTION and then stays silent, until someone is dialled
+}
+ASSAULT_OPTION = "opt_assault"  # the prompt key of the choice after which (g) is measured
+
 
 @dataclass(frozen=True)
 class Heard:
@@ -53,6 +63,24 @@ def heard(document: str, played: Mapping[str, tuple[float, bool]] | None = None)
             seconds, number = (played or {}).get((verb.text or "").strip(), (0.0, False))
             out.append(Heard((verb.text or "").strip(), seconds, number))
     return out
+
+
+def keys_to_option(flow: Flow, label: str) -> tuple[str, ...] | None:
+    """The keys of the menu choices that lead to the choice whose prompt key is `label`, then its own
+    key (the fewest keys); None when no menu has that choice."""
+    todo: list[tuple[str, tuple[str, ...]]] = [(flow.entry, ())]
+    seen: set[str] = set()
+    while todo:
+        nid, keys = todo.pop(0)
+        node = flow.nodes[nid]
+        if nid in seen or not isinstance(node, Menu):
+            continue
+        seen.add(nid)
+        for option in node.options:
+            if option.say == label:
+                return (*keys, option.key)
+            todo.append((option.target, (*keys, option.key)))
+    return None
 
 
 @dataclass(frozen=True)

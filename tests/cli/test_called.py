@@ -102,7 +102,7 @@ def test_check_shows_sources_and_calls_and_lists_the_numbers_to_call(small):
         "  0805 23 23 36    sps            Écoute de tous les soignants et de leurs proches",
         "  0800 73 69 59    adop           Écoute des pharmaciens",
         "Call each at the hours it claims; once the service named has answered, write the day in its "
-        "`called:` in data/directory.yaml (README, How to check a number).",
+        "`called:` in data/directory.yaml (docs/staff.md, How to check a number).",
     ]
     assert "Emergency numbers (31 14): not to be called for a test; checked against their sources." in lines
 

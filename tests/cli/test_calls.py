@@ -86,13 +86,13 @@ def test_call_plays_the_whisper_to_whoever_answers_only_when_the_line_whispers(r
     keys = " ".join([*PATHS["cdo_lookup"], "14", "_", "completed"])  # médecin, aide financière, Calvados, silence
     result = runner.invoke(main, ["call", "--keys", keys])
     assert result.exit_code == 0, result.output
-    assert "They hear" not in result.output and "Appel de la ligne" not in result.output
+    assert "They hear" not in result.output and FLOW.prompts["whisper"] not in result.output
     monkeypatch.setenv("IVR_WHISPER", "1")
     result = runner.invoke(main, ["call", "--keys", keys])
     assert result.exit_code == 0, result.output
     heard = [line for line in result.output.splitlines() if "They hear" in line]
     route = f"{_label(FLOW.entry, 'doctor_needs')} ; {_label('doctor_needs', 'cdo_lookup')} ; Calvados"
-    assert len(heard) == 1 and heard[0].endswith(f"Appel de la ligne d'écoute : {route}.")
+    assert len(heard) == 1 and heard[0].endswith(f"{FLOW.prompts['whisper']} : {route}.")
 
 
 def test_call_signs_requests_when_the_line_has_a_token(runner, monkeypatch):
@@ -157,8 +157,9 @@ def test_call_words_reach_a_council_by_the_line_itself(runner):
     assert result.exit_code == 0, result.output
     said = [line.split(maxsplit=2)[2] for line in result.output.splitlines() if "You say" in line]
     assert said == ["You say  je suis médecin", "You say  aide financière", "You say  quatorze"]
-    assert "Conseil départemental de l'Ordre des médecins du Calvados." in result.output
-    assert "zéro deux, trente et un, quatre-vingt-six, trente-huit, vingt-huit" in result.output
+    calvados = FLOW.nodes["cdo_lookup-14"]  # the council of département 14, read out
+    assert FLOW.prompts[calvados.intro[0]] in result.output
+    assert FLOW.services[calvados.service].spoken in result.output
 
 
 def test_call_words_at_a_menu_that_does_not_listen_are_heard_as_silence(runner, monkeypatch):

@@ -103,8 +103,8 @@ def test_recordings_on_the_lines_host_are_not_exported(tmp_path, monkeypatch):
     assert root.find("Play") is None and root.find("Dial/Number").text == PLATFORM
 
 
-def test_the_readme_explains_where_to_point_the_fallback():
+def test_the_operators_guide_explains_where_to_point_the_fallback():
     from tests.paths import ROOT
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "ivr fallback export" in readme and "Primary handler fails" in readme
+    guide = (ROOT / "docs" / "operators.md").read_text(encoding="utf-8")
+    assert "ivr fallback export" in guide and "Primary handler fails" in guide

@@ -299,9 +299,9 @@ def test_check_needs_https_except_for_a_line_on_this_machine(twilio, env):
     assert twilio.requests == []
 
 
-def test_the_readme_go_live_names_every_command_and_option():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    go_live = readme[readme.index("## Go live") :]
+def test_the_operators_go_live_names_every_command_and_option():
+    guide = (ROOT / "docs" / "operators.md").read_text(encoding="utf-8")
+    go_live = guide[guide.index("## Go live") :]
     go_live = go_live[: go_live.index("\n## ")]
     group = main.commands["twilio"]
     for name, command in group.commands.items():
@@ -311,4 +311,4 @@ def test_the_readme_go_live_names_every_command_and_option():
                 if flag.startswith("--"):
                     assert f"`{flag}" in go_live or f" {flag} " in go_live, f"ivr twilio {name} {flag}"
     assert "ivr check --production" in go_live and "IVR_NUMBER_MAX_AGE" in go_live
-    assert "## Connect a Twilio number" not in readme
+    assert "## Connect a Twilio number" not in guide

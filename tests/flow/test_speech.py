@@ -518,8 +518,9 @@ def test_without_speech_the_prompt_does_not_offer_it(flow):
     from ivr.flow.loader import load_flow
 
     speaking = load_flow(ROOT / "data", ROOT / "prompts", frozenset({"speech"}))
-    assert speaking.prompts["need_question"] == "De quoi avez-vous besoin ? Vous pouvez le dire."
-    assert flow.prompts["need_question"] == "De quoi avez-vous besoin ?"
+    offer = yaml.safe_load((ROOT / "prompts" / "fr.yaml").read_text(encoding="utf-8"))["when"]["speech"]
+    assert speaking.prompts["need_question"] == f"{flow.prompts['need_question']} {offer}"
+    assert offer not in flow.prompts["need_question"]
 
 
 def test_a_choice_removed_from_the_flow_may_keep_its_words(data_copy):

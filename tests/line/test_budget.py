@@ -11,14 +11,17 @@ from ivr.flow import moves as call
 from ivr.flow.model import Menu, Readout, Transfer
 from ivr.flow.position import Position
 from ivr.flow.timing import speech_seconds
-from ivr.line.budget import Budget, heard
-from tests.paths import LINE_NUMBER, ROOT
+from ivr.line.budget import ASSAULT_OPTION, BUDGETS, Budget, heard, keys_to_option
+from tests.conftest import DataCopy
+from tests.paths import FIXTURES, LINE_NUMBER
 
-SILENT_BUDGET = 25.0  # (a) a caller who presses nothing, the 3114 said on the way
-ZERO_BUDGET = 6.0  # (b) a caller who presses 0 as soon as keys are taken, greeting included
-SILENT_AFTER_ANY_PROMPT = 50.0  # (d) a caller silent after the longest prompt of the flow
-LINE_BUDGET = 25.0  # (f) each caller a choice names, to a line that serves them, by the fastest keys
-ASSAULT_BUDGET = 40.0  # a caller who chose "agression" and then stays silent, until someone is dialled
+# The budgets are rules on the shipped flow (a staff edit that breaks one fails here); the figures
+# themselves are never pinned: docs/lines.md shows them (tests/review/test_tables.py).
+SILENT_BUDGET = BUDGETS["silent"]
+ZERO_BUDGET = BUDGETS["zero"]
+SILENT_AFTER_ANY_PROMPT = BUDGETS["silent_after_any_prompt"]
+LINE_BUDGET = BUDGETS["line"]
+ASSAULT_BUDGET = BUDGETS["assault"]
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +78,7 @@ def test_every_caller_reaches_a_line_that_serves_them_within_budget(budget, line
 
 
 def test_a_caller_after_an_assault_reaches_a_person_within_budget(budget, line):
-    keys = _keys_to_option(line.flow, "opt_assault")
+    keys = _keys_to_option(line.flow, ASSAULT_OPTION)
     route = budget.keys_then_silence(keys)
     assert route.outcome == line.flow.platform.id
     assert route.seconds <= ASSAULT_BUDGET, f"keys {' '.join(keys)} then silence: {route.seconds:.1f} s"
@@ -86,19 +89,16 @@ def test_a_caller_after_an_assault_reaches_a_person_within_budget(budget, line):
 
 
 def _keys_to_option(flow, label: str) -> tuple[str, ...]:
-    """The keys of the menu choices that lead to the choice labelled `label`, then its own key."""
-    todo, seen = [(flow.entry, ())], set()
-    while todo:
-        nid, keys = todo.pop(0)
-        node = flow.nodes[nid]
-        if nid in seen or not isinstance(node, Menu):
-            continue
-        seen.add(nid)
-        for option in node.options:
-            if option.say == label:
-                return (*keys, option.key)
-            todo.append((option.target, (*keys, option.key)))
-    raise AssertionError(f"no menu choice is labelled {label}")
+    keys = keys_to_option(flow, label)
+    assert keys is not None, f"no menu choice is labelled {label}"
+    return keys
+
+
+def test_keys_to_an_option_are_the_fewest_choices_that_lead_to_it(tmp_path):
+    small = DataCopy(tmp_path, source=FIXTURES / "callers").load()
+    assert keys_to_option(small, "opt_talk") == ("1", "1")
+    assert keys_to_option(small, "opt_other") == ("3",)
+    assert keys_to_option(small, ASSAULT_OPTION) is None
 
 
 def test_every_number_has_a_figure(budget, line):
@@ -109,7 +109,10 @@ def test_every_number_has_a_figure(budget, line):
         service = node.service if isinstance(node, Readout) else node.services[0]
         assert route.outcome == line.flow.services[service].number
         assert call.press_in_turn(line.flow, Position(line.flow.entry), route.keys, 2).position.node == route.name
-    assert {"social_help", "long_term_care"} <= read
+    chosen = {
+        o.target for n in line.flow.nodes.values() if isinstance(n, Menu) for o in n.options
+    }  # every read-out a menu choice leads to
+    assert {nid for nid in chosen if isinstance(line.flow.nodes[nid], Readout)} <= read
     assert all(0 < r.seconds < 120 for r in routes)
 
 
@@ -137,7 +140,7 @@ def test_nobody_answering_calls_a_second_line_before_the_3114_is_read(budget, li
 
 def test_every_failed_transfer_reads_the_3114_first(line):
     crisis = _crisis_line(line.flow)
-    assert crisis.number.replace(" ", "") == "3114"
+    assert crisis.id == "suicide_line" and crisis.emergency, "the national suicide-prevention line"
     for node in line.flow.nodes.values():
         if isinstance(node, Transfer):
             assert line.flow.nodes[node.on_failure].service == crisis.id, node.id
@@ -166,23 +169,37 @@ def test_a_wordy_greeting_breaks_the_budget(data_copy):
     assert Budget(line.flow, line.renderer).zero_caller().seconds > ZERO_BUDGET
 
 
-def test_budget_command_prints_the_figures(line):
+def test_budget_command_prints_the_figures(tmp_path):
+    """`ivr budget` on the small flow of the tests: every route it measures, with its figure."""
     from click.testing import CliRunner
 
     from ivr.cli import main
 
-    result = CliRunner().invoke(main, ["budget"])
+    small = DataCopy(tmp_path, source=FIXTURES / "callers")
+    env = {"IVR_DATA_DIR": str(small.data), "IVR_PROMPTS_DIR": str(small.prompts)}
+    result = CliRunner().invoke(main, ["budget"], env=env)
     assert result.exit_code == 0, result.output
-    flow = line.flow
-    assert "(a) presses nothing" in result.output and f"-> {flow.platform.number}" in result.output
-    assert "(d) silent at " in result.output
-    no_answer = " ".join(["_"] + ["no-answer"] * len(flow.nodes[flow.operator].services))
-    assert f"(e) nobody answers               keys {no_answer} -> {_crisis_line(flow).number}" in result.output
-    social = next(r for r in result.output.splitlines() if "(c) social_help " in r)
-    keys = " ".join(_keys_to_option(flow, "opt_social"))
-    assert f"keys {keys} " in social and flow.services["social_service"].number in social
-    for pid in flow.professions:
-        assert f"(f) line of {pid} " in result.output
+    line = create_app({"data_dir": small.data, "prompts_dir": small.prompts}, dev=True).extensions["ivr"]
+    b = Budget(line.flow, line.renderer)
+    numbers = {r.name: r for r in b.numbers()}
+    longest = b.longest_silence()
+    lines = {r.name: r for r in b.callers_lines()}
+    rows = [
+        ("(a) presses nothing", "_", "0800 288 038", b.silent_caller()),
+        ("(b) presses 0 at once", "0", "0800 288 038", b.zero_caller()),
+        ("(c) listening_team", "1 1", "0800 288 038", numbers["listening_team"]),
+        ("(c) pharmacist_line", "2", "0800 73 69 59", numbers["pharmacist_line"]),
+        ("(c) care_line", "3", "0805 23 23 36", numbers["care_line"]),
+        (f"(d) silent at {longest.name}", "_", "0805 23 23 36", longest),
+        ("(e) nobody answers", "_ no-answer no-answer no-answer", "31 14", b.unanswered()),
+        ("(f) line of medecin", "1 1", "0800 288 038", lines["medecin"]),
+        ("(f) line of infirmier", "3", "0805 23 23 36", lines["infirmier"]),
+        ("(f) line of pharmacien", "2", "0800 73 69 59", lines["pharmacien"]),
+        ("(f) line of famille", "3", "0805 23 23 36", lines["famille"]),
+    ]
+    assert result.output.splitlines()[1:] == [
+        f"  {label:<32} keys {keys:<22} -> {number:<16} {route.seconds:5.1f} s" for label, keys, number, route in rows
+    ]
 
 
 def test_recorded_prompts_count_for_their_real_length(line):
@@ -200,41 +217,8 @@ def test_recorded_prompts_count_for_their_real_length(line):
     assert played == pytest.approx(said - greeting + 9.5)
 
 
-def _readme_table() -> list[tuple[str, str, float]]:
-    """The README's time-to-human table: (route, keys, seconds)."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Time to a human") :]
-    section = section[: section.index("\n## ")]
-    rows = []
-    for line in section.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 5 and cells[3].replace(".", "").isdigit():
-            rows.append((cells[0], cells[1], float(cells[3])))
-    return rows
-
-
-def test_the_readme_table_says_what_ivr_budget_measures(budget):
-    rows = _readme_table()
-    assert len(rows) >= 10
-    by_keys = {" ".join(r.keys): r.seconds for r in budget.numbers()}
-    for route, keys, seconds in rows:
-        if route.startswith("(a)"):
-            measured = budget.silent_caller().seconds
-        elif route.startswith("(b)"):
-            measured = budget.zero_caller().seconds
-        elif route.startswith("(d)"):
-            measured = budget.longest_silence().seconds
-        elif route.startswith("(e)"):
-            measured = budget.unanswered().seconds
-        else:
-            measured = by_keys[keys]
-        assert round(measured, 1) == seconds, f"README says {seconds} s for {route!r}; ivr budget: {measured:.1f} s"
-
-
 def test_a_menu_may_wait_less_or_more_than_the_deployment_and_the_budget_counts_it(tmp_path):
     """A menu's own `timeout` is its <Gather>'s, and what a silent caller waits there."""
-    from tests.conftest import DataCopy
-    from tests.paths import FIXTURES
 
     def silent_and_gathers(seconds):
         copy = DataCopy(tmp_path / str(seconds), source=FIXTURES / "callers")
@@ -264,7 +248,7 @@ def test_the_budgets_hold_at_night_and_on_holidays_and_no_closed_office_is_read(
     assert at_hour.silent_caller().seconds <= SILENT_BUDGET
     assert at_hour.zero_caller().seconds <= ZERO_BUDGET
     assert all(r.seconds <= LINE_BUDGET for r in at_hour.callers_lines())
-    assert at_hour.keys_then_silence(_keys_to_option(line.flow, "opt_assault")).seconds <= ASSAULT_BUDGET
+    assert at_hour.keys_then_silence(_keys_to_option(line.flow, ASSAULT_OPTION)).seconds <= ASSAULT_BUDGET
     for route in at_hour.numbers():
         node = line.flow.nodes[route.name]
         if isinstance(node, Readout):

@@ -179,7 +179,7 @@ def test_a_file_gone_after_start_up_is_a_404_not_a_crash(recorded):
     file = manifest(recorded.prompts)["prompts"][first]["file"]
     (recorded.prompts / "audio" / file).unlink()
     assert client.get(f"/audio/{file}").status_code == 404
-    # The TwiML, built from what was checked at start-up, still plays it (see README).
+    # The TwiML, built from what was checked at start-up, still plays it (see docs/recordings.md).
     assert heard(client.post("/voice").get_data(as_text=True))[0] == f"play {first}"
 
 
@@ -284,10 +284,10 @@ def test_build_with_audio_not_a_folder_says_so_in_one_line(data_copy):
     assert "is not a folder" in result.stderr
 
 
-def test_readme_documents_the_audio_setting_and_command():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "`IVR_AUDIO_BASE_URL`" in readme
-    assert "ivr prompts build" in readme
+def test_the_docs_document_the_audio_setting_and_command():
+    recordings = (ROOT / "docs" / "recordings.md").read_text(encoding="utf-8")
+    assert "`IVR_AUDIO_BASE_URL`" in recordings
+    assert "ivr prompts build" in recordings
 
 
 def test_the_simulated_caller_hears_recordings_for_their_length(recorded):

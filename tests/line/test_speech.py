@@ -21,6 +21,12 @@ from ..routes import key_paths
 from ..twiml_vocabulary import problems
 
 FLOW = load_flow(ROOT / "data", ROOT / "prompts")
+OFFER = (
+    load_flow(ROOT / "data", ROOT / "prompts", frozenset({"speech"}))
+    .prompts["need_question"]
+    .removeprefix(FLOW.prompts["need_question"])
+    .strip()
+)  # "Vous pouvez le dire.", said only when the line listens
 PATHS = key_paths(FLOW)
 NUMBER = "+33687654321"
 WORDS = "Je crois que c'est le Calvados, dit Zorglub"  # what a caller said: never kept
@@ -79,9 +85,9 @@ def test_with_speech_off_prompts_take_keys_only_and_do_not_offer_it():
     for node, doc in _gathers(app):
         gather = doc.gather
         assert not {"input", "hints", "speechModel", "speechTimeout", "language"} & set(gather.attrib), node
-        assert "Vous pouvez le dire" not in doc.body
+        assert OFFER not in doc.body
     doc = Caller(app.test_client()).keys("1")
-    assert "De quoi avez-vous besoin ?" in doc.text
+    assert FLOW.prompts["need_question"] in doc.text
 
 
 def test_the_second_menu_says_once_that_callers_may_speak(listening):
@@ -265,7 +271,7 @@ def test_the_whisper_after_words_names_the_route_never_the_words():
     doctor = next(o for o in FLOW.nodes[FLOW.entry].options if o.target == "doctor_needs")
     aid = next(o for o in FLOW.nodes["doctor_needs"].options if o.target == "cdo_lookup")
     labels = f"{FLOW.prompts[doctor.say]} ; {FLOW.prompts[aid.say]}"  # "Médecin ou interne ; Aide financière urgente"
-    assert f"Appel de la ligne d'écoute : {labels} ; Corse-du-Sud." in whisper
+    assert f"{FLOW.prompts['whisper']} : {labels} ; Corse-du-Sud." in whisper
     assert "plutôt" not in whisper and "je crois" not in whisper
 
 

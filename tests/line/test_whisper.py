@@ -26,7 +26,7 @@ TRANSFERS = sorted(n for n in PATHS if isinstance(FLOW.nodes[n], Transfer))
 # Transfers whose first try goes to a line that expects calls from this one (`whisper: true`).
 WHISPERING = [n for n in TRANSFERS if FLOW.services[FLOW.nodes[n].services[0]].whisper]
 NUMBER = "+33687654321"
-OPENING = "Appel de la ligne d'écoute"
+OPENING = FLOW.prompts["whisper"]
 
 
 def _key_to(menu_id: str, target: str) -> str:
@@ -95,9 +95,12 @@ def test_the_whisper_says_the_route_chosen(whispering, keys, heard):
     assert whisper.says() == [heard]
 
 
-def test_the_whisper_names_the_choices_in_the_words_of_the_menus(whispering):
-    _, whisper = _whisper(whispering.test_client(), DOCTOR, AID, "15")
-    assert whisper.says() == [f"{OPENING} : Médecin ou interne ; Aide financière urgente ; Cantal."]
+def test_the_whisper_names_the_choices_in_the_words_of_the_menus(data_copy):
+    """A label changed in prompts/fr.yaml is what the whisper says."""
+    data_copy.edit("prompts", lambda d: d["prompts"].update(opt_doctor="Médecin, interne ou remplaçant"))
+    app = create_app({"whisper": True, "data_dir": data_copy.data, "prompts_dir": data_copy.prompts}, dev=True)
+    _, whisper = _whisper(app.test_client(), DOCTOR, AID, "15")
+    assert whisper.says() == [f"{OPENING} : Médecin, interne ou remplaçant ; {AID_LABEL} ; Cantal."]
 
 
 @pytest.mark.parametrize("node_id", WHISPERING)

@@ -19,7 +19,7 @@ from ivr.review.graph import DRAW, LIGHT, Picture, draw, drawn, endings, grown_t
 from tests.paths import ROOT
 
 SVG = "{http://www.w3.org/2000/svg}"
-PICTURE = ROOT / "docs" / "graph.png"  # the README's picture; rewritten only when asked (IVR_SCREENSHOT=1)
+PICTURE = ROOT / "docs" / "graph.png"  # the picture of docs/simulator.md; rewritten only when asked (IVR_SCREENSHOT=1)
 LINE = Line.build(Settings.from_env())
 FLOW = LINE.flow
 

@@ -127,7 +127,7 @@ def test_a_transfer_answered_shows_the_whisper_when_the_line_whispers():
     events = _answered(client, PATHS[FLOW.operator])  # médecin -> soutien psychologique: the platform
     whispers = [e for e in events if e["kind"] == "whisper"]
     assert [(e["label"], e["text"]) for e in whispers] == [
-        ("Whisper", f"Appel de la ligne d'écoute : {_label(FLOW.entry, 'doctor_needs')}.")
+        ("Whisper", f"{FLOW.prompts['whisper']} : {_label(FLOW.entry, 'doctor_needs')}.")
     ]
 
 
@@ -164,7 +164,8 @@ def test_words_at_a_menu_that_listens_are_posted_and_understood():
     quiet = int(Caller(client).answer().gather.get("speechTimeout"))
     assert (speech["label"], speech["text"], speech["seconds"]) == ("Speech", "médecin", round(7 / 15 + quiet, 1))
     assert "silence" not in [e["kind"] for e in said["events"]]
-    assert "De quoi avez-vous besoin ? Vous pouvez le dire." in [e["text"] for e in said["events"]]
+    question = create_app(dev=True).extensions["ivr"].flow.prompts["need_question"]  # with the offer to speak
+    assert question in [e["text"] for e in said["events"]]
     assert said["node"] == "doctor_needs"
 
 

@@ -28,7 +28,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# The README's picture; rewritten only when asked (IVR_SCREENSHOT=1), so a test run changes no file.
+# The picture of docs/simulator.md; rewritten only when asked (IVR_SCREENSHOT=1), so a test run changes no file.
 SCREENSHOT = ROOT / "docs" / "keypad.png"
 FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)
 DOCTOR, SOCIAL = key_paths(FLOW)["social_help"]  # médecin, then aide sociale

@@ -16,7 +16,7 @@ from tests.simulator.test_keypad_browser import ARGS, CHROMIUM
 
 from .helpers import counting_app
 
-# The README's picture; rewritten only when asked (IVR_SCREENSHOT=1), so a test run changes no file.
+# The picture of docs/operators.md; rewritten only when asked (IVR_SCREENSHOT=1), so a test run changes no file.
 SCREENSHOT = Path(__file__).resolve().parent.parent.parent / "docs" / "stats.png"
 
 
