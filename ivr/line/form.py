@@ -6,13 +6,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
+from gevent import Timeout
+
+from . import deadline
+
 FORM_TYPE = "application/x-www-form-urlencoded"
-MAX_BODY = 16 * 1024  # Twilio's forms are about 1 kB; a bigger body is not Twilio's
+# The bounds follow from what Twilio can send. Its fields are about 1 kB, a few dozen %XX; only what
+# a caller said (SpeechResult) can be long, and it is finite: one <Gather> takes at most 60 s of speech
+# (maxSpeechTime, https://www.twilio.com/docs/voice/twiml/gather ; warning 13328,
+# https://www.twilio.com/docs/api/errors/13328). 200 characters a second is ten times the fastest
+# speech, and each character costs at worst 3 escapes (9 bytes) in the form.
+SPEECH_SECONDS = 60
+MAX_SPEECH = SPEECH_SECONDS * 200  # characters of SpeechResult
+OTHER_FIELDS = 16 * 1024  # bytes of every other field Twilio sends (about 1 kB), with room to spare
+MAX_BODY = OTHER_FIELDS + 9 * MAX_SPEECH
 MAX_FIELDS = 64  # Twilio sends about 30 fields
-BODY_SECONDS = 5.0  # Twilio sends its form with the headers; a body that trickles in is not its
-# Twilio's forms have a few dozen %XX, more with what a caller said (SpeechResult, up to 60 s of
-# French: an accented letter is two); each costs a turn of a Python loop to decode.
-MAX_ESCAPES = 1024
+MAX_ESCAPES = 1024 + 3 * MAX_SPEECH  # each costs a turn of a Python loop to decode
 
 
 class UnreadableBody(Exception):
@@ -65,17 +74,21 @@ def read_form(environ: Mapping, whole_only: bool = False) -> Form:
     if declared > MAX_BODY and whole_only:
         return Form([], complete=False)
     want = MAX_BODY + 1 if declared < 0 else min(declared, MAX_BODY + 1)  # unknown length: read one more
-    sock = environ.get("gunicorn.socket")  # bound the wait for a body sent slowly, then as it was
-    previous = sock.gettimeout() if sock is not None else None
+    # Within what is left of the request's deadline (ivr.line.deadline), however slowly it comes.
+    late = Timeout(deadline.remaining())
+    late.start()
     try:
-        if sock is not None:
-            sock.settimeout(BODY_SECONDS)
         body = environ["wsgi.input"].read(want)
+    except Timeout as exc:
+        if exc is not late:
+            raise
+        deadline.give_up()
+        raise UnreadableBody("deadline") from None
     except Exception as exc:  # whatever the server raises, the body is unreadable
+        deadline.give_up()
         raise UnreadableBody(type(exc).__name__) from None
     finally:
-        if sock is not None:
-            sock.settimeout(previous)
+        late.close()
     text = body[:MAX_BODY].decode("utf-8", "replace")
     # Counted before any parsing (C speed): more fields or escapes than Twilio sends are not its form.
     complete = len(body) <= MAX_BODY and text.count("&") < MAX_FIELDS and text.count("%") <= MAX_ESCAPES
