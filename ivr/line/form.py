@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, unquote_to_bytes
 
 from gevent import Timeout
 
@@ -37,16 +37,26 @@ class Form:
 
 
 def parse_form(body: str, max_fields: int | None = None) -> list[tuple[str, str]]:
-    """Parse a form body exactly as urllib.parse.parse_qsl(body, keep_blank_values=True) does,
-    decoding only the names and values that need it (most of Twilio's do not); keep the first
-    `max_fields`."""
-    pairs = []
-    for field in body.split("&") if max_fields is None else body.split("&", max_fields)[:max_fields]:
-        if not field:
-            continue
-        name, _, value = field.partition("=")
-        pairs.append((_decoded(name), _decoded(value)))
-    return pairs
+    """Parse a form body exactly as urllib.parse.parse_qsl(body, keep_blank_values=True) does; keep
+    the first `max_fields`.
+
+    The names and values are decoded at once, as bytes, joined by a character the body can neither
+    hold nor decode to (NUL): a call of unquote_plus for each costs three times as much (18 µs for
+    Twilio's dozen fields, against 7 µs), on every request. Literal text is whole UTF-8, so it never
+    completes nor splits an escaped sequence: the result is parse_qsl's (tests/line/test_form.py).
+    """
+    fields = body.split("&") if max_fields is None else body.split("&", max_fields)[:max_fields]
+    pairs = [field.partition("=") for field in fields if field]
+    if "%" not in body and "+" not in body:
+        return [(name, value) for name, _, value in pairs]
+    if _SEPARATOR in body or "%00" in body:  # each on its own, then
+        return [(_decoded(name), _decoded(value)) for name, _, value in pairs]
+    joined = _SEPARATOR.join(name + _SEPARATOR + value for name, _, value in pairs)
+    parts = unquote_to_bytes(joined.replace("+", " ")).decode("utf-8", "replace").split(_SEPARATOR)
+    return list(zip(parts[::2], parts[1::2], strict=True))
+
+
+_SEPARATOR = "\x00"
 
 
 def _decoded(text: str) -> str:

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from ivr.line.form import MAX_BODY, MAX_FIELDS, Form, parse_form, read_form
 
-pieces = st.text(st.sampled_from("aZ09=&+%;é\u00a0 _-.~*#2BF"), max_size=60)
+pieces = st.text(st.sampled_from("aZ09=&+%;é\u00a0 _-.~*#2BFC3A8\x00€𝟏"), max_size=60)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=3000, deadline=None)
 @given(body=pieces)
 def test_parse_form_agrees_with_parse_qsl_on_any_text(body):
     assert parse_form(body) == parse_qsl(body, keep_blank_values=True)
