@@ -44,13 +44,14 @@ def _webhook():
     done) a request Twilio did not sign, without reading its body when it carries no signature."""
     line = _line()
     check = line.signature_check
-    if check is not None and not check.present(request.environ):
+    environ = request.environ  # once: each use of `request` is a context-local lookup
+    if check is not None and not check.present(environ):
         _refuse()
     try:
-        form = read_form(request.environ, whole_only=check is not None)
+        form = read_form(environ, whole_only=check is not None)
     except UnreadableBody:
         abort(400)
-    if check is not None and not (form.complete and check(request.environ, form.fields)):
+    if check is not None and not (form.complete and check(environ, form.fields)):
         _refuse()
     return line, dict(form.fields)
 
