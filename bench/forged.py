@@ -31,6 +31,7 @@ CALL = {
     },
 }
 FORGED = "Zm9yZ2VkIHNpZ25hdHVyZSE="
+REFERENCE = "signed call (reference)"
 
 
 def _forged(params: dict[str, str], signature: str | None = FORGED) -> dict:
@@ -49,7 +50,7 @@ def requests() -> dict[str, tuple[dict, str]]:
     padding = {f"p{i}": "x" for i in range(9000)}  # ~64 kB in ~9 000 fields, as an attacker would send
     under_caps = {f"p{i}": "é" * 3 + "x" * 430 for i in range(33)}  # just under every cap
     return {
-        "signed call (reference)": (environ("/voice/key?n=welcome", CALL), "200"),
+        REFERENCE: (environ("/voice/key?n=welcome", CALL), "200"),
         "forged small": (_forged(CALL), "403"),
         "forged 64 kB": (_forged({**CALL, **padding}), "403"),
         "forged just under the caps": (_forged({**CALL, **under_caps}), "403"),
