@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import attacks, calls, graph, profile, routes, servers, speech, stats, synthetic_flow, wrk
+from . import attacks, calls, graph, libraries, profile, routes, servers, speech, stats, synthetic_flow, wrk
 from .signing import signed_post
 
 CALL = {
@@ -307,6 +307,8 @@ def main() -> int:
                     ok &= stats.report(mode, url)
         if "profile" not in args.skip:
             parts()
+            name, (path, params) = list(WEBHOOKS.items())[-1]
+            libraries.table(path, {**TWILIO_CALL, **({"Digits": params["Digits"]} if "Digits" in params else {})})
         if "growth" not in args.skip:
             growth(work, (1, 10) if args.quick else (1, 10, 100), min(args.seconds, 3), args.connections)
         if "attacks" not in args.skip:
