@@ -203,6 +203,18 @@ def test_bodies_trickling_in_are_cut_at_the_deadline_and_the_line_answers(server
             sock.close()
 
 
+def test_an_unsigned_fallback_is_answered_without_waiting_for_its_body(server):
+    """Without a signature the fallback reads no body: a promised body that never comes holds nothing."""
+    _, port, _ = server
+    began = time.monotonic()
+    answer = _raw(
+        port,
+        b"POST /voice/fallback HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: 100\r\n\r\nErrorCode=",
+    )
+    assert _status(answer) == 200 and time.monotonic() - began < READ_SECONDS
+
+
 def test_the_longest_speech_is_answered_over_http(server):
     """What Twilio sends after a long sentence said: 1 250 words, 2 500 escapes, signed."""
     base, _, _ = server
