@@ -59,6 +59,14 @@ class Cluster:
         )
         if made.returncode != 0:
             raise RuntimeError(f"initdb failed: {made.stderr.strip() or made.stdout.strip()}")
+        return self.restart()
+
+    def halt(self) -> None:
+        """Stop the server at once, as a crash would, keeping its data (`restart` brings it back)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def restart(self) -> str:
+        """Start the server (again) on its port and data; return its URL."""
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100"
         started = self._run(
             "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start"

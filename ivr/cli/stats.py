@@ -8,10 +8,13 @@ from pathlib import Path
 import click
 
 from ..config import Settings
-from ..errors import ConfigError, IVRError
+from ..errors import ConfigError, FlowError, IVRError
+from ..flow.loader import load_flow
+from ..flow.names import Names, build
 from ..stats import report
 from ..stats.runtime import open_store
 from ..stats.store import database_url
+from .options import data_option, prompts_option, settings_for
 
 
 def _instance_path() -> str:
@@ -66,6 +69,16 @@ def _throwaway(url: str | None) -> str:
     return url
 
 
+def _names(data_dir: Path | None, prompts_dir: Path | None) -> Names | None:
+    """The words of the flow on disk for the ids counted; None (ids shown) when it does not load."""
+    settings = settings_for(data_dir, prompts_dir)
+    try:
+        return build(load_flow(settings.data_dir, settings.prompts_dir, settings.facts))
+    except FlowError:
+        click.echo("The flow does not load (see ivr check): ids are shown instead of words.", err=True)
+        return None
+
+
 url_option = click.option("--db", "url", help="Database URL (default: IVR_STATS_URL, or SQLite in instance/).")
 
 
@@ -73,19 +86,27 @@ url_option = click.option("--db", "url", help="Database URL (default: IVR_STATS_
 @click.option("--since", callback=_day, help="First Paris day, YYYY-MM-DD (default: 30 days before --until).")
 @click.option("--until", callback=_day, help="Last Paris day, YYYY-MM-DD, included (default: today).")
 @click.option("--format", "fmt", type=click.Choice(list(report.FORMATS)), default="table", show_default=True)
+@click.option("--ids", is_flag=True, help="Show the ids of menus, départements and services instead of their words.")
 @url_option
+@data_option
+@prompts_option
 @click.pass_context
-def stats(ctx, since, until, fmt, url) -> None:
-    """Show the line's statistics: calls, routes, transfers and their failure rate, drop-off, durations."""
+def stats(ctx, since, until, fmt, ids, url, data_dir, prompts_dir) -> None:
+    """Show the line's statistics: calls, routes, transfers and their failure rate, drop-off, durations.
+
+    Menus, départements and services are named in the words of the flow on disk (--data, --prompts); an
+    id it no longer has is shown as the id, "(no longer in the flow)".
+    """
     if ctx.invoked_subcommand is not None:
         return
     until = until or datetime.now(report.PARIS).date()
     since = since or until - timedelta(days=29)
     if since > until:
         raise click.BadParameter("--since comes after --until")
+    names = None if ids else _names(data_dir, prompts_dir)
     store = _store(url)
     try:
-        click.echo(report.FORMATS[fmt](report.load(store, since, until)), nl=False)
+        click.echo(report.FORMATS[fmt](report.load(store, since, until), names), nl=False)
     except Exception as exc:  # noqa: BLE001 (the type only: a message may hold the database's address)
         raise click.ClickException(
             f"cannot read the statistics ({type(exc).__name__}); is the database up and migrated (ivr stats migrate)?"

@@ -9,6 +9,8 @@ from ..config import Settings
 from ..errors import ConfigError
 from ..flow.loader import load_flow
 from ..flow.model import Flow
+from ..flow.names import Names
+from ..flow.names import build as build_names
 from ..flow.recordings import Audio, load_audio
 from .answers import Answers
 from .recordings import audio_base
@@ -27,6 +29,7 @@ class Line:
     answers: Answers
     audio: Audio = Audio()  # recorded prompts, checked once here: a file gone later is not noticed
     count: Callable[[Iterable[tuple[str, str, str]]], None] = lambda keys: None  # the statistics, when on
+    names: Names = Names()  # the words of the flow's ids, for pages (never read by webhooks)
 
     @classmethod
     def build(cls, settings: Settings) -> Line:
@@ -48,4 +51,5 @@ class Line:
             signature_check=check,
             answers=Answers(flow, renderer, settings.max_tries, settings.speech_confidence, settings.clock),
             audio=audio,
+            names=build_names(flow),
         )

@@ -1,8 +1,9 @@
 """The flow as a picture: one Graphviz node per flow node, each drawn by a small function of its type.
 
 Every node of the SVG is a `<g class="node" id="node-<flow node id>">`, so a page can find and
-highlight where a caller is. Keys 0, *, # and silence are drawn as light edges: they exist at
-every menu and would otherwise hide the options.
+highlight where a caller is; it is titled with the words staff know (flow/names.py), its id small
+below. Keys 0, *, # and silence are drawn as light edges (`class="edge light"`): they exist at every
+menu and would otherwise hide the options.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import graphviz
 
-from ..flow import moves
+from ..flow import moves, names
 from ..flow.model import (
     BACK_KEY,
     OPERATOR_KEY,
@@ -43,6 +44,7 @@ LIGHT = {
     "arrowsize": "0.5",
     "fontsize": "8",
     "constraint": "false",
+    "class": "light",  # the keypad page leaves them out of a node's neighbourhood
 }
 WIDTH = 46  # characters of a sentence shown in a node
 
@@ -92,8 +94,9 @@ def endings(line: Line) -> dict[str, list[Ending]]:
     return found
 
 
-def _short(text: str, width: int = WIDTH) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+def shorten(text: str, width: int = WIDTH) -> str:
+    """Return a text as a node's row shows it: on one line, cut to `width` characters."""
+    return names.shorten(text, width)
 
 
 @dataclass
@@ -111,7 +114,12 @@ class Picture:
 
     def box(self, nid: str, kind: str, title: str, rows: list[tuple[str, str | None]]) -> None:
         """Draw a node as a table: a title, then rows of (text, port or None)."""
-        cells = [f'<tr><td align="left"><b>{escape(nid)}</b> <font point-size="9">{escape(title)}</font></td></tr>']
+        words = shorten(self.line.names.node(nid).words)
+        cells = [
+            f'<tr><td align="left"><b>{escape(words)}</b></td></tr>',
+            f'<tr><td align="left"><font point-size="8" color="#666666">{escape(nid)}</font>'
+            f'<font point-size="8"> · {escape(title)}</font></td></tr>',
+        ]
         for text, port in rows:
             attr = f' port="{port}"' if port else ""
             cells.append(f'<tr><td align="left"{attr}>{escape(text)}</td></tr>')
@@ -128,16 +136,16 @@ class Picture:
     def service(self, sid: str) -> list[tuple[str, str | None]]:
         """Rows naming a service and its number."""
         service = self.flow.services[sid]
-        return [(f"{service.number}  ({sid})", None), (_short(service.name), None)]
+        return [(f"{service.number}  ({sid})", None), (shorten(service.name), None)]
 
     def said(self, keys: tuple[str, ...]) -> list[tuple[str, str | None]]:
         """Rows showing the start of each sentence."""
-        return [(f"« {_short(self.flow.prompts[k])} »", None) for k in keys]
+        return [(f"« {shorten(self.flow.prompts[k])} »", None) for k in keys]
 
 
 def _menu(p: Picture, node: Menu) -> None:
     rows = p.said(node.intro + node.say)
-    rows += [(f"{o.key}  {_short(p.flow.prompts[o.say])}", f"k{o.key}") for o in node.options]
+    rows += [(f"{o.key}  {shorten(p.flow.prompts[o.say])}", f"k{o.key}") for o in node.options]
     p.box(node.id, "menu", "menu", rows)
     for o in node.options:
         p.edge(f"{node.id}:k{o.key}", o.target, o.key, f"{node.id}-{o.key}")

@@ -7,6 +7,7 @@ out to the network, signed with the line's token when it has one.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory
@@ -123,6 +124,8 @@ def step():
         }
     elif dial is not None:
         waiting = {"kind": "dial", "numbers": list(dial.numbers), "timeout": dial.timeout}
+    node = place(call) if waiting else None
+    where = asdict(current_app.extensions["ivr"].names.node(node)) if node is not None else None  # words, id, known
     return jsonify(
         events=[
             {
@@ -138,5 +141,6 @@ def step():
         ended=call.ended,
         error=str(call.error) if call.error else None,
         state=call.snapshot() if waiting else None,
-        node=place(call) if waiting else None,
+        node=node,
+        where=where,
     )

@@ -4,31 +4,34 @@ Served only when IVR_STATS_PASSWORD is set, behind HTTP basic auth (werkzeug rea
 WRONG_PASSWORDS from one client, it is locked out for the rest of the window (Flask-Limiter, in each
 worker's memory), with one log line per lockout. French labels; readable on a phone. Every figure is
 by day or over the period, with counts of 1 or 2 hidden, as in `ivr stats`.
+Drawn by templates/stats/page.html (Jinja2, autoescaped); menus, départements and services in the
+words of the loaded flow (flow/names.py), an id it no longer has shown as such.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-import re
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta
-from html import escape
 
 import pygal
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, render_template, request
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
+from markupsafe import Markup
 from pygal.style import Style
 
+from ..flow.names import Name, Names, shorten
 from . import events, report
 
-bp = Blueprint("stats_page", __name__)
+bp = Blueprint("stats_page", __name__, template_folder="templates")
 log = logging.getLogger("ivr.stats")
 # A few mistakes are a person; more, from one client, are guesses: each worker counts its own.
 WRONG_PASSWORDS = "5 per 15 minutes"
-SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
+GONE = "(retiré)"  # in a chart, after the id of a node the flow has lost since it was counted
+SIDE = 22  # characters of each end of a route, of a step of the drop-off: pygal cuts no label of a horizontal chart
 REALM = 'Basic realm="Statistiques de la ligne", charset="UTF-8"'
 OUTCOMES_FR = {
     "completed": "abouti",
@@ -49,6 +52,17 @@ STYLE = Style(
     value_font_size=12,
     tooltip_font_size=13,
 )
+
+
+def _without_scripts(root):
+    """Take out pygal's scripts (its tooltips' configuration): the page runs none."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if isinstance(child.tag, str) and child.tag.rpartition("}")[2] == "script":
+                parent.remove(child)
+    return root
+
+
 CHART = dict(
     style=STYLE,
     js=[],
@@ -63,27 +77,6 @@ CHART = dict(
     no_data_text="Pas encore de données",
     explicit_size=False,
 )
-PAGE = """<!doctype html>
-<html lang="fr"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>Statistiques de la ligne</title>
-<style>
-body{{font-family:system-ui,sans-serif;margin:0 auto;max-width:760px;padding:12px;color:#222}}
-h1{{font-size:1.4em}} h2{{font-size:1.15em;margin-top:1.6em}}
-figure{{margin:0}} figure svg{{width:100%;height:auto;display:block}}
-table{{border-collapse:collapse;width:100%;font-size:.85em}}
-td,th{{border-bottom:1px solid #ddd;padding:4px;text-align:left}}
-td.n,th.n{{text-align:right}} .wide{{overflow-x:auto}} .note{{color:#555;font-size:.9em}}
-form{{display:flex;gap:8px;flex-wrap:wrap;align-items:end}} label{{display:flex;flex-direction:column;font-size:.9em}}
-</style></head><body>
-<h1>Statistiques de la ligne</h1>
-<form method="get"><label>Du <input type="date" name="du" value="{since}"></label>
-<label>au <input type="date" name="au" value="{until}"></label><button>Afficher</button></form>
-<p><strong>{calls}</strong> appels du {since_fr} au {until_fr}. {note}</p>
-{body}
-</body></html>
-"""
 
 
 def _authorised(password: str) -> bool:
@@ -137,17 +130,24 @@ def _visible(n: int) -> int | None:
     return None if 0 < n < report.SMALL else n
 
 
-def _svg(chart) -> str:
-    # pygal writes its tooltips' configuration as an inline script: not run here (no script at all).
-    return f"<figure>{SCRIPT.sub('', chart.render(is_unicode=True))}</figure>"
+def _svg(chart) -> Markup:
+    # Marked safe for the template: the SVG is drawn here by pygal, which escapes every label it is
+    # given (menu labels and names come from the flow's files), and holds no script (_without_scripts).
+    chart.add_xml_filter(_without_scripts)
+    return Markup(f"<figure>{chart.render(is_unicode=True)}</figure>")
+
+
+def _label(name: Name, width: int = SIDE) -> str:
+    """A node as a chart names it: its words, or its id marked as gone, cut to fit beside the bars."""
+    return shorten(name.words if name.known else f"{name.id} {GONE}", width)
 
 
 def _fr(day: date) -> str:
     return day.strftime("%d/%m")
 
 
-def charts(rep: report.Report) -> dict[str, str]:
-    """Return the page's charts as inline SVG, by id."""
+def charts(rep: report.Report, names: Names) -> dict[str, Markup]:
+    """Return the page's charts as inline SVG, by id; nodes in the words of `names`."""
     out = {}
     by_day = pygal.Bar(title="Appels par jour", **CHART, x_label_rotation=45 if rep.span > 10 else 0)
     by_day.x_labels = [_fr(d) for d in rep.days]
@@ -164,7 +164,7 @@ def charts(rep: report.Report) -> dict[str, str]:
 
     routes = pygal.HorizontalBar(title="Parcours choisis (d'un menu vers la suite)", **CHART)
     shown = [
-        (f"{node} → {target}", n)
+        (f"{_label(names.node(node))} → {_label(names.node(target))}", n)
         for (node, target), n in sorted(rep.choices.items(), key=lambda kv: (kv[1], kv[0]))[-12:]
         if _visible(n)
     ]
@@ -201,7 +201,7 @@ def charts(rep: report.Report) -> dict[str, str]:
 
     funnel = pygal.HorizontalBar(title="Parcours : arrivées à chaque étape, et appels terminés là", **CHART)
     steps = rep.drop_off()[:12]
-    funnel.x_labels = [node for node, *_ in steps]
+    funnel.x_labels = [_label(names.node(node), 2 * SIDE) for node, *_ in steps]
     funnel.add("Arrivées", [_visible(a) for _, a, _, _ in steps])
     funnel.add("Terminés à cette étape", [_visible(c) for *_, c in steps])
     out["entonnoir"] = _svg(funnel)
@@ -214,15 +214,6 @@ def charts(rep: report.Report) -> dict[str, str]:
     return out
 
 
-def _table(headers: list[str], rows: list[list]) -> str:
-    head = "".join(f'<th class="{"n" if i else ""}">{escape(h)}</th>' for i, h in enumerate(headers))
-    body = "".join(
-        "<tr>" + "".join(f'<td class="{"n" if i else ""}">{escape(str(c))}</td>' for i, c in enumerate(r)) + "</tr>"
-        for r in rows
-    )
-    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
-
-
 @bp.get("/stats")
 def page():
     """Show the statistics of a period (default: the last 30 days)."""
@@ -232,36 +223,25 @@ def page():
     if since > until or (until - since).days > 366:
         since = until - timedelta(days=29)
     store = current_app.extensions["ivr.stats"].store
+    names = current_app.extensions["ivr"].names
     rep = report.load(store, since, until)
-    figures = charts(rep)
-    transfer_rows = [
-        [s, report.shown(started), *(report.shown(o[k]) for k in OUTCOMES_FR), r]
+    transfers = [
+        [names.service(s), report.shown(started), *(report.shown(o[k]) for k in OUTCOMES_FR), r]
         for s, started, o, _, r in rep.transfer_rows()
     ]
-    body = [
-        f'<h2 id="h-{key}">{escape(title)}</h2>{svg}'
-        for key, (title, svg) in ((k, (TITLES[k], v)) for k, v in figures.items())
-    ]
-    if rep.by_hour_of_day is None:
-        body.insert(1, f'<p class="note">L\'heure de la journée se lit sur {report.WEEK} jours au moins.</p>')
-    body.append(
-        "<h2>Transferts par service</h2>"
-        + _table(["Service", "Lancés", *OUTCOMES_FR.values(), "Non aboutis"], transfer_rows)
-    )
-    speech_rows = [[row["node"], *(row[o] for o in report.SPEECH_OUTCOMES)] for row in report.sections(rep)["speech"]]
-    body.append(
-        "<h2>Choix dits à voix haute</h2>"
-        + _table(["Menu", "Compris", "Non compris (mis en relation)", "Incertains (mis en relation)"], speech_rows)
-    )
-    note = "Les nombres de 1 ou 2 sont affichés « < 3 » et absents des graphiques ; rien n'est par heure."
-    html = PAGE.format(
-        since=since.isoformat(),
-        until=until.isoformat(),
-        since_fr=since.strftime("%d/%m/%Y"),
-        until_fr=until.strftime("%d/%m/%Y"),
+    speech = [[names.node(n), *(report.shown(rep.speech[n][o]) for o in report.SPEECH_OUTCOMES)] for n in rep.spoken()]
+    html = render_template(
+        "stats/page.html",
+        since=since,
+        until=until,
         calls=report.shown(rep.calls),
-        note=note,
-        body="\n".join(body),
+        hidden=report.HIDDEN,
+        week=report.WEEK,
+        hours=rep.by_hour_of_day is not None,
+        figures=[(key, TITLES[key], svg) for key, svg in charts(rep, names).items()],
+        transfer_headers=["Service", "Lancés", *OUTCOMES_FR.values(), "Non aboutis"],
+        transfers=transfers,
+        speech=speech,
     )
     return Response(
         html,

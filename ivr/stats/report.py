@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from ..flow.names import Name, Names
 from ..flow.speech import OUTCOMES as SPEECH_OUTCOMES
 from . import events
 from .store import Row, Store
@@ -24,6 +25,7 @@ UTC = ZoneInfo("UTC")
 SMALL = 3  # counts below this (but not 0) are shown as "< 3"
 HIDDEN = "< 3"
 WEEK = 7  # days the hour-of-day profile needs at least
+GONE = "(no longer in the flow)"  # after the id of a node or service the flow has lost since it was counted
 
 
 def shown(n: int) -> int | str:
@@ -84,6 +86,10 @@ class Report:
         nodes = sorted(self.reached, key=lambda n: (-self.reached[n], n))
         return [(n, self.reached[n], self.left[n], max(0, self.reached[n] - self.left[n])) for n in nodes]
 
+    def spoken(self) -> list[str]:
+        """Return the nodes where words were said, most words first."""
+        return sorted(self.speech, key=lambda n: (-sum(self.speech[n].values()), n))
+
     def transfer_rows(self) -> list[tuple[str, int, Counter, int, str]]:
         """Return (service, started, outcomes, failed, failure rate) per service."""
         rows = []
@@ -143,17 +149,30 @@ def load(store: Store, since: date, until: date) -> Report:
     return build(store.rows(since=start, until=end), since, until)
 
 
-def sections(report: Report) -> dict[str, list[dict]]:
-    """Return the report as named tables of rows, every count already suppressed."""
+def said(name: Name) -> str:
+    """Return a name as a command shows it: its words, or its id marked as no longer in the flow."""
+    return name.words if name.known else f"{name.id} {GONE}"
+
+
+def sections(report: Report, names: Names | None = None) -> dict[str, list[dict]]:
+    """Return the report as named tables of rows, every count already suppressed; nodes and services
+    in the words of `names` (None: their ids)."""
+
+    def node(nid: str) -> str:
+        return said(names.node(nid)) if names is not None else nid
+
+    def service(sid: str) -> str:
+        return said(names.service(sid)) if names is not None else sid
+
     out: dict[str, list[dict]] = {
         "calls": [{"day": d.isoformat(), "calls": shown(report.calls_by_day[d])} for d in report.days],
         "routes": [
-            {"from": a, "to": b, "count": shown(n)}
+            {"from": node(a), "to": node(b), "count": shown(n)}
             for (a, b), n in sorted(report.choices.items(), key=lambda kv: (-kv[1], kv[0]))
         ],
         "transfers": [
             {
-                "service": s,
+                "service": service(s),
                 "started": shown(started),
                 **{o: shown(outcomes[o]) for o in ("completed", "busy", "no-answer", "failed", "canceled")},
                 "failure rate": r,
@@ -162,7 +181,7 @@ def sections(report: Report) -> dict[str, list[dict]]:
         ],
         "drop-off": [
             {
-                "node": n,
+                "node": node(n),
                 "reached": shown(a),
                 "left by a choice": shown(b),
                 "ended there": shown(c),
@@ -172,10 +191,9 @@ def sections(report: Report) -> dict[str, list[dict]]:
             for n, a, b, c in report.drop_off()
         ],
         "speech": [
-            {"node": n, **{o: shown(report.speech[n][o]) for o in SPEECH_OUTCOMES}}
-            for n in sorted(report.speech, key=lambda n: (-sum(report.speech[n].values()), n))
+            {"node": node(n), **{o: shown(report.speech[n][o]) for o in SPEECH_OUTCOMES}} for n in report.spoken()
         ],
-        "numbers read": [{"service": s, "count": shown(n)} for s, n in sorted(report.numbers.items())],
+        "numbers read": [{"service": service(s), "count": shown(n)} for s, n in sorted(report.numbers.items())],
         "durations": [
             {"duration": label, "calls": shown(report.durations[label])}
             for label in (*events.DURATION_LABELS, events.OTHER)
@@ -221,25 +239,26 @@ def summary_line(report: Report) -> str:
     )
 
 
-def as_json(report: Report) -> str:
+def as_json(report: Report, names: Names | None = None) -> str:
     """Return the report as JSON."""
+    tables = sections(report, names)
     body = {
         "since": report.since.isoformat(),
         "until": report.until.isoformat(),
         "calls": shown(report.calls),
         "summary": summary(report),
-        **{name: rows for name, rows in sections(report).items() if name != "calls"},
-        "calls by day": sections(report)["calls"],
+        **{name: rows for name, rows in tables.items() if name != "calls"},
+        "calls by day": tables["calls"],
     }
     return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
 
 
-def as_csv(report: Report) -> str:
+def as_csv(report: Report, names: Names | None = None) -> str:
     """Return the report as CSV: section, item, measure, value."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["section", "item", "measure", "value"])
-    for name, rows in sections(report).items():
+    for name, rows in sections(report, names).items():
         for row in rows:
             values = list(row.items())
             item = " → ".join(str(v) for _, v in values[:2]) if name == "routes" else str(values[0][1])
@@ -248,14 +267,14 @@ def as_csv(report: Report) -> str:
     return buffer.getvalue()
 
 
-def as_table(report: Report) -> str:
+def as_table(report: Report, names: Names | None = None) -> str:
     """Return the report as plain text tables."""
     lines = [
         f"Statistics from {report.since} to {report.until} (Paris days): {shown(report.calls)} call(s) "
         f'answered; counts of 1 or 2 are shown as "{HIDDEN}".',
         summary_line(report),
     ]
-    for name, rows in sections(report).items():
+    for name, rows in sections(report, names).items():
         lines.append("")
         lines.append(f"## {name}")
         quiet: list[str] = []

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..config import Settings
 from ..errors import ConfigError
 from .recorder import Recorder
+from .spool import Spool, folder_for
 from .store import Store, database_url
 
 log = logging.getLogger("ivr.stats")
@@ -28,11 +29,18 @@ def start_recorder(settings: Settings, instance_path: str | Path, migrate: bool 
     store = open_store(settings, instance_path)
     if store is None:
         return None
-    migrated = False
+    recorder = Recorder(
+        store,
+        interval=settings.stats_flush,
+        alert_share=settings.stats_alert_percent / 100,
+        migrated=False,
+        spool=Spool(folder_for(instance_path, store.url)),
+    )
     if migrate:
         try:
             store.migrate()
-            migrated = True
+            recorder.migrated = True
+            recorder.replay()  # counts spooled by the last run: written once (each batch's id), here or by a worker
         except Exception as exc:  # noqa: BLE001 (the type only: a message may hold the database's address)
             log.warning(
                 "statistics: the database could not be migrated at start-up (%s); counts are kept "
@@ -41,6 +49,4 @@ def start_recorder(settings: Settings, instance_path: str | Path, migrate: bool 
             )
         finally:
             store.dispose()  # no connection crosses a fork into the workers
-    return Recorder(
-        store, interval=settings.stats_flush, alert_share=settings.stats_alert_percent / 100, migrated=migrated
-    )
+    return recorder

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -36,6 +36,15 @@ alerts = sa.Table(
     sa.Column("hour", sa.DateTime(), primary_key=True),
     sa.Column("service", sa.String(64), primary_key=True),
 )
+# The batches of counts written (a random id each, nothing else): a batch written twice, from the
+# spool after a write whose answer was lost, counts once. Kept BATCHES_KEPT days.
+batches = sa.Table(
+    "batches",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("written", sa.DateTime(), nullable=False, index=True),
+)
+BATCHES_KEPT = 30
 
 
 @dataclass(frozen=True)
@@ -70,22 +79,24 @@ def hour_of(epoch_hour: int) -> datetime:
 
 
 class Store:
-    """Reads and adds counters; every method opens its own short connection."""
+    """Reads and adds counters; every method opens its own short connection.
+
+    `timeout` bounds the wait for a connection, a statement and a lock (PostgreSQL) or a locked file
+    (SQLite): the recorder calls the store from a thread of its own, never from a call's.
+    """
 
     def __init__(self, url: str, timeout: float = 5.0) -> None:
-        self.url = url
+        self.url, self.timeout = url, timeout
         self.dialect = url.split(":", 1)[0].split("+", 1)[0]
         if self.dialect == "sqlite":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = sa.create_engine(url, connect_args={"timeout": timeout})
+            self.engine = sa.create_engine(url, poolclass=sa.NullPool, connect_args={"timeout": timeout})
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             ms = int(timeout * 1000)
             self.engine = sa.create_engine(
                 url,
-                pool_pre_ping=True,
-                pool_size=1,
-                max_overflow=1,
+                poolclass=sa.NullPool,  # a connection per write, every few seconds: none kept to go stale
                 connect_args={
                     "connect_timeout": max(1, int(timeout)),
                     "options": f"-c statement_timeout={ms} -c lock_timeout={ms}",
@@ -108,22 +119,40 @@ class Store:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
-    def add(self, increments: Mapping[tuple[int, tuple[str, str, str]], int]) -> None:
-        """Add increments to the counters, in one transaction: (epoch hour, key) -> count."""
+    def _insert(self, table: sa.Table):
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
+    def add(self, increments: Mapping[tuple[int, tuple[str, str, str]], int], batch: str | None = None) -> bool:
+        """Add increments to the counters, in one transaction: (epoch hour, key) -> count.
+
+        With a batch id, the batch counts once: False when it was already written (nothing added).
+        """
         rows = [
             {"hour": hour_of(hour), "event": e, "subject": s, "outcome": o, "count": n}
             for (hour, (e, s, o)), n in sorted(increments.items())
             if n
         ]
         if not rows:
-            return
-        insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(counts)
+            return True
+        insert = self._insert(counts)
         statement = insert.on_conflict_do_update(
             index_elements=[counts.c.hour, counts.c.event, counts.c.subject, counts.c.outcome],
             set_={"count": counts.c.count + insert.excluded["count"]},
         )
         with self.engine.begin() as conn:
+            if batch is not None:
+                now = datetime.now(UTC).replace(tzinfo=None)
+                first = self._insert(batches).values(id=batch, written=now).on_conflict_do_nothing()
+                if conn.execute(first.returning(batches.c.id)).first() is None:
+                    return False
             conn.execute(statement, rows)
+        return True
+
+    def prune(self, days: int = BATCHES_KEPT) -> None:
+        """Forget the ids of the batches written more than `days` days ago."""
+        cutoff = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days)
+        with self.engine.begin() as conn:
+            conn.execute(batches.delete().where(batches.c.written < cutoff))
 
     def rows(
         self, since: datetime | None = None, until: datetime | None = None, events: Iterable[str] | None = None
@@ -141,7 +170,7 @@ class Store:
 
     def claim_alert(self, hour: datetime, service: str) -> bool:
         """Record that the failure alert of an hour and service is logged; False when it already was."""
-        insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(alerts)
+        insert = self._insert(alerts)
         with self.engine.begin() as conn:
             statement = insert.values(hour=hour, service=service).on_conflict_do_nothing()
             return conn.execute(statement.returning(alerts.c.service)).first() is not None
@@ -154,5 +183,4 @@ class Store:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()

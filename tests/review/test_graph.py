@@ -15,7 +15,7 @@ from ivr.config import Settings
 from ivr.flow.model import Department, Menu, Readout, Transfer
 from ivr.line.budget import Budget
 from ivr.line.runtime import Line
-from ivr.review.graph import DRAW, LIGHT, Picture, draw, drawn, endings, grown_transfer, node_id, render
+from ivr.review.graph import DRAW, LIGHT, Picture, draw, drawn, endings, grown_transfer, node_id, render, shorten
 from tests.paths import ROOT
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -27,7 +27,7 @@ FLOW = LINE.flow
 def parse(svg: bytes) -> dict[str, ET.Element]:
     """Return every node and edge group of an SVG picture, by id."""
     root = ET.fromstring(svg)
-    return {g.get("id"): g for g in root.iter(f"{SVG}g") if g.get("class") in ("node", "edge")}
+    return {g.get("id"): g for g in root.iter(f"{SVG}g") if {"node", "edge"} & set(g.get("class", "").split())}
 
 
 def texts(group: ET.Element) -> list[str]:
@@ -49,7 +49,8 @@ def test_every_node_is_in_the_svg_by_id_and_name(groups):
         group = groups[node_id(nid)]
         assert group.get("class") == "node"
         assert group.findtext(f"{SVG}title") == nid
-        assert nid in texts(group)
+        shown = texts(group)
+        assert shown[0] == shorten(LINE.names.node(nid).words) and shown[1] == nid, "the words, then the id small"
 
 
 def test_every_option_is_in_its_menu_and_leads_to_its_target(groups):
@@ -112,6 +113,7 @@ def test_zero_star_hash_and_silence_are_drawn_lightly(groups):
         edge = groups[edge_id]
         path = edge.find(f"{SVG}path")
         assert path.get("stroke") == LIGHT["color"] and path.get("stroke-dasharray")
+        assert edge.get("class") == "edge light"
         return edge
 
     # Silence at the first menu puts the caller through at once, as 0 does.
@@ -122,6 +124,7 @@ def test_zero_star_hash_and_silence_are_drawn_lightly(groups):
     assert texts(light("edge-social_help-repeat")) == ["*, 1"]
     options = groups["edge-welcome-1"].find(f"{SVG}path")
     assert options.get("stroke") != LIGHT["color"] and options.get("stroke-dasharray") is None
+    assert groups["edge-welcome-1"].get("class") == "edge"
 
 
 def test_dot_output_on_stdout():
@@ -164,4 +167,5 @@ def test_each_node_type_has_its_drawing_and_an_unknown_type_is_still_drawn():
     picture = Picture(LINE, graphviz.Digraph())
     draw(picture, Survey("survey"))
     groups = parse(picture.graph.pipe(format="svg"))
-    assert [t for t in texts(groups[node_id("survey")]) if t] == ["survey", "survey"]  # its id, and its type
+    # Its words (its id: the flow has no words for it), its id small, and its type.
+    assert [t for t in texts(groups[node_id("survey")]) if t] == ["survey", "survey", "· survey"]

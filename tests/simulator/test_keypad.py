@@ -11,7 +11,7 @@ from ivr.config import Settings
 from ivr.flow.loader import load_flow
 from ivr.review.graph import drawn
 from tests.caller import Caller
-from tests.paths import LINE_NUMBER
+from tests.paths import FIXTURES, LINE_NUMBER
 from tests.routes import key_paths
 
 FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)
@@ -67,6 +67,24 @@ def test_steps_carry_the_call_in_the_state_sent_back(client):
     assert heard.count(FLOW.services["social_service"].spoken) == 2
     end = client.post("/simulator/step", json={"action": "hangup", "state": state}).get_json()
     assert (end["ended"], end["state"], end["waiting"], end["node"]) == ("caller hung up", None, None, None)
+    assert end["where"] is None
+
+
+def test_each_step_names_where_the_caller_is_in_words():
+    data = FIXTURES / "councils"
+    client = create_app({"data_dir": data / "data", "prompts_dir": data / "prompts"}, dev=True).test_client()
+    answer = client.post("/simulator/step", json={"action": "start"}).get_json()
+    places = [answer["where"]]
+    for keys in ("1", "2", "20"):
+        answer = client.post("/simulator/step", json={"action": "keys", "keys": keys, "state": answer["state"]})
+        answer = answer.get_json()
+        places.append(answer["where"])
+    assert places == [
+        {"words": "En danger, le quinze.", "id": "welcome", "known": True},
+        {"words": "Médecin", "id": "doctor_needs", "known": True},
+        {"words": "Votre conseil", "id": "council_lookup", "known": True},
+        {"words": "20 Corse (Corse-du-Sud, Haute-Corse)", "id": "council_lookup-20", "known": True},
+    ]
 
 
 def test_the_picture_of_the_flow_is_served_beside_the_keypad(client):

@@ -12,9 +12,10 @@ from ivr import create_app
 from ivr.config import Settings
 from ivr.flow.loader import load_flow
 from ivr.flow.model import Readout
+from ivr.flow.names import build
 from ivr.review.graph import drawn
 from tests.conftest import DataCopy
-from tests.paths import ROOT
+from tests.paths import FIXTURES, ROOT
 from tests.routes import key_paths
 from tests.servers import served
 
@@ -31,6 +32,7 @@ ARGS = [
 SCREENSHOT = ROOT / "docs" / "keypad.png"
 FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)
 DOCTOR, SOCIAL = key_paths(FLOW)["social_help"]  # médecin, then aide sociale
+NAMES = build(FLOW)
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +107,7 @@ def test_the_picture_follows_the_caller_to_the_social_number(page):
     expect(page.locator("#flow-picture svg g.node")).to_have_count(len(drawn(FLOW)) + 1)  # and the call's start
     page.get_by_role("button", name="Call").click()
     expect(page.locator("#flow-picture g.node.here")).to_have_id("node-welcome")
-    expect(page.locator("#where")).to_have_text("At welcome.")
+    expect(page.locator("#where")).to_have_text(f"At {NAMES.node('welcome').words} welcome.")
     page.get_by_role("button", name=f"key {DOCTOR}").click()
     expect(page.locator("#flow-picture g.node.here")).to_have_id("node-doctor_needs")
     page.get_by_role("button", name=f"key {SOCIAL}").click()
@@ -166,3 +168,69 @@ def test_the_clock_field_calls_at_night_and_an_office_is_said_closed(page, offic
     expect(closed).to_have_count(1)
     expect(page.get_by_role("group", name="The line is putting you through")).to_be_visible()
     page.get_by_role("button", name="Hang up").click()
+
+
+@pytest.fixture(scope="module")
+def councils_url():
+    """The line on the tests' small flow with a département look-up."""
+    data = FIXTURES / "councils"
+    with served(create_app({"data_dir": data / "data", "prompts_dir": data / "prompts"}, dev=True)) as url:
+        yield url
+
+
+def view(page) -> list[float]:
+    """Return the viewBox of the flow's picture: x, y, width, height."""
+    return [float(n) for n in page.locator("#flow-picture svg").get_attribute("viewBox").split()]
+
+
+def test_the_caller_is_named_in_words_and_the_picture_follows_zooms_and_moves(page, councils_url):
+    page.goto(f"{councils_url}/simulator")
+    expect(page.locator("#flow-picture svg g.node.here")).to_have_count(0)
+    expect(page.locator("#node-council_lookup text").first).to_have_text("Votre conseil")  # the words, in the picture
+    whole = view(page)
+    page.get_by_role("button", name="Call").click()
+    expect(page.locator("#where")).to_have_text("At En danger, le quinze. welcome.")
+    expect(page.locator("#where small.id")).to_have_text("welcome")
+    page.get_by_role("button", name="key 1").click()
+    expect(page.locator("#where")).to_have_text("At Médecin doctor_needs.")
+    page.get_by_role("button", name="key 2").click()
+    expect(page.locator("#where strong")).to_have_text("Votre conseil")
+    expect(page.locator("#flow-picture g.node.here")).to_have_id("node-council_lookup")
+    # Following the caller: the look-up, the menu before it and the councils after it, not the whole flow.
+    near = view(page)
+    assert near[2] < whole[2] and near != whole
+    inside = page.evaluate(
+        """ids => ids.map((id) => {
+            const svg = document.querySelector('#flow-picture svg'), g = document.getElementById(id);
+            const m = svg.getScreenCTM().inverse().multiply(g.getScreenCTM()), b = g.getBBox();
+            const a = new DOMPoint(b.x, b.y).matrixTransform(m);
+            const c = new DOMPoint(b.x + b.width, b.y + b.height).matrixTransform(m);
+            const v = svg.viewBox.baseVal;
+            return a.x >= v.x && c.x <= v.x + v.width && a.y >= v.y && c.y <= v.y + v.height;
+        })""",
+        ["node-council_lookup", "node-doctor_needs", "node-council_lookup-14", "node-council_lookup-20"],
+    )
+    assert inside == [True, True, True, True]
+    # The buttons zoom around the middle of what is shown, by 0.7.
+    page.get_by_role("button", name="Zoom in").click()
+    zoomed = view(page)
+    assert [round(n, 1) for n in zoomed[2:]] == [round(near[2] * 0.7, 1), round(near[3] * 0.7, 1)]
+    # The wheel zooms around the pointer; a drag moves the picture without zooming.
+    picture = page.locator("#flow-picture svg").bounding_box()
+    page.mouse.move(picture["x"] + picture["width"] / 2, picture["y"] + picture["height"] / 2)
+    page.mouse.wheel(0, 300)
+    wheeled = view(page)
+    assert wheeled[2] > zoomed[2] * 2.5, "zoomed out by e"
+    page.mouse.down()
+    page.mouse.move(picture["x"] + picture["width"] / 2 + 100, picture["y"] + picture["height"] / 2 + 50)
+    page.mouse.up()
+    dragged = view(page)
+    assert dragged[2:] == wheeled[2:] and dragged[0] < wheeled[0] and dragged[1] < wheeled[1]
+    page.get_by_role("button", name="Whole flow").click()
+    assert view(page) == whole
+    page.keyboard.press("0")  # the first two digits of a council without a number: named, then put through
+    page.keyboard.press("7")
+    expect(page.locator("#where")).to_have_text("At 07 Ardèche council_lookup-07.")
+    expect(page.get_by_role("group", name="The line is putting you through")).to_be_visible()
+    page.get_by_role("button", name="Hang up").click()
+    expect(page.locator("#where")).to_have_text("Not in a call.")

@@ -123,7 +123,7 @@ def test_a_database_down_never_fails_a_call_and_says_so_once(tmp_path, caplog):
     assert sum("cannot write" in m for m in lines) == 1, lines
     assert sum("dropped" in m for m in lines) == 1, lines
     assert len(recorder._pending) == 3 and recorder._lost > 0
-    recorder._stop.set()
+    recorder.close()
 
 
 def test_counts_kept_while_the_database_is_down_are_written_when_it_is_back(tmp_path, caplog):
@@ -131,7 +131,7 @@ def test_counts_kept_while_the_database_is_down_are_written_when_it_is_back(tmp_
     store = Store(url)
     recorder = Recorder(store, interval=3600, max_keys=2, migrated=False)
     broken = store.add
-    store.add = lambda batch: (_ for _ in ()).throw(sa.exc.OperationalError("x", {}, Exception()))
+    store.add = lambda batch, ident: (_ for _ in ()).throw(sa.exc.OperationalError("x", {}, Exception()))
     with caplog.at_level(logging.WARNING, logger="ivr.stats"):
         for key in (("call", "", "answered"), ("reached", "welcome", ""), ("reached", "other", "")):
             recorder.add((key,))
@@ -141,7 +141,7 @@ def test_counts_kept_while_the_database_is_down_are_written_when_it_is_back(tmp_
     assert "written to the database again; 1 increment(s) were lost" in caplog.text
     totals = {(r.event, r.subject): r.count for r in store.rows()}
     assert totals == {("call", ""): 1, ("reached", "welcome"): 1, ("lost", ""): 1}
-    recorder._stop.set()
+    recorder.close()
 
 
 def test_counting_is_a_dict_increment_without_a_connection(db_url):
@@ -236,10 +236,10 @@ def test_without_a_thread_the_calls_go_on_and_are_counted_at_exit(tmp_path, monk
     store.migrate()
     recorder = Recorder(store, interval=3600)
 
-    def refused(self):
+    def refused(*args):
         raise RuntimeError("can't start new thread")
 
-    monkeypatch.setattr("threading.Thread.start", refused)
+    monkeypatch.setattr("ivr.stats.recorder._start_thread", refused)
     with caplog.at_level(logging.WARNING, logger="ivr.stats"):
         recorder.add((("call", "", "answered"),))
         recorder.add((("call", "", "answered"),))

@@ -12,6 +12,9 @@ from click.testing import CliRunner
 from ivr.cli import main
 from ivr.stats import report
 from ivr.stats.store import Row, Store
+from tests.paths import FIXTURES
+
+SMALL_FLOW = ["--data", str(FIXTURES / "callers" / "data"), "--prompts", str(FIXTURES / "callers" / "prompts")]
 
 DAY = date(2026, 3, 10)
 
@@ -90,14 +93,51 @@ def test_the_hour_of_day_profile_needs_a_week(db_url):
 def test_the_command_prints_table_csv_and_json(db_url):
     _fill(db_url).dispose()
     runner = CliRunner()
-    args = ["stats", "--db", db_url, "--since", "2026-03-10", "--until", "2026-03-10"]
+    args = ["stats", "--db", db_url, "--since", "2026-03-10", "--until", "2026-03-10", *SMALL_FLOW]
     table = runner.invoke(main, args)
     assert table.exit_code == 0, table.output
     assert "12 call(s) answered" in table.output and "< 3" in table.output and "40 %" in table.output
-    rows = list(csv.DictReader(io.StringIO(runner.invoke(main, [*args, "--format", "csv"]).output)))
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(main, [*args, "--format", "csv", "--ids"]).output)))
     assert {"section": "routes", "item": "doctor_needs → assault", "measure": "count", "value": "< 3"} in rows
     body = json.loads(runner.invoke(main, [*args, "--format", "json"]).output)
     assert body["calls"] == 12 and body["transfers"][0]["failure rate"] == "40 %"
+
+
+def test_the_command_names_menus_and_services_in_words(db_url):
+    _fill(db_url).dispose()
+    args = ["stats", "--db", db_url, "--since", "2026-03-10", "--until", "2026-03-10", *SMALL_FLOW]
+    body = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).output)
+    assert body["routes"] == [  # assault, social_help and cdo_lookup are not in the small flow
+        {"from": "En danger, le quinze.", "to": "Médecin", "count": 10},
+        {"from": "Médecin", "to": "social_help (no longer in the flow)", "count": 6},
+        {"from": "Médecin", "to": "assault (no longer in the flow)", "count": "< 3"},
+    ]
+    assert [r["service"] for r in body["transfers"]] == ["Plateforme des médecins"]
+    assert [r["node"] for r in body["speech"]] == ["En danger, le quinze.", "cdo_lookup (no longer in the flow)"]
+    ids = json.loads(CliRunner().invoke(main, [*args, "--format", "json", "--ids"]).output)
+    assert [(r["from"], r["to"]) for r in ids["routes"]] == [
+        ("welcome", "doctor_needs"),
+        ("doctor_needs", "social_help"),
+        ("doctor_needs", "assault"),
+    ]
+    table = CliRunner().invoke(main, args).output.splitlines()
+    routes = table[table.index("## routes") + 1 : table.index("## transfers") - 1]
+    assert routes == [
+        "from                   to                                   count",
+        "En danger, le quinze.  Médecin                              10",
+        "Médecin                social_help (no longer in the flow)  6",
+        "Médecin                assault (no longer in the flow)      < 3",
+    ]
+
+
+def test_a_flow_that_does_not_load_shows_ids(db_url, tmp_path):
+    _fill(db_url).dispose()
+    (tmp_path / "data").mkdir()
+    args = ["stats", "--db", db_url, "--since", "2026-03-10", "--until", "2026-03-10", "--format", "json"]
+    result = CliRunner().invoke(main, [*args, "--data", str(tmp_path / "data"), "--prompts", str(tmp_path)])
+    assert result.exit_code == 0
+    assert result.stderr == "The flow does not load (see ivr check): ids are shown instead of words.\n"
+    assert [r["from"] for r in json.loads(result.stdout)["routes"]] == ["welcome", "doctor_needs", "doctor_needs"]
 
 
 def test_migrate_command_and_bad_days(tmp_path):

@@ -47,26 +47,109 @@
     hear(event);
   }
 
-  // The picture of the flow, with the node the caller is at highlighted (from the step's `node`).
+  // The picture of the flow, with the node the caller is at highlighted (from the step's `node`), and
+  // named in words (the step's `where`). It zooms and moves by changing the SVG's viewBox: the wheel
+  // zooms around the pointer, a drag moves it, and, while "Follow the caller" is ticked, each step
+  // shows the caller's node with the nodes just before and after it (light edges, 0 * # and silence, left out).
   const picture = $("flow-picture");
-  let here = null;
-  function locate(node) {
+  let here = null, svg = null, whole = null;
+  function box(b) {
+    if (!svg) return;
+    svg.setAttribute("viewBox", [b.x, b.y, b.width, b.height].map((n) => n.toFixed(2)).join(" "));
+  }
+  function current() {
+    const v = svg.viewBox.baseVal;
+    return { x: v.x, y: v.y, width: v.width, height: v.height };
+  }
+  function zoom(factor, cx, cy) { // factor < 1 zooms in, around (cx, cy) in the picture's units
+    const b = current();
+    box({ x: cx - (cx - b.x) * factor, y: cy - (cy - b.y) * factor, width: b.width * factor, height: b.height * factor });
+  }
+  function toPicture(clientX, clientY) {
+    const point = new DOMPoint(clientX, clientY).matrixTransform(svg.getScreenCTM().inverse());
+    return { x: point.x, y: point.y };
+  }
+  function bounds(group) { // a node's box in the picture's units (Graphviz draws inside a translated group)
+    const b = group.getBBox(), m = svg.getScreenCTM().inverse().multiply(group.getScreenCTM());
+    const a = new DOMPoint(b.x, b.y).matrixTransform(m), c = new DOMPoint(b.x + b.width, b.y + b.height).matrixTransform(m);
+    return { x: Math.min(a.x, c.x), y: Math.min(a.y, c.y), width: Math.abs(c.x - a.x), height: Math.abs(c.y - a.y) };
+  }
+  function neighbours(node) { // the node, and the nodes an option, a code or a failed transfer leads to or from
+    const near = new Set([node]);
+    svg.querySelectorAll("g.edge:not(.light) > title").forEach((title) => {
+      const [tail, head] = title.textContent.split("->").map((end) => end.split(":")[0]);
+      if (tail === node) near.add(head);
+      if (head === node) near.add(tail);
+    });
+    return [...near].map((id) => svg.querySelector('g.node[id="node-' + CSS.escape(id) + '"]')).filter(Boolean);
+  }
+  function focus(node) {
+    const groups = neighbours(node);
+    if (!groups.length) return;
+    const all = groups.map(bounds), pad = 20;
+    const x = Math.min(...all.map((b) => b.x)) - pad, y = Math.min(...all.map((b) => b.y)) - pad;
+    const right = Math.max(...all.map((b) => b.x + b.width)) + pad, bottom = Math.max(...all.map((b) => b.y + b.height)) + pad;
+    box({ x, y, width: right - x, height: bottom - y });
+  }
+  function locate(node, where) {
     here = node;
     picture.querySelectorAll("g.node.here").forEach((g) => g.classList.remove("here"));
-    $("where").textContent = node ? "At " + node + "." : "Not in a call.";
-    const group = node && picture.querySelector('g.node[id="node-' + CSS.escape(node) + '"]');
+    const line = $("where");
+    if (!node) line.textContent = "Not in a call.";
+    else {
+      const words = document.createElement(where && where.known ? "strong" : "span");
+      words.textContent = where ? where.words : node;
+      if (!(where && where.known)) words.className = "gone";
+      const id = document.createElement("small");
+      id.className = "id";
+      id.textContent = where && where.known ? node : "(no longer in the flow)";
+      line.replaceChildren("At ", words, " ", id, ".");
+    }
+    const group = node && svg && svg.querySelector('g.node[id="node-' + CSS.escape(node) + '"]');
     if (group) {
       group.classList.add("here");
-      group.scrollIntoView({ block: "nearest", inline: "nearest" });
+      if ($("follow").checked) focus(node);
     }
   }
+  let last = null; // where the caller is, in words, for a picture that arrives after the first step
   fetch("/simulator/flow.svg").then((r) => (r.ok ? r.text() : Promise.reject(new Error(r.statusText))))
     .then((text) => {
-      const svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
-      picture.replaceChildren(document.importNode(svg, true));
-      locate(here);
+      const drawn = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+      svg = document.importNode(drawn, true);
+      svg.removeAttribute("width");
+      svg.removeAttribute("height");
+      svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+      picture.replaceChildren(svg);
+      whole = current();
+      locate(here, last);
     })
     .catch(() => { picture.textContent = "No picture of the flow (Graphviz is not installed on the server)."; });
+  picture.addEventListener("wheel", (event) => {
+    if (!svg) return;
+    event.preventDefault();
+    const p = toPicture(event.clientX, event.clientY);
+    zoom(Math.exp(Math.max(-1, Math.min(1, event.deltaY / 300))), p.x, p.y);
+  }, { passive: false });
+  let drag = null;
+  picture.addEventListener("pointerdown", (event) => {
+    if (!svg || event.button !== 0) return;
+    drag = { x: event.clientX, y: event.clientY, from: current(), scale: 1 / svg.getScreenCTM().a };
+    svg.classList.add("dragging");
+    picture.setPointerCapture(event.pointerId);
+  });
+  picture.addEventListener("pointermove", (event) => {
+    if (!drag) return;
+    const b = drag.from;
+    box({ ...b, x: b.x - (event.clientX - drag.x) * drag.scale, y: b.y - (event.clientY - drag.y) * drag.scale });
+  });
+  const drop = () => { drag = null; if (svg) svg.classList.remove("dragging"); };
+  picture.addEventListener("pointerup", drop);
+  picture.addEventListener("pointercancel", drop);
+  function middle() { const b = current(); return [b.x + b.width / 2, b.y + b.height / 2]; }
+  $("zoom-in").addEventListener("click", () => { if (svg) zoom(0.7, ...middle()); });
+  $("zoom-out").addEventListener("click", () => { if (svg) zoom(1 / 0.7, ...middle()); });
+  $("zoom-all").addEventListener("click", () => { if (whole) box(whole); });
+  $("follow").addEventListener("change", () => { if (svg && here && $("follow").checked) focus(here); });
 
   function render() {
     const inCall = waiting !== null;
@@ -103,12 +186,14 @@
       answer.events.forEach(show);
       state = answer.state;
       waiting = answer.waiting;
-      locate(answer.node);
+      last = answer.where;
+      locate(answer.node, answer.where);
       if (answer.error) status.textContent = "The call failed: " + answer.error;
       else if (answer.ended) status.textContent = "Call ended (" + answer.ended + ").";
     } catch (error) {
       state = null; waiting = null;
-      locate(null);
+      last = null;
+      locate(null, null);
       status.textContent = "The simulator failed: " + error.message;
     } finally {
       busy = false;
