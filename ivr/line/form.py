@@ -8,9 +8,9 @@ nor the escapes of a urlencoded form before parsing it all (max_form_parts is fo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from gevent import Timeout
 
@@ -47,10 +47,9 @@ def parse_form(body: str, max_fields: int | None = None) -> list[tuple[str, str]
     the first `max_fields`.
 
     Most of Twilio's escapes are the "+" of its numbers (%2B): replaced at C speed with the spaces
-    (+), they leave most fields with nothing to decode, and only the others go through unquote. For
-    Twilio's dozen fields, 6 µs instead of 22 for an unquote_plus of each, on every request. "+" is
-    ASCII: replacing its escape never joins nor splits an escaped UTF-8 sequence, so the result is
-    parse_qsl's (tests/line/test_form.py).
+    (+), they leave most fields with nothing to decode. For Twilio's dozen fields, 6 µs instead of
+    22 for an unquote_plus of each, on every request. "+" is ASCII: replacing its escape never joins
+    nor splits an escaped UTF-8 sequence, so the result is parse_qsl's (tests/line/test_form.py).
     """
     if "%" in body or "+" in body:
         body = body.replace("+", " ").replace("%2B", "+").replace("%2b", "+")
@@ -61,8 +60,18 @@ def parse_form(body: str, max_fields: int | None = None) -> list[tuple[str, str]
     return [(_decoded(name), _decoded(value)) for name, _, value in pairs]
 
 
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
 def _decoded(text: str) -> str:
-    return unquote(text, errors="replace") if "%" in text else text
+    """Decode the %XX of a name or value as unquote(text, errors="replace") does, at C speed: each
+    becomes \\xXX for Python's own escape decoder (a % that starts no escape stays as it is, as with
+    unquote). unquote's loop costs 0.1 µs an escape: a stranger's body of 37 000 escapes, within the
+    bounds, took 4.3 ms to refuse (47 small forged requests)."""
+    if "%" not in text:
+        return text
+    escaped = _BAD_ESCAPE.sub("%25", text).encode("utf-8").replace(b"\\", b"\\\\").replace(b"%", b"\\x")
+    return escaped.decode("unicode_escape").encode("latin-1").decode("utf-8", "replace")
 
 
 def is_form(environ: Mapping) -> bool:
