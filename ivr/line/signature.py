@@ -33,9 +33,10 @@ class SignatureCheck:
     """Validate requests against one auth token.
 
     Twilio's own RequestValidator is the reference (tests/line/test_webhooks.py checks both agree) but
-    not the check: its validate() costs 88 µs more a request, 27 % of the Procfile's workers' CPU time
-    per request (325 µs), against 5 % allowed (bench/libraries.py, Twilio-shaped request, 2026-11-29):
-    it parses the URL, signs it twice, with and without its port, by string concatenation.
+    not the check: its validate() costs 37 to 88 µs more a request, 16 to 27 % of the Procfile's
+    workers' CPU time per request (237 to 325 µs), against 5 % allowed (bench/libraries.py,
+    Twilio-shaped request, two runs on 2026-11-29): it parses the URL, signs it twice, with and
+    without its port, by string concatenation.
     """
 
     def __init__(self, token: str, public_url: str | None = None) -> None:
