@@ -19,6 +19,7 @@ from .signing import signed_post
 
 TWILIO_LIMIT_S = 15.0  # Twilio gives up on a webhook after this long
 KINDS = ("idle", "slow headers", "slow body")
+SLOW_BODIES = ("slow body", "slow fallback body")  # a byte every 4 s of a body promised whole
 
 
 def _open(host: str, port: int, kind: str) -> socket.socket:
@@ -31,15 +32,21 @@ def _open(host: str, port: int, kind: str) -> socket.socket:
             b"POST /voice HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
             b"X-Twilio-Signature: Zm9yZ2Vk\r\nContent-Length: 100\r\n\r\nCallSid="
         )
+    elif kind == "slow fallback body":  # the same to the fallback (without a signature, it reads no body)
+        sock.send(
+            b"POST /voice/fallback HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"X-Twilio-Signature: Zm9yZ2Vk\r\nContent-Length: 100\r\n\r\nErrorCode="
+        )
     return sock
 
 
 @dataclass
 class Holder:
-    """Keep `count` connections open (a third of each kind) until stopped; reopen closed ones."""
+    """Keep `count` connections open (as many of each kind) until stopped; reopen closed ones."""
 
     base: str
     count: int
+    kinds: tuple[str, ...] = KINDS
     reopened: int = 0
     socks: list = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -47,7 +54,8 @@ class Holder:
     def __enter__(self) -> Holder:
         parts = urlsplit(self.base)
         self.address = (parts.hostname, parts.port)
-        self.socks = [[KINDS[i % 3], _open(*self.address, KINDS[i % 3])] for i in range(self.count)]
+        kinds = self.kinds
+        self.socks = [[kinds[i % len(kinds)], _open(*self.address, kinds[i % len(kinds)])] for i in range(self.count)]
         self.thread = threading.Thread(target=self._keep, daemon=True)
         self.thread.start()
         return self
@@ -70,6 +78,8 @@ class Holder:
                         raise ConnectionError("closed by the server")
                     if kind == "slow headers" and tick % 4 == 0:
                         sock.send(b"X-a: b\r\n")
+                    elif kind in SLOW_BODIES and tick % 8 == 0:
+                        sock.send(b"1")
                 except OSError:
                     if sock is not None:
                         sock.close()
@@ -120,14 +130,15 @@ def measure(
     max_seconds: float = 60.0,
     max_errors: int = 3,
     min_seconds: float = 0.0,
+    kinds: tuple[str, ...] = KINDS,
 ) -> dict[str, dict]:
-    """Hold `held` connections open and time at least `probes` requests to each hook, in turn, for at
+    """Hold `held` connections of `kinds` open and time at least `probes` requests to each hook, in turn, for at
     least `min_seconds` (long enough for the server to close held connections and see them opened
     again); stop after `max_seconds`, or once a hook has failed `max_errors` times (each failure may
     take 15 s)."""
     times: dict[str, list[float]] = {name: [] for name in hooks}
     errors: dict[str, int] = {name: 0 for name in hooks}
-    with Holder(base, held) as holder:
+    with Holder(base, held, kinds) as holder:
         time.sleep(1.0)  # let the held connections reach the workers
         began = time.perf_counter()
         done = 0

@@ -95,7 +95,10 @@ def parts(path: str, params: dict[str, str], number: int = 2000) -> dict[str, fl
         else:
             out["answer (cached)"] = _us(lambda: line.answers.key(query, digits), number)
             out["answer (first time: position, move, render)"] = _us(
-                lambda: line.answers._key(line.answers.position(query), digits), max(1, number // 10)
+                lambda: line.answers._key(
+                    (position := line.answers.position(query)), digits, line.answers.hours(position.node)
+                ),
+                max(1, number // 10),
             )
             step = call.press(
                 line.flow,

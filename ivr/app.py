@@ -52,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None, dev: bool | None = Non
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to add middleware
             app.wsgi_app,
+            x_for=settings.proxy_hops,  # the client's address: /stats locks out guessers one by one
             x_proto=settings.proxy_hops,
             x_host=settings.proxy_hops,
             x_port=settings.proxy_hops,
@@ -95,7 +96,7 @@ def _statistics(app: Flask, line) -> None:
         line = replace(line, count=recorder.add)
         app.extensions["ivr.stats"] = recorder
         if line.settings.stats_password:
-            from .stats.page import bp
+            from .stats.page import protect
 
-            app.register_blueprint(bp)
+            protect(app)
     app.extensions["ivr"] = line

@@ -93,13 +93,13 @@ def test_the_floor_runs_under_every_setting_of_the_procfile():
     web = servers.procfile_web()
     floor = servers.floor_command(web)
     assert floor.replace(servers.FLOOR_APP, "'ivr.wsgi:create_app()'", 1) == web
-    assert "--worker-class gevent" in floor and "--config python:ivr.line.server" in floor
+    assert "--worker-class ivr.line.server.Worker" in floor and "--config python:ivr.line.server" in floor
 
 
 def test_with_worker_swaps_the_worker_class_and_its_patching_only():
     web = servers.procfile_web()
     threads = servers.with_worker(web, "--worker-class gthread --threads 8")
-    assert "gevent" not in threads and "--config" not in threads and "--worker-connections" not in threads
+    assert "ivr.line.server" not in threads and "--config" not in threads and "--worker-connections" not in threads
     assert "--worker-class gthread --threads 8" in threads
     for kept in ("--preload", "--keep-alive 5", "--limit-request-line", "--logger-class", "--bind"):
         assert kept in threads

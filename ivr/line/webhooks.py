@@ -14,14 +14,14 @@ from werkzeug.exceptions import HTTPException
 from ..config import SIMULATED_NOW
 from ..errors import CallStateError
 from ..stats import events
-from . import recordings, version
+from . import recordings, refusals, version
 from .form import UnreadableBody, read_form
 
 log = logging.getLogger("ivr.call")
 bp = Blueprint("voice", __name__)
 TWIML = "text/xml; charset=utf-8"
-# Logged only in the shape Twilio gives them; anything else, forged, is not written.
-_ERROR_CODE = re.compile(r"\d{1,8}")
+# Logged only when Twilio signed it, and in the shape it gives them (ASCII digits: \\d takes any script's).
+_ERROR_CODE = re.compile(r"[0-9]{1,8}")
 EMPTY = str(VoiceResponse())  # a whisper that says nothing: the call is connected at once
 
 
@@ -34,8 +34,8 @@ def _line():
 
 
 def _refuse():
-    # The route's own path: what the caller sent is never written to the log.
-    log.warning("refused unsigned or forged request to %s", request.url_rule.rule)
+    # Counted into a summary written once a minute (ivr.line.refusals): never a line per request.
+    refusals.note(refusals.REFUSED)
     abort(403)
 
 
@@ -44,13 +44,14 @@ def _webhook():
     done) a request Twilio did not sign, without reading its body when it carries no signature."""
     line = _line()
     check = line.signature_check
-    if check is not None and not check.present(request.environ):
+    environ = request.environ  # once: each use of `request` is a context-local lookup
+    if check is not None and not check.present(environ):
         _refuse()
     try:
-        form = read_form(request.environ, whole_only=check is not None)
+        form = read_form(environ, whole_only=check is not None)
     except UnreadableBody:
         abort(400)
-    if check is not None and not (form.complete and check(request.environ, form.fields)):
+    if check is not None and not (form.complete and check(environ, form.fields)):
         _refuse()
     return line, dict(form.fields)
 
@@ -120,18 +121,22 @@ def fallback():
     breaks signatures) included; this answer is fixed, public and harmless.
     """
     line = _line()
+    check = line.signature_check
+    if check is not None and not check.present(request.environ):  # its body is not even read
+        refusals.note(refusals.FALLBACK)
+        return _twiml(line.answers.fallback.document)
     try:
         form = read_form(request.environ)
     except UnreadableBody:  # the caller still needs this answer
         form = None
-    code = dict(form.fields).get("ErrorCode", "") if form is not None else ""
-    # Counted by error code only when Twilio signed it: forged codes cannot fill the statistics.
-    check = line.signature_check
-    signed = form is not None and (
-        check is None or (form.complete and check.present(request.environ) and check(request.environ, form.fields))
+    signed = check is None or (
+        form is not None and form.complete and check.present(request.environ) and check(request.environ, form.fields)
     )
-    key = events.fallback_key(code if signed else "")
-    line.count((key,))
+    if not signed:  # anyone may call it: neither counted nor logged, only summarised
+        refusals.note(refusals.FALLBACK)
+        return _twiml(line.answers.fallback.document)
+    code = dict(form.fields).get("ErrorCode", "") if form is not None else ""
+    line.count((events.fallback_key(code),))
     log.warning("fallback URL called (ErrorCode=%s)", code if _ERROR_CODE.fullmatch(code) else "-")
     return _twiml(line.answers.fallback.document)
 
@@ -149,7 +154,11 @@ def status():
 @bp.errorhandler(Exception)
 def safe_answer(exc: Exception):
     """Turn any fault during a call into the fallback answer, never an HTTP 500."""
-    if isinstance(exc, HTTPException) and exc.code in (400, 403, 405):
+    if isinstance(exc, HTTPException) and exc.code in (400, 403):
+        # A short answer made here: werkzeug's error page, run as a WSGI app of its own to become a
+        # response, cost a stranger's request a third more than a real call.
+        return Response(f"{exc.name}\n", exc.code, content_type="text/plain; charset=utf-8")
+    if isinstance(exc, HTTPException) and exc.code == 405:
         return exc
     if request.path == "/voice/whisper":  # the platform's side: never dial from it, connect the call
         return _twiml(EMPTY)

@@ -87,7 +87,11 @@ def _fraction(value) -> bool:
 @keypad.post("/simulator/step")
 def step():
     """Do one thing as the caller (start, keys, words, silence, answer a transfer, hang up) and say what follows."""
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):  # [1, 2], "start", 3: JSON, but not a step
+        return jsonify(error='the body is a JSON object, such as {"action": "start"}'), 400
     action = body.get("action")
     confidence = body.get("confidence", 0.9)  # null: no Confidence sent, as Twilio may
     if action == "say" and not (confidence is None or _fraction(confidence)):

@@ -51,7 +51,7 @@ OTHER = "other"
 # `ivr stats demo` send COUNTED_SIMULATION instead.
 SIMULATED_ACCOUNT = "AC" + "0" * 32
 COUNTED_SIMULATION = "AC" + "5" * 32
-_ERROR_CODE = re.compile(r"^\d{5}$")
+_ERROR_CODE = re.compile(r"^[0-9]{5}$")  # ASCII: \d takes any script's digits
 _TYPE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 

@@ -1,20 +1,25 @@
 """`/stats`: the staff page, server-rendered SVG charts (pygal, no script, nothing from elsewhere).
 
-Served only when IVR_STATS_PASSWORD is set, behind HTTP basic auth; French labels; readable on a
-phone. Every figure is by day or over the period, with counts of 1 or 2 hidden, as in `ivr stats`.
+Served only when IVR_STATS_PASSWORD is set, behind HTTP basic auth (werkzeug reads it); after
+WRONG_PASSWORDS from one client, it is locked out for the rest of the window (Flask-Limiter, in each
+worker's memory), with one log line per lockout. French labels; readable on a phone. Every figure is
+by day or over the period, with counts of 1 or 2 hidden, as in `ivr stats`.
 Drawn by templates/stats/page.html (Jinja2, autoescaped); menus, départements and services in the
 words of the loaded flow (flow/names.py), an id it no longer has shown as such.
 """
 
 from __future__ import annotations
 
-import base64
 import hmac
+import logging
+import time
 from collections import Counter
 from datetime import date, datetime, timedelta
 
 import pygal
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Flask, Response, current_app, render_template, request
+from flask_limiter import Limiter, RequestLimit
+from flask_limiter.util import get_remote_address
 from markupsafe import Markup
 from pygal.style import Style
 
@@ -22,6 +27,9 @@ from ..flow.names import Name, Names, shorten
 from . import events, report
 
 bp = Blueprint("stats_page", __name__, template_folder="templates")
+log = logging.getLogger("ivr.stats")
+# A few mistakes are a person; more, from one client, are guesses: each worker counts its own.
+WRONG_PASSWORDS = "5 per 15 minutes"
 GONE = "(retiré)"  # in a chart, after the id of a node the flow has lost since it was counted
 SIDE = 22  # characters of each end of a route, of a step of the drop-off: pygal cuts no label of a horizontal chart
 REALM = 'Basic realm="Statistiques de la ligne", charset="UTF-8"'
@@ -72,14 +80,10 @@ CHART = dict(
 
 
 def _authorised(password: str) -> bool:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Basic "):
+    auth = request.authorization
+    if auth is None or auth.type != "basic" or auth.password is None:
         return False
-    try:
-        _, _, given = base64.b64decode(header[6:], validate=True).decode("utf-8").partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return False
-    return hmac.compare_digest(given.encode(), password.encode())
+    return hmac.compare_digest(auth.password.encode(), password.encode())
 
 
 @bp.before_request
@@ -90,6 +94,28 @@ def _check_password():
             "Authentification requise.\n", 401, {"WWW-Authenticate": REALM}, content_type="text/plain; charset=utf-8"
         )
     return None
+
+
+def protect(app: Flask) -> Limiter:
+    """Serve the page on `app`, locking a client out after WRONG_PASSWORDS (counted on 401 answers only)."""
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
+    lockouts: dict[str, int] = {}  # each client's lockout, by its end: one log line each
+
+    def locked(limit: RequestLimit) -> None:
+        now = time.time()
+        for key in [k for k, end in lockouts.items() if end <= now]:
+            del lockouts[key]
+        if limit.key not in lockouts:  # the client is never named: a line says that guessing happens
+            lockouts[limit.key] = limit.reset_at
+            log.warning(
+                "/stats locked for one client after %d wrong passwords, for %d s",
+                limit.limit.amount,
+                max(0, limit.reset_at - round(now)),
+            )
+
+    limiter.limit(WRONG_PASSWORDS, deduct_when=lambda response: response.status_code == 401, on_breach=locked)(bp)
+    app.register_blueprint(bp)
+    return limiter
 
 
 def _day(name: str, default: date) -> date:

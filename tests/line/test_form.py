@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import io
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote_from_bytes, urlencode
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ivr.line.form import MAX_BODY, MAX_FIELDS, Form, parse_form, read_form
 
-pieces = st.text(st.sampled_from("aZ09=&+%;é\u00a0 _-.~*#2BF"), max_size=60)
+pieces = st.text(st.sampled_from("aZ09=&+%;é\u00a0 _-.~*#2BbFC3A8\x00€𝟏"), max_size=60)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=3000, deadline=None)
 @given(body=pieces)
 def test_parse_form_agrees_with_parse_qsl_on_any_text(body):
     assert parse_form(body) == parse_qsl(body, keep_blank_values=True)
@@ -23,6 +23,19 @@ def test_parse_form_agrees_with_parse_qsl_on_any_text(body):
 @given(fields=st.lists(st.tuples(st.text(max_size=12), st.text(max_size=30)), max_size=10))
 def test_parse_form_reads_back_any_encoded_form(fields):
     assert parse_form(urlencode(fields)) == parse_qsl(urlencode(fields), keep_blank_values=True)
+
+
+@settings(max_examples=500, deadline=None)
+@given(raw=st.lists(st.tuples(st.binary(max_size=12), st.binary(max_size=40)), max_size=6))
+def test_parse_form_agrees_with_parse_qsl_on_any_escaped_bytes(raw):
+    """Escapes of any bytes, broken UTF-8 included, and every other escape."""
+    body = "&".join(quote_from_bytes(name, safe="") + "=" + quote_from_bytes(value, safe="%\\") for name, value in raw)
+    assert parse_form(body) == parse_qsl(body, keep_blank_values=True)
+
+
+def test_parse_form_decodes_a_long_sentence_as_parse_qsl_does():
+    body = urlencode({"SpeechResult": "médecin \\ 100% € " * 2000, "Digits": "%zz%4"})
+    assert parse_form(body) == parse_qsl(body, keep_blank_values=True)
 
 
 def _environ(body: bytes, content_type: str = "application/x-www-form-urlencoded", length: str | None = None):

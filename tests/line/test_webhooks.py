@@ -337,11 +337,27 @@ def test_a_request_without_a_signature_is_refused_before_its_body_is_read(signed
 
 
 def test_a_body_bigger_than_twilios_is_refused_unread(signed_app):
-    big = {**FORM, "Pad": "x" * 20_000}
+    from ivr.line.form import MAX_BODY
+
+    big = {**FORM, "Pad": "x" * MAX_BODY}
     url = "http://localhost/voice"
     environ = _environ(signed_app, "/voice", urlencode(big).encode(), **{"X-Twilio-Signature": sign(url, big)})
-    assert _status(signed_app, environ).startswith("403"), "Twilio never sends 20 kB: even signed, refused"
+    assert _status(signed_app, environ).startswith("403"), "Twilio never sends that much: even signed, refused"
     assert environ["wsgi.input"].tell() == 0
+
+
+@pytest.mark.parametrize("letter", ["é", "x", "€"])
+def test_the_longest_speech_twilio_can_send_is_answered(signed_app, letter):
+    """Twilio takes at most 60 s of speech: a SpeechResult at the bound the form derives from it, in
+    letters of 1, 2 and 3 bytes (each escaped), signed, is read whole and answered."""
+    from ivr.line.form import MAX_SPEECH
+
+    form = {**FORM, "SpeechResult": letter * MAX_SPEECH, "Confidence": "0.9"}
+    url = "http://localhost/voice/key?n=welcome"
+    response = signed_app.test_client().post(
+        "/voice/key?n=welcome", data=form, headers={"X-Twilio-Signature": sign(url, form)}
+    )
+    assert response.status_code == 200 and b"<Response>" in response.data
 
 
 def test_a_form_with_more_fields_than_twilios_is_refused(signed_app):

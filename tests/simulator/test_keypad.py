@@ -106,7 +106,21 @@ def test_steps_signed_when_the_line_has_a_token():
     assert start["error"] is None and start["waiting"]["kind"] == "gather"
 
 
-@pytest.mark.parametrize("body", [{"action": "keys", "keys": "1", "state": {"entry": "x"}}, {"action": "dance"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"action": "keys", "keys": "1", "state": {"entry": "x"}},
+        {"action": "dance"},
+        [1, 2],
+        "start",
+        3,
+        {"action": "keys", "keys": "1", "state": [1, 2]},
+        {"action": "keys", "keys": "1", "state": "x"},
+        {"action": "say", "words": "oui", "confidence": "high"},
+        {"action": "start", "at": [2026]},
+        {"action": ["start"]},
+    ],
+)
 def test_bad_steps_are_refused(client, body):
     answer = client.post("/simulator/step", json=body)
     assert answer.status_code == 400 and answer.get_json()["error"]
