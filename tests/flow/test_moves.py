@@ -23,7 +23,9 @@ NODES = {
             Option("3", "opt_team", "team"),
         ),
     ),
-    "needs": Menu("needs", options=(Option("1", "opt_info", "info"),), operator="own_team"),
+    "needs": Menu(
+        "needs", options=(Option("1", "opt_info", "info"), Option("2", "opt_talk", "own_team")), operator="own_team"
+    ),
     "team": Transfer("team", services=("a", "a", "b"), on_failure="info"),
     "own_team": Transfer("own_team", services=("b", "b"), on_failure="info"),
     "info": Readout("info", service="a"),
@@ -38,7 +40,13 @@ FLOW = Flow(
     operator="team",
     nodes=NODES,
     services={},
-    prompts={"opt_needs": "Besoins", "opt_dept": "Département", "opt_team": "Écoute", "opt_info": "Numéro"},
+    prompts={
+        "opt_needs": "Besoins",
+        "opt_dept": "Département",
+        "opt_team": "Écoute",
+        "opt_info": "Numéro",
+        "opt_talk": "Parler",
+    },
     places={"dept-75": "Paris", "dept-2A": "Corse-du-Sud"},
 )
 
@@ -113,7 +121,7 @@ def test_press(pos, digits, step):
     [
         ("welcome", (), "9", "wrong_key"),
         ("welcome", (), "12", "wrong_key"),
-        ("needs", ("welcome",), "2", "wrong_key"),
+        ("needs", ("welcome",), "3", "wrong_key"),
         ("info", ("welcome", "needs"), "2", "wrong_key"),
         ("dept", ("welcome",), "7", "missing_digit"),  # one digit of two
         ("dept", ("welcome",), "99", "unknown_department"),  # two digits, no such code
@@ -143,6 +151,7 @@ def test_one_try_puts_through_at_the_first_miss():
         (("75",), Step(at("dept-75", "welcome", "dept"), arrived=True)),
         (("20", "1"), Step(at("dept-2A", "welcome", "dept", "dept-20"), arrived=True)),
         (("20", "3"), Step(at("dept-20", "welcome", "dept", tries=1), notice="unknown_department")),
+        (("99",), Step(at("dept", "welcome", tries=1), notice="unknown_department")),
     ],
 )
 def test_keys_understood_are_pressed_in_turn(keys, step):
@@ -202,6 +211,7 @@ def test_a_dial_callback_at_a_menu_is_refused():
         (at("dept-75", "welcome", "dept"), ("Département", "Paris")),
         # A move to whoever 0 and silence reach is not a choice, even when a key leads there too.
         (at("team", "welcome"), ()),
+        # Here by 2, by 0 or by silence: the same node, the menu's own operator; not a choice either.
         (at("own_team", "welcome", "needs"), ("Besoins",)),
         # Nor is a move no option makes (a closed read-out's transfer).
         (at(CLOSED_INFO, "welcome", "needs"), ("Besoins",)),
