@@ -99,6 +99,10 @@ def test_the_end_of_a_transfer(line, renderer, flow):
     odd = line.dial(pos.query(), "exploded")
     assert odd == Answer("at listening_team", moved(renderer, busy), events.dial_keys(flow, pos, events.OTHER, busy))
     assert odd.counts[0] == (events.TRANSFER_END, "platform", events.OTHER)
+    # Any status Twilio does not document shares that one answer: junk never fills the cache.
+    line.dial(pos.query(), "imploded")
+    info = line._dial_at.cache_info()
+    assert (info.hits, info.misses) == (1, 3)
 
 
 def test_the_whisper_names_the_route_whatever_the_try(line, renderer):
@@ -125,10 +129,24 @@ def test_no_whisper_at_a_menu(line):
     ],
 )
 def test_words_said(line, renderer, flow, words, confidence, step, outcome):
-    answer = line.said("n=welcome", words, confidence)
-    assert answer == Answer(f"at {step.position.node}", moved(renderer, step), answer.counts)
-    assert answer.counts == events.speech_keys(flow, at("welcome"), answer.counts[0][2], step)
-    assert answer.counts[0][:2] == (events.SPEECH, "welcome")
+    counts = events.speech_keys(flow, at("welcome"), outcome, step)
+    assert line.said("n=welcome", words, confidence) == Answer(
+        f"at {step.position.node}", moved(renderer, step), counts
+    )
+    assert counts[0] == (events.SPEECH, "welcome", outcome)
+
+
+def test_words_are_sure_from_one_half_by_default(flow, renderer):
+    line = Answers(flow, renderer, MAX_TRIES)
+    assert line.said("n=welcome", "médecin", "0.5").where == "at doctor_needs"
+    assert line.said("n=welcome", "médecin", "0.49").where == "at listening_team"
+
+
+def test_the_answers_kept_are_bounded(line):
+    kept = {name: getattr(line, name).cache_parameters()["maxsize"] for name in ("_key_at", "_said_at")}
+    assert kept == {"_key_at": answers_module.MAX_ANSWERS, "_said_at": answers_module.MAX_ANSWERS}
+    kept = {name: getattr(line, name).cache_parameters()["maxsize"] for name in ("_dial_at", "_whisper_at")}
+    assert kept == {"_dial_at": answers_module.MAX_TRANSFER_ANSWERS, "_whisper_at": answers_module.MAX_TRANSFER_ANSWERS}
 
 
 def test_words_said_at_a_transfer_are_silence(line, renderer, flow):
@@ -149,13 +167,17 @@ def test_positions_written_by_the_line_are_kept_and_others_parsed_each_time(line
     assert line.position("r=1&t=welcome&n=doctor_needs") == at("doctor_needs", "welcome", tries=1)
     assert line.position("n=welcome&junk=x") == at("welcome")
     assert list(line._positions) == ["n=doctor_needs&t=welcome&r=1"]
-    assert line.position("n=doctor_needs&t=welcome&r=1") is line._positions["n=doctor_needs&t=welcome&r=1"]
+    kept = line.position("n=doctor_needs&t=welcome&r=1")
+    assert line.position("n=doctor_needs&t=welcome&r=1") is kept
     monkeypatch.setattr(answers_module, "MAX_POSITIONS", 2)
     line.position("n=welcome")
     line.position("n=doctor_needs&t=welcome")
     assert list(line._positions) == ["n=doctor_needs&t=welcome&r=1", "n=welcome"]
-    with pytest.raises(CallStateError):
+    with pytest.raises(CallStateError, match="^unknown node in callback URL$"):
         line.position("n=nowhere")
+    # A parameter sent empty is read as sent, never as left out: an empty retry counter is refused.
+    with pytest.raises(CallStateError, match="^retry counter out of range$"):
+        line.position("n=welcome&r=")
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +186,10 @@ def office(tmp_path_factory):
     copy = DataCopy(tmp_path_factory.mktemp("office"), source=FIXTURES / "callers")
     copy.edit("directory", lambda d: d["services"].update(office=dict(d["services"]["suicide_line"], open=OFFICE)))
     copy.edit("flow", lambda d: d["nodes"]["other_lines"].update(service="office", closed_intro="office_closed"))
+    copy.edit(
+        "flow",
+        lambda d: d["nodes"]["welcome"]["options"].append({"key": "4", "say": "opt_talk", "target": "other_lines"}),
+    )
     copy.edit("prompts", lambda d: d["prompts"].update(office_closed="Fermé, il ouvre {opening}."))
     return copy.load()
 
@@ -172,6 +198,7 @@ def test_a_read_out_of_an_office_follows_the_hour(office):
     line = Answers(office, Renderer(office, Settings()), MAX_TRIES, clock=lambda: TUESDAY_NIGHT)
     pos = at("listening_team", "welcome", tries=2)
     assert "pharmacist_line" not in office.closing and office.closing["listening_team"] == ("other_lines",)
+    assert office.closing["welcome"] == ("other_lines",)
     assert line.hours("pharmacist_line") == ()
     assert line.hours("listening_team", TUESDAY_MORNING) == (("other_lines", OPEN),)
     assert line.hours("listening_team") == (("other_lines", "demain à neuf heures"),)
@@ -182,3 +209,17 @@ def test_a_read_out_of_an_office_follows_the_hour(office):
     assert line.dial(pos.query(), "failed", TUESDAY_MORNING).document == line.renderer.render(read).encode()
     # The hour is part of what is cached: the same failed call at night is again the closed office.
     assert line.dial(pos.query(), "failed").document == line.renderer.render(closed).encode()
+
+
+def test_keys_and_words_that_reach_an_office_follow_the_hour(office):
+    line = Answers(office, Renderer(office, Settings()), MAX_TRIES, clock=lambda: TUESDAY_NIGHT)
+    render = line.renderer.render
+    closed = Step(at(closed_id("other_lines"), "welcome"), arrived=True, opening="demain à neuf heures")
+    read = Step(at("other_lines", "welcome"), arrived=True)
+    assert line.key("n=welcome", "4").document == render(closed).encode()
+    assert line.key("n=welcome", "4", TUESDAY_MORNING).document == render(read).encode()
+    assert line.said("n=welcome", "parler", "0.9").document == render(closed).encode()
+    assert line.said("n=welcome", "parler", "0.9", TUESDAY_MORNING).document == render(read).encode()
+    # At a transfer nothing said and no hour changes the answer: the caller is put through.
+    through = Step(at("listening_team", "welcome"), arrived=True)
+    assert line.said("n=listening_team&t=welcome", "parler", "0.9").document == render(through).encode()
