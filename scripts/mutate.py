@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutate"
 LINKED = ("ivr", "tests", "data", "prompts")  # what the tests need, seen from the module's folder
+PLUGIN = "mutate_fixtures"  # scripts/mutate_fixtures.py: a shared fixture's calls count for each test using it
 TARGET = 90.0  # per cent
 
 
@@ -65,14 +66,15 @@ def prepare(module: str, tests: list[str], pyproject_text: str) -> Path:
     work.mkdir(parents=True)
     for name in LINKED:
         (work / name).symlink_to(ROOT / name, target_is_directory=True)
+    (work / f"{PLUGIN}.py").symlink_to(ROOT / "scripts" / f"{PLUGIN}.py")
     listed = ", ".join(f'"{t}"' for t in tests)
     own = (
         "\n[tool.mutmut]\n"
         'source_paths = ["ivr"]\n'
         f'only_mutate = ["{module}"]\n'
         f"pytest_add_cli_args_test_selection = [{listed}]\n"
-        'also_copy = ["data", "prompts"]\n'
-        'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
+        f'also_copy = ["data", "prompts", "{PLUGIN}.py"]\n'
+        f'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "{PLUGIN}"]\n'
         "use_git_change_detection = false\n"
     )
     (work / "pyproject.toml").write_text(pyproject_text + own, encoding="utf-8")
