@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ivr.errors import FlowError
 from ivr.flow import moves
-from ivr.flow.model import OPERATOR_KEY, Department, Menu, Readout
+from ivr.flow.model import OPERATOR_KEY, Department, Menu, Option, Readout
 from ivr.flow.position import Position
 from ivr.flow.speech import (
     LINE_WORDS,
@@ -23,6 +23,8 @@ from ivr.flow.speech import (
     NOT_UNDERSTOOD,
     UNDERSTOOD,
     UNSURE,
+    Heard,
+    listeners,
     plain,
     understand,
 )
@@ -539,3 +541,124 @@ def test_a_number_said_back_at_a_read_out_reads_it_again_instead_of_putting_thro
     assert heard(flow, "social_help", words).keys == ("*",)
     assert heard(flow, "welcome", words).keys == ()  # in a menu, a number that is no key is not understood
     assert heard(flow, "social_help", "attendez, un stylo").keys == ()  # not a number: put through
+
+
+# -- on a small flow made here: each answer whole, whatever the shipped words and councils ----------
+SMALL_NODES = {
+    "welcome": Menu("welcome", options=(Option("1", "opt_doctor", "dept"), Option("2", "opt_money", "money"))),
+    "money": Readout("money", service="x"),
+    "dept": Department(
+        "dept", say=(), codes={"13": "dept-13", "69": "dept-69", "79": "dept-79", "20": "dept-20", "97": "dept-97"}
+    ),
+    "dept-13": Readout("dept-13", service="x"),
+    "dept-69": Readout("dept-69", service="x"),
+    "dept-79": Readout("dept-79", service="x"),
+    "dept-20": Department("dept-20", say=(), codes={"1": "dept-2A", "2": "dept-2B"}, digits=1),
+    "dept-2A": Readout("dept-2A", service="x"),
+    "dept-2B": Readout("dept-2B", service="x"),
+    "dept-97": Department("dept-97", say=(), codes={"1": "dept-971"}, digits=1),
+    "dept-971": Readout("dept-971", service="x"),
+}
+SMALL_PLACES = {
+    "dept-13": ("Bouches-du-Rhône",),
+    "dept-69": ("Rhône", "Lyon"),
+    "dept-79": ("Deux-Sèvres",),
+    "dept-2A": ("Corse-du-Sud",),
+    "dept-2B": ("Haute-Corse",),
+    "dept-971": ("Guadeloupe",),
+}
+SMALL_WORDS = {
+    "operator": ("un conseiller", "je ne sais pas"),
+    "distress": ("je n'en peux plus", "idées noires"),
+    "repeat": ("répétez",),
+    "back": ("retour",),
+    "opt_doctor": ("médecin", "docteur"),
+    "opt_money": ("aide financière", "argent", "je n'ai plus d'argent"),
+}
+SMALL_PROMPTS = {
+    "press": "tapez",
+    "press_star": "étoile",
+    "press_hash": "dièse",
+    "opt_doctor": "Médecin",
+    "opt_money": "Aide financière",
+}
+LINE_HINTS = "un conseiller, je ne sais pas, je n'en peux plus, idées noires, répétez, retour"
+
+
+@pytest.fixture(scope="module")
+def small():
+    problems: list = []
+    heard_at = listeners(SMALL_NODES, SMALL_PROMPTS, SMALL_WORDS, SMALL_PLACES, "prompts/fr.yaml", problems)
+    assert problems == []
+    return heard_at
+
+
+def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(small):
+    assert {node: listener.hints for node, listener in small.items()} == {
+        "welcome": f"{LINE_HINTS}, médecin, docteur, aide financière, argent, je n'ai plus d'argent",
+        "money": LINE_HINTS,
+        "dept": f"Bouches-du-Rhône, Rhône, Lyon, Deux-Sèvres, Corse-du-Sud, Haute-Corse, Guadeloupe, {LINE_HINTS}",
+        "dept-13": LINE_HINTS,
+        "dept-69": LINE_HINTS,
+        "dept-79": LINE_HINTS,
+        "dept-20": f"Corse-du-Sud, Haute-Corse, {LINE_HINTS}",
+        "dept-2A": LINE_HINTS,
+        "dept-2B": LINE_HINTS,
+        "dept-97": f"Guadeloupe, {LINE_HINTS}",
+        "dept-971": LINE_HINTS,
+    }
+
+
+@pytest.mark.parametrize(
+    ("node", "words", "keys"),
+    [
+        ("dept", "treize", ("13",)),
+        ("dept", "bouches du rhône", ("13",)),
+        ("dept", "rhône", ("69",)),
+        ("dept", "lyon", ("69",)),
+        ("dept", "le rhône s'il vous plaît", ("69",)),
+        # Near the longer name around a name: the longer one; only close to it: unsure.
+        ("dept", "bouche du rhône", ("13",)),
+        ("dept", "bouge du rhône", ()),
+        ("dept", "rhône bouches du rhône", ()),
+        ("dept", "pas le rhône", ()),
+        ("dept", "deux A", ("20", "1")),
+        ("dept", "2A", ("20", "1")),
+        ("dept", "2 a", ("20", "1")),
+        ("dept", "corse du sud", ("20", "1")),
+        ("dept", "haute corse", ("20", "2")),
+        ("dept", "neuf cent soixante et onze", ("97", "1")),
+        ("dept", "guadeloupe", ("97", "1")),
+        ("dept", "vingt", ("20",)),
+        ("dept", "un", ()),  # no département 01 here
+        ("dept", "deux sèvres", ("79",)),
+        ("dept", "2 sèvres", ("79",)),
+        ("dept", "étoile", ("*",)),
+        ("dept", "retour", ("#",)),
+        ("dept", "un conseiller", ("0",)),
+        ("dept-20", "un", ("1",)),
+        ("dept-20", "deux cent un", ("1",)),
+        ("dept-20", "corse du sud", ("1",)),
+        ("dept-20", "haute corse", ("2",)),
+        ("dept-20", "2B", ()),  # a letter is read at the first question only
+        ("welcome", "médecin", ("1",)),
+        ("welcome", "docteure", ("1",)),
+        ("welcome", "medecins", ("1",)),
+        ("welcome", "tapez deux", ("2",)),
+        ("welcome", "un", ("1",)),
+        ("welcome", "zéro", ("0",)),
+        ("welcome", "étoile", ("*",)),
+        ("welcome", "dièse", ("#",)),
+        ("welcome", "je n'ai plus d'argent", ("2",)),
+        ("welcome", "je ne suis pas médecin", ()),
+        ("welcome", "idées noires", ("0",)),
+        ("welcome", "aide financière, je n'en peux plus", ("0",)),
+        ("money", "un", ("1",)),
+        ("money", "répétez", ("*",)),
+        # Digits said back at a read-out (the caller noting the number): read it again.
+        ("money", "deux", ("*",)),
+        ("money", "zéro huit zéro zéro", ("*",)),
+    ],
+)
+def test_what_is_understood_on_a_small_flow(small, node, words, keys):
+    assert understand(small[node], words, SURE, 0.5) == Heard(keys, UNDERSTOOD if keys else NOT_UNDERSTOOD)
