@@ -548,8 +548,11 @@ SMALL_NODES = {
     "welcome": Menu("welcome", options=(Option("1", "opt_doctor", "dept"), Option("2", "opt_money", "money"))),
     "money": Readout("money", service="x"),
     "dept": Department(
-        "dept", say=(), codes={"13": "dept-13", "69": "dept-69", "79": "dept-79", "20": "dept-20", "97": "dept-97"}
+        "dept",
+        say=(),
+        codes={"01": "dept-01", "13": "dept-13", "69": "dept-69", "79": "dept-79", "20": "dept-20", "97": "dept-97"},
     ),
+    "dept-01": Readout("dept-01", service="x"),
     "dept-13": Readout("dept-13", service="x"),
     "dept-69": Readout("dept-69", service="x"),
     "dept-79": Readout("dept-79", service="x"),
@@ -598,6 +601,7 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         "welcome": f"{LINE_HINTS}, médecin, docteur, aide financière, argent, je n'ai plus d'argent",
         "money": LINE_HINTS,
         "dept": f"Bouches-du-Rhône, Rhône, Lyon, Deux-Sèvres, Corse-du-Sud, Haute-Corse, Guadeloupe, {LINE_HINTS}",
+        "dept-01": LINE_HINTS,
         "dept-13": LINE_HINTS,
         "dept-69": LINE_HINTS,
         "dept-79": LINE_HINTS,
@@ -630,7 +634,11 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         ("dept", "neuf cent soixante et onze", ("97", "1")),
         ("dept", "guadeloupe", ("97", "1")),
         ("dept", "vingt", ("20",)),
-        ("dept", "un", ()),  # no département 01 here
+        ("dept", "un", ("01",)),
+        ("dept", "le deux B", ("20", "2")),
+        ("dept", "2a treize", ()),  # two départements
+        # A negation reaches the whole number it starts ("soixante et un" included).
+        ("dept", "pas neuf cent soixante et un", ()),
         ("dept", "deux sèvres", ("79",)),
         ("dept", "2 sèvres", ("79",)),
         ("dept", "étoile", ("*",)),
