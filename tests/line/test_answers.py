@@ -140,6 +140,7 @@ def test_words_are_sure_from_one_half_by_default(flow, renderer):
     line = Answers(flow, renderer, MAX_TRIES)
     assert line.said("n=welcome", "médecin", "0.5").where == "at doctor_needs"
     assert line.said("n=welcome", "médecin", "0.49").where == "at listening_team"
+    assert line.said("n=welcome", "médecin").where == "at doctor_needs"  # Twilio sent no Confidence
 
 
 def test_the_answers_kept_are_bounded(line):
