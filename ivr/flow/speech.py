@@ -108,13 +108,13 @@ def plain(text: str) -> str:
     return " ".join(_WORD.findall("".join(c for c in text if not unicodedata.combining(c))))
 
 
-def _numbers(words: Iterable[str]) -> tuple[list[str], int]:
+def _numbers(words: Iterable[str]) -> tuple[list[str], bool]:
     """The numbers said, in digits ("vingt deux" -> 22, "zéro un" -> 01, "neuf sept un" -> 971),
-    and how many other words were said."""
+    and whether other words were said."""
     text = " ".join("zéro" if w == "zero" else w for w in words)
     numbers: list[str] = []
-    others, joined = 0, False
-    for token in alpha2digit(text, "fr", threshold=0).split() if text else ():
+    others, joined = False, False
+    for token in alpha2digit(text, "fr", threshold=0).split():
         if _NUMBER.fullmatch(token):
             if joined:
                 numbers[-1] += token
@@ -122,7 +122,7 @@ def _numbers(words: Iterable[str]) -> tuple[list[str], int]:
                 numbers.append(token)
             joined = True
         else:
-            others, joined = others + 1, False
+            others, joined = True, False
     return numbers, others
 
 

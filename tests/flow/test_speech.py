@@ -550,8 +550,19 @@ SMALL_NODES = {
     "dept": Department(
         "dept",
         say=(),
-        codes={"01": "dept-01", "13": "dept-13", "69": "dept-69", "79": "dept-79", "20": "dept-20", "97": "dept-97"},
+        codes={
+            "01": "dept-01",
+            "13": "dept-13",
+            "69": "dept-69",
+            "79": "dept-79",
+            "20": "dept-20",
+            "97": "dept-97",
+            "46": "dept-46",
+            "47": "dept-47",
+        },
     ),
+    "dept-46": Readout("dept-46", service="x"),
+    "dept-47": Readout("dept-47", service="x"),
     "dept-01": Readout("dept-01", service="x"),
     "dept-13": Readout("dept-13", service="x"),
     "dept-69": Readout("dept-69", service="x"),
@@ -569,11 +580,13 @@ SMALL_PLACES = {
     "dept-2A": ("Corse-du-Sud",),
     "dept-2B": ("Haute-Corse",),
     "dept-971": ("Guadeloupe",),
+    "dept-46": ("Lot",),
+    "dept-47": ("Lot-et-Garonne",),
 }
 SMALL_WORDS = {
     "operator": ("un conseiller", "je ne sais pas"),
     "distress": ("je n'en peux plus", "idées noires"),
-    "repeat": ("répétez",),
+    "repeat": ("répétez", "pardon"),
     "back": ("retour",),
     "opt_doctor": ("médecin", "docteur"),
     "opt_money": ("aide financière", "argent", "je n'ai plus d'argent"),
@@ -585,7 +598,7 @@ SMALL_PROMPTS = {
     "opt_doctor": "Médecin",
     "opt_money": "Aide financière",
 }
-LINE_HINTS = "un conseiller, je ne sais pas, je n'en peux plus, idées noires, répétez, retour"
+LINE_HINTS = "un conseiller, je ne sais pas, je n'en peux plus, idées noires, répétez, pardon, retour"
 
 
 @pytest.fixture(scope="module")
@@ -600,9 +613,12 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
     assert {node: listener.hints for node, listener in small.items()} == {
         "welcome": f"{LINE_HINTS}, médecin, docteur, aide financière, argent, je n'ai plus d'argent",
         "money": LINE_HINTS,
-        "dept": f"Bouches-du-Rhône, Rhône, Lyon, Deux-Sèvres, Corse-du-Sud, Haute-Corse, Guadeloupe, {LINE_HINTS}",
+        "dept": "Bouches-du-Rhône, Rhône, Lyon, Deux-Sèvres, Corse-du-Sud, Haute-Corse, Guadeloupe, Lot, "
+        f"Lot-et-Garonne, {LINE_HINTS}",
         "dept-01": LINE_HINTS,
         "dept-13": LINE_HINTS,
+        "dept-46": LINE_HINTS,
+        "dept-47": LINE_HINTS,
         "dept-69": LINE_HINTS,
         "dept-79": LINE_HINTS,
         "dept-20": f"Corse-du-Sud, Haute-Corse, {LINE_HINTS}",
@@ -626,6 +642,13 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         ("dept", "bouge du rhône", ()),
         ("dept", "rhône bouches du rhône", ()),
         ("dept", "pas le rhône", ()),
+        ("dept", "bouches du du rhône", ("13",)),
+        ("dept", "bouches rhône rhône", ()),
+        ("dept", "le lot euh bouche du rhône", ()),  # two départements
+        ("dept", "lot", ("46",)),
+        ("dept", "lot et garonne", ("47",)),
+        ("dept", "lot garonne", ("47",)),
+        ("dept", "lot garonn", ()),
         ("dept", "deux A", ("20", "1")),
         ("dept", "2A", ("20", "1")),
         ("dept", "2 a", ("20", "1")),
@@ -637,6 +660,9 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         ("dept", "un", ("01",)),
         ("dept", "le deux B", ("20", "2")),
         ("dept", "2a treize", ()),  # two départements
+        ("dept", "deux B treize", ()),
+        ("dept", "pardon, treize", ("13",)),  # a correction first
+        ("dept", "pardon", ("*",)),
         # A negation reaches the whole number it starts ("soixante et un" included).
         ("dept", "pas neuf cent soixante et un", ()),
         ("dept", "deux sèvres", ("79",)),
@@ -659,6 +685,8 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         ("welcome", "dièse", ("#",)),
         ("welcome", "je n'ai plus d'argent", ("2",)),
         ("welcome", "je ne suis pas médecin", ()),
+        ("welcome", "ne suis plus médecin", ()),
+        ("welcome", "j'ai plus d'argent", ("2",)),  # "plus" without "ne" negates nothing
         ("welcome", "idées noires", ("0",)),
         ("welcome", "aide financière, je n'en peux plus", ("0",)),
         ("money", "un", ("1",)),
