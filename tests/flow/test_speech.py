@@ -552,6 +552,7 @@ SMALL_NODES = {
         say=(),
         codes={
             "01": "dept-01",
+            "02": "dept-02",
             "13": "dept-13",
             "69": "dept-69",
             "79": "dept-79",
@@ -564,6 +565,7 @@ SMALL_NODES = {
     "dept-46": Readout("dept-46", service="x"),
     "dept-47": Readout("dept-47", service="x"),
     "dept-01": Readout("dept-01", service="x"),
+    "dept-02": Readout("dept-02", service="x"),
     "dept-13": Readout("dept-13", service="x"),
     "dept-69": Readout("dept-69", service="x"),
     "dept-79": Readout("dept-79", service="x"),
@@ -616,6 +618,7 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         "dept": "Bouches-du-Rhône, Rhône, Lyon, Deux-Sèvres, Corse-du-Sud, Haute-Corse, Guadeloupe, Lot, "
         f"Lot-et-Garonne, {LINE_HINTS}",
         "dept-01": LINE_HINTS,
+        "dept-02": LINE_HINTS,
         "dept-13": LINE_HINTS,
         "dept-46": LINE_HINTS,
         "dept-47": LINE_HINTS,
@@ -663,6 +666,9 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         ("dept", "deux B treize", ()),
         ("dept", "pardon, treize", ("13",)),  # a correction first
         ("dept", "pardon", ("*",)),
+        ("dept", "treize, non, pas lyon", ()),  # what follows the correction is negated: not read past it
+        ("dept", "quatorze non pardon treize", ("13",)),  # the last correction counts
+        ("dept", "pas treize ou vingt-deux", ()),  # the negation reaches the whole of the last number
         # A negation reaches the whole number it starts ("soixante et un" included).
         ("dept", "pas neuf cent soixante et un", ()),
         ("dept", "deux sèvres", ("79",)),
@@ -686,6 +692,9 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         ("welcome", "je n'ai plus d'argent", ("2",)),
         ("welcome", "je ne suis pas médecin", ()),
         ("welcome", "ne suis plus médecin", ()),
+        ("welcome", "non-médecin", ()),
+        ("welcome", "médecin ? je ne le suis pas du tout", ()),
+        ("welcome", "aide financière ? non", ()),
         ("welcome", "j'ai plus d'argent", ("2",)),  # "plus" without "ne" negates nothing
         ("welcome", "idées noires", ("0",)),
         ("welcome", "aide financière, je n'en peux plus", ("0",)),
