@@ -24,6 +24,7 @@ from ivr.flow.speech import (
     UNDERSTOOD,
     UNSURE,
     Heard,
+    _near,
     listeners,
     plain,
     understand,
@@ -545,7 +546,14 @@ def test_a_number_said_back_at_a_read_out_reads_it_again_instead_of_putting_thro
 
 # -- on a small flow made here: each answer whole, whatever the shipped words and councils ----------
 SMALL_NODES = {
-    "welcome": Menu("welcome", options=(Option("1", "opt_doctor", "dept"), Option("2", "opt_money", "money"))),
+    "welcome": Menu(
+        "welcome",
+        options=(
+            Option("1", "opt_doctor", "dept"),
+            Option("2", "opt_money", "money"),
+            Option("3", "opt_other", "money"),
+        ),
+    ),
     "money": Readout("money", service="x"),
     "dept": Department(
         "dept",
@@ -599,6 +607,7 @@ SMALL_PROMPTS = {
     "press_hash": "dièse",
     "opt_doctor": "Médecin",
     "opt_money": "Aide financière",
+    "opt_other": "Infirmier, sage-femme",  # a label without words of its own: a hint, its comma left out
 }
 LINE_HINTS = "un conseiller, je ne sais pas, je n'en peux plus, idées noires, répétez, pardon, retour"
 
@@ -613,7 +622,8 @@ def small():
 
 def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(small):
     assert {node: listener.hints for node, listener in small.items()} == {
-        "welcome": f"{LINE_HINTS}, médecin, docteur, aide financière, argent, je n'ai plus d'argent",
+        "welcome": f"{LINE_HINTS}, médecin, docteur, aide financière, argent, je n'ai plus d'argent, "
+        "Infirmier sage-femme",
         "money": LINE_HINTS,
         "dept": "Bouches-du-Rhône, Rhône, Lyon, Deux-Sèvres, Corse-du-Sud, Haute-Corse, Guadeloupe, Lot, "
         f"Lot-et-Garonne, {LINE_HINTS}",
@@ -695,6 +705,14 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         ("welcome", "non-médecin", ()),
         ("welcome", "médecin ? je ne le suis pas du tout", ()),
         ("welcome", "aide financière ? non", ()),
+        ("welcome", "infirmier sage femme", ("3",)),
+        # Near misses: a word or phrase of five letters or more, nearly as written; anything less is unsure.
+        ("welcome", "argen", ("2",)),
+        ("welcome", "aide finantière", ("2",)),
+        ("welcome", "aide fina", ()),
+        ("welcome", "euh bah aide fina merci", ()),
+        ("money", "euh bah repettez merci", ("*",)),
+        ("dept", "bouches du rhônes", ("13",)),
         ("welcome", "j'ai plus d'argent", ("2",)),  # "plus" without "ne" negates nothing
         ("welcome", "idées noires", ("0",)),
         ("welcome", "aide financière, je n'en peux plus", ("0",)),
@@ -707,3 +725,9 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
 )
 def test_what_is_understood_on_a_small_flow(small, node, words, keys):
     assert understand(small[node], words, SURE, 0.5) == Heard(keys, UNDERSTOOD if keys else NOT_UNDERSTOOD)
+
+
+def test_every_near_miss_is_found_not_only_the_first_five():
+    names = [f"nom{c}xxxxxxxx" for c in "abcdef"]  # each 92 % near the others
+    assert sorted(_near(["nomzxxxxxxxx"], names)) == [(0, c) for c in range(6)]
+    assert sorted(_near(names, ["nomzxxxxxxxx"])) == [(q, 0) for q in range(6)]
