@@ -431,7 +431,7 @@ class _Words:
         for norm, entry in self.entries.items():
             if len(norm) > 1:
                 written = tuple(alpha2digit(" ".join(norm), "fr", threshold=0).split())
-                if written != norm and written not in self.entries:
+                if written != norm:  # a phrase already written so wins: the entries are merged over these
                     out[written] = entry
         return out
 

@@ -587,6 +587,7 @@ SMALL_PLACES = {
     "dept-13": ("Bouches-du-Rhône",),
     "dept-69": ("Rhône", "Lyon"),
     "dept-79": ("Deux-Sèvres",),
+    "dept-02": ("Aisne",),
     "dept-2A": ("Corse-du-Sud",),
     "dept-2B": ("Haute-Corse",),
     "dept-971": ("Guadeloupe",),
@@ -602,7 +603,7 @@ SMALL_WORDS = {
     "opt_money": ("aide financière", "argent", "je n'ai plus d'argent"),
 }
 SMALL_PROMPTS = {
-    "press": "tapez",
+    "press": "appuyez",  # not the shipped word: each listener says it before a key
     "press_star": "étoile",
     "press_hash": "dièse",
     "opt_doctor": "Médecin",
@@ -625,7 +626,7 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         "welcome": f"{LINE_HINTS}, médecin, docteur, aide financière, argent, je n'ai plus d'argent, "
         "Infirmier sage-femme",
         "money": LINE_HINTS,
-        "dept": "Bouches-du-Rhône, Rhône, Lyon, Deux-Sèvres, Corse-du-Sud, Haute-Corse, Guadeloupe, Lot, "
+        "dept": "Aisne, Bouches-du-Rhône, Rhône, Lyon, Deux-Sèvres, Corse-du-Sud, Haute-Corse, Guadeloupe, Lot, "
         f"Lot-et-Garonne, {LINE_HINTS}",
         "dept-01": LINE_HINTS,
         "dept-02": LINE_HINTS,
@@ -659,6 +660,7 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         ("dept", "bouches rhône rhône", ()),
         ("dept", "le lot euh bouche du rhône", ()),  # two départements
         ("dept", "lot", ("46",)),
+        ("dept", "aisnes", ("02",)),  # five letters: near enough
         ("dept", "lot et garonne", ("47",)),
         ("dept", "lot garonne", ("47",)),
         ("dept", "lot garonn", ()),
@@ -694,7 +696,8 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         ("welcome", "médecin", ("1",)),
         ("welcome", "docteure", ("1",)),
         ("welcome", "medecins", ("1",)),
-        ("welcome", "tapez deux", ("2",)),
+        ("welcome", "appuyez deux", ("2",)),
+        ("welcome", "appuyez", ()),
         ("welcome", "un", ("1",)),
         ("welcome", "zéro", ("0",)),
         ("welcome", "étoile", ("*",)),
