@@ -26,10 +26,12 @@ from ivr.flow.speech import (
     Heard,
     _near,
     listeners,
+    parse_words,
     plain,
     understand,
 )
-from tests.paths import ROOT
+from tests.conftest import DataCopy
+from tests.paths import FIXTURES, ROOT
 
 from ..routes import key_paths
 
@@ -721,6 +723,8 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         ("welcome", "aide financière, je n'en peux plus", ("0",)),
         ("money", "un", ("1",)),
         ("money", "répétez", ("*",)),
+        ("money", "appuyez un", ("1",)),
+        ("dept", "appuyez étoile", ("*",)),
         # Digits said back at a read-out (the caller noting the number): read it again.
         ("money", "deux", ("*",)),
         ("money", "zéro huit zéro zéro", ("*",)),
@@ -734,3 +738,90 @@ def test_every_near_miss_is_found_not_only_the_first_five():
     names = [f"nom{c}xxxxxxxx" for c in "abcdef"]  # each 92 % near the others
     assert sorted(_near(["nomzxxxxxxxx"], names)) == [(0, c) for c in range(6)]
     assert sorted(_near(names, ["nomzxxxxxxxx"])) == [(q, 0) for q in range(6)]
+
+
+def _problems_of(words) -> list[tuple[str, str, str]]:
+    problems: list = []
+    listeners(SMALL_NODES, SMALL_PROMPTS, words, SMALL_PLACES, "prompts/fr.yaml", problems)
+    return [(p.file, p.where, p.message) for p in problems]
+
+
+def test_a_flow_without_some_lists_of_words_still_listens():
+    problems: list = []
+    heard_at = listeners(SMALL_NODES, SMALL_PROMPTS, {"opt_doctor": ("médecin",)}, SMALL_PLACES, "f", problems)
+    assert problems == []
+    assert understand(heard_at["welcome"], "médecin", SURE, 0.5) == Heard(("1",), UNDERSTOOD)
+    assert understand(heard_at["welcome"], "je n'en peux plus", SURE, 0.5) == Heard((), NOT_UNDERSTOOD)
+
+
+def test_problems_of_the_lists_of_words_each_named_once():
+    assert _problems_of({**SMALL_WORDS, "opt_zzz": ("x",)}) == [
+        (
+            "prompts/fr.yaml",
+            "words.opt_zzz",
+            "unknown list 'opt_zzz': use operator, distress, repeat, back, or the label of a menu choice "
+            "(opt_doctor, opt_money, opt_other)",
+        )
+    ]
+    # The same clash at every node that listens is reported once.
+    assert _problems_of({**SMALL_WORDS, "back": ("retour", "pardon")}) == [
+        (
+            "prompts/fr.yaml",
+            "words.back",
+            "'pardon' also chooses something else in the same menu (words.repeat): a caller saying it would be "
+            "put through; keep it in one list",
+        )
+    ]
+    assert _problems_of({**SMALL_WORDS, "opt_money": ("argent", "médecin")}) == [
+        (
+            "prompts/fr.yaml",
+            "words.opt_money",
+            "'médecin' also chooses something else in the same menu (words.opt_doctor): a caller saying it would "
+            "be put through; keep it in one list",
+        )
+    ]
+
+
+def test_badly_written_lists_of_words_each_named_with_the_file():
+    raw = {"words": {"back": "retour", "repeat": [3, "pardon", "deux 2", "a, b", "x" * 101, "  encore   une fois "]}}
+    problems: list = []
+    assert parse_words(raw, "prompts/fr.yaml", problems) == {"repeat": ("pardon", "encore une fois")}
+    assert [(p.file, p.where, p.message) for p in problems] == [
+        ("prompts/fr.yaml", "words.back", "expected a list of words or phrases: [médecin, docteur]"),
+        ("prompts/fr.yaml", "words.repeat", "expected a word or phrase, got 3"),
+        (
+            "prompts/fr.yaml",
+            "words.repeat",
+            "'deux 2': no digits; a number said is a key (\"un\" presses 1) or a département",
+        ),
+        (
+            "prompts/fr.yaml",
+            "words.repeat",
+            "'a, b': one phrase per entry, without commas, at most 100 characters",
+        ),
+        (
+            "prompts/fr.yaml",
+            "words.repeat",
+            f"'{'x' * 101}': one phrase per entry, without commas, at most 100 characters",
+        ),
+    ]
+    problems.clear()
+    assert parse_words({"words": ["médecin"]}, "prompts/fr.yaml", problems) == {}
+    assert [(p.file, p.where, p.message) for p in problems] == [
+        (
+            "prompts/fr.yaml",
+            "words",
+            "expected lists of words by name (operator, distress, repeat, back, or the label of a menu choice)",
+        )
+    ]
+    assert parse_words(["words"], "f", problems) == {} and parse_words({}, "f", problems) == {}
+
+
+def test_a_prompts_file_without_the_word_said_before_a_key_is_refused(tmp_path):
+    copy = DataCopy(tmp_path, source=FIXTURES / "callers")
+    copy.edit("prompts", lambda d: d["prompts"].pop("press"))
+    with pytest.raises(FlowError) as info:
+        copy.load()
+    assert [(p.file, p.where, p.message) for p in info.value.problems] == [
+        ("prompts/fr.yaml", "prompts.press", "missing: the line says it in every call")
+    ]
