@@ -582,8 +582,9 @@ SMALL_NODES = {
     "dept-20": Department("dept-20", say=(), codes={"1": "dept-2A", "2": "dept-2B"}, digits=1),
     "dept-2A": Readout("dept-2A", service="x"),
     "dept-2B": Readout("dept-2B", service="x"),
-    "dept-97": Department("dept-97", say=(), codes={"1": "dept-971"}, digits=1),
+    "dept-97": Department("dept-97", say=(), codes={"1": "dept-971", "2": "dept-972"}, digits=1),
     "dept-971": Readout("dept-971", service="x"),
+    "dept-972": Readout("dept-972", service="x"),  # no name: said by its number only
 }
 SMALL_PLACES = {
     "dept-13": ("Bouches-du-Rhône",),
@@ -642,6 +643,7 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         "dept-2B": LINE_HINTS,
         "dept-97": f"Guadeloupe, {LINE_HINTS}",
         "dept-971": LINE_HINTS,
+        "dept-972": LINE_HINTS,
     }
 
 
@@ -678,6 +680,8 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         ("dept", "le deux B", ("20", "2")),
         ("dept", "2a treize", ()),  # two départements
         ("dept", "deux B treize", ()),
+        ("dept", "deux B bouches du rhône", ()),
+        ("dept", "neuf cent soixante douze", ("97", "2")),
         ("dept", "pardon, treize", ("13",)),  # a correction first
         ("dept", "pardon", ("*",)),
         ("dept", "treize, non, pas lyon", ()),  # what follows the correction is negated: not read past it
