@@ -162,6 +162,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="scripts/mutate", description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", metavar="MODULE", help="e.g. ivr/flow/speech.py (default: every one)")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("IVR_MUTATE_JOBS", "1")))
+    parser.add_argument(
+        "--report", action="store_true", help="report the last run again (after editing the list of equivalents)"
+    )
     args = parser.parse_args()
     pyproject, modules, equivalent = settings()
     chosen = [m if m.endswith(".py") else m.replace(".", "/") + ".py" for m in args.modules] or list(modules)
@@ -172,7 +175,15 @@ def main() -> None:
     if "[tool.mutmut]" in text:
         sys.exit("mutate: pyproject.toml has its own [tool.mutmut]; the settings of each module are written here")
     started = time.monotonic()
-    results = [run(m, modules[m], equivalent, text, args.jobs) for m in chosen]
+    if args.report:
+        results = []
+        for m in chosen:
+            if not (folder(m) / "mutants").is_dir():
+                sys.exit(f"mutate: {m} has not been run yet")
+            results.append(Result(m))
+            read(results[-1], folder(m), equivalent)
+    else:
+        results = [run(m, modules[m], equivalent, text, args.jobs) for m in chosen]
     for result in results:
         report(result)
     print("module | mutants | killed | equivalent | survived | other | score")
