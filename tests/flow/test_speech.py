@@ -744,9 +744,9 @@ def test_every_near_miss_is_found_not_only_the_first_five():
     assert sorted(_near(names, ["nomzxxxxxxxx"])) == [(q, 0) for q in range(6)]
 
 
-def _problems_of(words) -> list[tuple[str, str, str]]:
+def _problems_of(words, places=SMALL_PLACES) -> list[tuple[str, str, str]]:
     problems: list = []
-    listeners(SMALL_NODES, SMALL_PROMPTS, words, SMALL_PLACES, "prompts/fr.yaml", problems)
+    listeners(SMALL_NODES, SMALL_PROMPTS, words, places, "prompts/fr.yaml", problems)
     return [(p.file, p.where, p.message) for p in problems]
 
 
@@ -787,9 +787,10 @@ def test_problems_of_the_lists_of_words_each_named_once():
 
 
 def test_badly_written_lists_of_words_each_named_with_the_file():
-    raw = {"words": {"back": "retour", "repeat": [3, "pardon", "deux 2", "a, b", "x" * 101, "  encore   une fois "]}}
+    repeat = [3, "pardon", "deux 2", "a, b", "x" * 101, "  encore   une fois ", "y" * 100]
+    raw = {"words": {"back": "retour", "repeat": repeat}}
     problems: list = []
-    assert parse_words(raw, "prompts/fr.yaml", problems) == {"repeat": ("pardon", "encore une fois")}
+    assert parse_words(raw, "prompts/fr.yaml", problems) == {"repeat": ("pardon", "encore une fois", "y" * 100)}
     assert [(p.file, p.where, p.message) for p in problems] == [
         ("prompts/fr.yaml", "words.back", "expected a list of words or phrases: [médecin, docteur]"),
         ("prompts/fr.yaml", "words.repeat", "expected a word or phrase, got 3"),
@@ -828,4 +829,41 @@ def test_a_prompts_file_without_the_word_said_before_a_key_is_refused(tmp_path):
         copy.load()
     assert [(p.file, p.where, p.message) for p in info.value.problems] == [
         ("prompts/fr.yaml", "prompts.press", "missing: the line says it in every call")
+    ]
+
+
+def test_a_clash_names_where_the_other_meaning_is_written():
+    words = {name: phrases for name, phrases in SMALL_WORDS.items() if name != "opt_doctor"}
+    # A label without words of its own ("Médecin"), then the words of a later choice.
+    assert _problems_of({**words, "opt_money": ("argent", "médecin", "infirmier sage-femme")}) == [
+        (
+            "prompts/fr.yaml",
+            "words.opt_money",
+            "'médecin' also chooses something else in the same menu (prompts.opt_doctor): a caller saying it would "
+            "be put through; keep it in one list",
+        ),
+        (
+            "prompts/fr.yaml",
+            "prompts.opt_other",
+            "'Infirmier, sage-femme' also chooses something else in the same menu (words.opt_money): a caller "
+            "saying it would be put through; keep it in one list",
+        ),
+    ]
+    # The name of a département, or two départements of one name (Saint-Denis: 93 and 974).
+    assert _problems_of({**SMALL_WORDS, "back": ("retour", "Lyon")}) == [
+        (
+            "prompts/fr.yaml",
+            "words.back",
+            "'Lyon' also chooses something else in the same menu (councils.69): a caller saying it would be put "
+            "through; keep it in one list",
+        )
+    ]
+    places = {**SMALL_PLACES, "dept-01": ("Saint-Denis",), "dept-971": ("Guadeloupe", "Saint-Denis")}
+    assert _problems_of(SMALL_WORDS, places) == [
+        (
+            "prompts/fr.yaml",
+            "councils.97",
+            "'Saint-Denis' also chooses something else in the same menu (councils.01): a caller saying it would be "
+            "put through; keep it in one list",
+        )
     ]
