@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from ivr.errors import Problem
-from ivr.flow.hours import OPEN, Hours, parse_hours, say_opening, say_time
+from ivr.flow.hours import OPEN, Hours, paris_instant, parse_hours, say_opening, say_time
 
 PARIS = ZoneInfo("Europe/Paris")
 OFFICE = {"mon-fri": ["09:00-12:00", "13:30-16:00"], "wed": ["09:00-12:00"]}
@@ -105,3 +105,70 @@ def test_badly_written_hours_are_refused_with_file_and_key(raw, expected):
     parse_hours(raw, "data/directory.yaml", "services.cdo_14.open", problems)
     assert problems and all(p.file == "data/directory.yaml" for p in problems)
     assert any(p.where.startswith("services.cdo_14.open") and expected in p.message for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("raw", "written"),
+    [
+        (
+            OFFICE,
+            "mon-tue 09:00-12:00, 13:30-16:00; wed 09:00-12:00; thu-fri 09:00-12:00, 13:30-16:00 "
+            "(closed on public holidays)",
+        ),
+        (
+            {"mon": ["09:00-12:00"], "wed": ["09:00-12:00"]},
+            "mon 09:00-12:00; wed 09:00-12:00 (closed on public holidays)",
+        ),
+        (
+            {"mon-wed": ["08:05-17:45"], "sun": ["10:00-24:00"]},
+            "mon-wed 08:05-17:45; sun 10:00-24:00 (closed on public holidays)",
+        ),
+        ("24/7", "24/7"),
+    ],
+)
+def test_hours_are_written_for_staff(raw, written):
+    assert hours(raw).describe() == written
+
+
+def test_hours_that_never_open_are_written_empty_and_said_closed():
+    never = Hours()
+    assert never.describe() == ""
+    assert never.next_opening(at("2026-12-01 10:00")) is None
+    assert never.state(at("2026-12-01 10:00")) == "closed"
+
+
+@pytest.mark.parametrize(
+    ("instant", "opening"),
+    [
+        ("2026-12-01 10:00", None),  # open
+        ("2026-12-01 07:00", "2026-12-01 09:00"),
+        ("2026-12-01 12:30", "2026-12-01 13:30"),
+        ("2026-12-02 12:30", "2026-12-03 09:00"),  # Wednesday: mornings only
+        ("2026-12-04 17:00", "2026-12-07 09:00"),  # Friday evening: Monday
+        ("2026-12-24 17:00", "2026-12-28 09:00"),  # Christmas Eve, then Christmas, then the weekend
+    ],
+)
+def test_the_next_opening(instant, opening):
+    expected = None if opening is None else at(opening)
+    assert hours().next_opening(at(instant)) == expected
+    said = OPEN if opening is None else say_opening(at(opening), at(instant))
+    assert hours().state(at(instant).replace(second=42)) == said
+
+
+@pytest.mark.parametrize(
+    ("text", "instant"),
+    [
+        ("2026-12-25 03:00", datetime(2026, 12, 25, 3, 0, tzinfo=PARIS)),
+        (" 2026-12-25T03:00 ", datetime(2026, 12, 25, 3, 0, tzinfo=PARIS)),
+        ("2026-12-25T03:00+00:00", datetime(2026, 12, 25, 3, 0, tzinfo=UTC)),
+    ],
+)
+def test_an_instant_for_the_clock_is_paris_time_unless_it_says_otherwise(text, instant):
+    read = paris_instant(text)
+    assert read == instant and read.utcoffset() == instant.utcoffset()
+
+
+@pytest.mark.parametrize("text", ["hier", "2026-12-25 03:00 x", ""])
+def test_a_clock_that_is_no_instant_is_refused(text):
+    with pytest.raises(ValueError):
+        paris_instant(text)
