@@ -129,7 +129,7 @@ def _state(hours: Hours, minute: datetime) -> str:
 def paris_instant(text: str) -> datetime:
     """Read an instant for the line's clock: "2026-12-25 03:00" or "2026-12-25T03:00" (Paris time),
     or ISO 8601 with an offset; raise ValueError when it is not a date and time."""
-    parsed = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    parsed = datetime.fromisoformat(text.strip())  # a space between date and time is read as the T
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=ZoneInfo(PARIS))
 
 
@@ -151,9 +151,9 @@ def say_time(hour: int, minute: int) -> str:
 
 
 def _feminine(number: int) -> str:
-    """A number before "heure(s)" or meaning minutes: "une", "vingt et une"."""
+    """A number before "heure(s)" or meaning minutes (0 to 59): "une", "vingt et une"."""
     words = num2words(number, lang="fr")
-    return words[:-2] + "une" if words == "un" or words.endswith((" un", "-un")) else words
+    return words[:-2] + "une" if words == "un" or words.endswith(" un") else words
 
 
 def say_opening(opening: datetime, now: datetime) -> str:
@@ -191,7 +191,7 @@ def parse_hours(raw: Any, file: str, where: str, problems: list[Problem], subdiv
         first = DAYS.index(days.group(1))
         last = DAYS.index(days.group(2)) if days.group(2) else first
         parsed = _ranges(ranges, file, f"{where}.{key}", problems)
-        for day in range(first, last + 1) if first <= last else []:
+        for day in range(first, last + 1):  # none when the range goes backward
             week[day] = parsed
         if first > last:
             problems.append(Problem(file, f"{where}.{key}", "a range of days goes forward: mon-fri, not fri-mon"))
