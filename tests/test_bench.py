@@ -108,4 +108,4 @@ def test_with_worker_swaps_the_worker_class_and_its_patching_only():
 def test_graph_bench_draws_the_default_flow(tmp_path):
     figures = graph.timed(1, tmp_path, rounds=1)
     assert figures["nodes"] == len(load_flow(synthetic_flow.ROOT / "data", synthetic_flow.ROOT / "prompts").nodes)
-    assert set(figures) == {"nodes", "build", "svg", "png"} and all(v > 0 for v in figures.values())
+    assert set(figures) == {"nodes", "words", "build", "svg", "png"} and all(v > 0 for v in figures.values())
