@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from ..errors import CallStateError
 from .hours import OPEN
@@ -134,7 +135,7 @@ def chosen(flow: Flow, pos: Position) -> tuple[str, ...]:
     tell which of them the caller used."""
     parts: list[str] = []
     path = (*pos.trail, pos.node)
-    for here, there in zip(path, path[1:], strict=False):
+    for here, there in pairwise(path):
         node = flow.nodes[here]
         if there in flow.places:
             parts.append(flow.places[there])

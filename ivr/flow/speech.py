@@ -108,13 +108,13 @@ def plain(text: str) -> str:
     return " ".join(_WORD.findall("".join(c for c in text if not unicodedata.combining(c))))
 
 
-def _numbers(words: Iterable[str]) -> tuple[list[str], int]:
+def _numbers(words: Iterable[str]) -> tuple[list[str], bool]:
     """The numbers said, in digits ("vingt deux" -> 22, "zéro un" -> 01, "neuf sept un" -> 971),
-    and how many other words were said."""
+    and whether other words were said."""
     text = " ".join("zéro" if w == "zero" else w for w in words)
     numbers: list[str] = []
-    others, joined = 0, False
-    for token in alpha2digit(text, "fr", threshold=0).split() if text else ():
+    others, joined = False, False
+    for token in alpha2digit(text, "fr", threshold=0).split():
         if _NUMBER.fullmatch(token):
             if joined:
                 numbers[-1] += token
@@ -122,7 +122,7 @@ def _numbers(words: Iterable[str]) -> tuple[list[str], int]:
                 numbers.append(token)
             joined = True
         else:
-            others, joined = others + 1, False
+            others, joined = True, False
     return numbers, others
 
 
@@ -237,8 +237,7 @@ def understand(listener: Listener, text: str, confidence: float | None, threshol
         return Heard((), NOT_UNDERSTOOD)
     if words[0] == listener.press and len(words) > 1:  # "tapez un"
         words = words[1:]
-    corrected = _after_correction(words)
-    keys, negated = _meaning(listener, corrected) if corrected else (NOTHING, False)
+    keys, negated = _meaning(listener, _after_correction(words))  # no words: (NOTHING, False)
     if not keys and not negated:  # "quatorze, non, pas quatorze": not 14 either
         keys, _ = _meaning(listener, words)
     return Heard(keys, UNDERSTOOD) if keys else Heard((), NOT_UNDERSTOOD)
@@ -246,12 +245,10 @@ def understand(listener: Listener, text: str, confidence: float | None, threshol
 
 def _after_correction(words: tuple[str, ...]) -> tuple[str, ...]:
     """What was said after the last correction ("quatorze, non pardon, quinze": "quinze"), or ()."""
-    last = -1
-    for i in range(len(words)):
-        for marker in _CORRECTIONS:
-            if words[i : i + len(marker)] == marker:
-                last = max(last, i + len(marker))
-    return words[last:] if 0 < last < len(words) else ()
+    ends = [
+        i + len(marker) for i in range(len(words)) for marker in _CORRECTIONS if words[i : i + len(marker)] == marker
+    ]
+    return words[max(ends) :] if ends else ()
 
 
 _CORRECTIONS = tuple(tuple(c.split()) for c in CORRECTIONS)
@@ -275,7 +272,8 @@ def _negated(words: tuple[str, ...], spans: Sequence[tuple[int, int, Keys]]) -> 
             reached.add(i)
             counted += words[i] not in SMALL
             i += 1
-        while i < len(words) and i - 1 > j and _is_number(words[i - 1]) and _is_number(words[i]):
+        # Only after NEGATION_REACH words: the first loop stops early only at the end or a new clause.
+        while i < len(words) and _is_number(words[i - 1]) and _is_number(words[i]):
             reached.add(i)
             i += 1
     tail = [i for i, w in enumerate(words) if w not in FILLERS and w not in SMALL]
@@ -317,12 +315,12 @@ def _meaning(listener: Listener, words: tuple[str, ...]) -> tuple[Keys, bool]:
     numbers, others = _numbers(w for w in said if w not in FILLERS)
     if listener.codes:  # a département: a number anywhere, outside the names found
         for number in numbers:
-            meanings.add(listener.codes.get(number.zfill(listener.digits), listener.codes.get(number, NOTHING)))
+            meanings.add(listener.codes.get(number.zfill(listener.digits), NOTHING))
     elif not spans and not meanings:  # a key said alone ("un", "tapez deux"); at a read-out, the number echoed
-        if numbers and not others:
-            meanings.add(listener.keys.get(numbers[0], listener.echo) if len(numbers) == 1 else listener.echo)
-        else:
-            meanings.add(NOTHING)
+        if not numbers or others:
+            return NOTHING, negated
+        # Numbers said one after another are one number ("zéro huit", "08"): the key, or the echo.
+        meanings.add(listener.keys.get(numbers[0], listener.echo))
     if len(meanings) > 1 and NOTHING not in meanings:  # "c'est urgent, j'ai plus d'argent": the choice
         meanings.discard((OPERATOR_KEY,))
     if len(meanings) == 1 and NOTHING not in meanings:
@@ -433,7 +431,7 @@ class _Words:
         for norm, entry in self.entries.items():
             if len(norm) > 1:
                 written = tuple(alpha2digit(" ".join(norm), "fr", threshold=0).split())
-                if written != norm and written not in self.entries:
+                if written != norm:  # a phrase already written so wins: the entries are merged over these
                     out[written] = entry
         return out
 

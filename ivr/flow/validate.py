@@ -192,12 +192,9 @@ def validate(
     for nid in unreachable:
         report(f"nodes.{nid}", f"unreachable: no path from the entry node {entry!r} leads here")
 
-    reverse: dict[str, set[str]] = {}
-    for a, b in edges(nodes, operator):
-        reverse.setdefault(b, set()).add(a)
-    ends = [n for n, node in nodes.items() if isinstance(node, (Transfer, Readout))]
-    for nid in sorted(set(nodes) - _reach(ends, reverse)):
-        report(f"nodes.{nid}", "a dead end: no path from here reaches a transfer or a number read out")
+    # No dead end can be left here: a node is a transfer, or takes keys and 0 leads from it to a
+    # transfer (the flow's operator or its own, both checked above to be transfers; a département's
+    # own nodes take its operator).
     problems += _callers_served(entry, operator, nodes, services, professions, mentions or {}, flow_file)
     return problems
 

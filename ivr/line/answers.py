@@ -22,6 +22,8 @@ from .twiml import Renderer
 KEYS = re.compile(r"[0-9*#]{0,2}")
 NOT_A_KEY = "?"  # any other Digits: a wrong key, cached once for all of them
 MAX_POSITIONS = 16384  # more than the real positions of a flow a hundred times the default
+MAX_ANSWERS = 8192  # answers kept to keys or words, each cache: every position's of a large flow
+MAX_TRANSFER_ANSWERS = 1024  # answers kept to the end of a transfer and to a whisper, each cache
 
 
 @dataclass(frozen=True)
@@ -52,14 +54,14 @@ class Answers:
         self.fallback = Answer("fallback", renderer.fallback.encode())
         # Cached on the parsed position and a validated input, never on what the request said:
         # only positions a caller can be at, and keys a keypad has, ever enter the caches.
-        self._key_at = lru_cache(maxsize=8192)(self._key)
-        self._dial_at = lru_cache(maxsize=1024)(self._dial)
-        self._said_at = lru_cache(maxsize=8192)(self._said)
+        self._key_at = lru_cache(maxsize=MAX_ANSWERS)(self._key)
+        self._dial_at = lru_cache(maxsize=MAX_TRANSFER_ANSWERS)(self._dial)
+        self._said_at = lru_cache(maxsize=MAX_ANSWERS)(self._said)
         # A callback's query string exactly as the line wrote it -> its position: parsing costs a
         # request more than the rest of its answer. Only the line's own spelling of a real position
         # enters, so junk, padding or reordered parameters are parsed each time and never kept.
         self._positions: dict[str, Position] = {}
-        self._whisper_at = lru_cache(maxsize=1024)(self._whisper)
+        self._whisper_at = lru_cache(maxsize=MAX_TRANSFER_ANSWERS)(self._whisper)
 
     def _answer(self, step: call.Step | None, counts: tuple[events.Key, ...] = ()) -> Answer:
         if step is call.HANGUP:
@@ -99,8 +101,8 @@ class Answers:
         keys and how sure (never the words) reach the cache and the statistics."""
         position = self.position(query)
         listener = self.flow.listeners.get(position.node)
-        if not isinstance(listener, Listener):  # a transfer: nothing to say there
-            return self._key_at(position, "", self.hours(position.node, now))
+        if not isinstance(listener, Listener):  # a transfer: nothing to say there, nor any hour to mind
+            return self._key_at(position, "", ())
         heard = understand(listener, words, _confidence(confidence), self.confidence)
         return self._said_at(position, heard.keys, heard.outcome, self.hours(position.node, now))
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ivr.errors import FlowError
 from ivr.flow import moves
-from ivr.flow.model import OPERATOR_KEY, Department, Menu, Readout
+from ivr.flow.model import OPERATOR_KEY, Department, Menu, Option, Readout
 from ivr.flow.position import Position
 from ivr.flow.speech import (
     LINE_WORDS,
@@ -23,10 +23,15 @@ from ivr.flow.speech import (
     NOT_UNDERSTOOD,
     UNDERSTOOD,
     UNSURE,
+    Heard,
+    _near,
+    listeners,
+    parse_words,
     plain,
     understand,
 )
-from tests.paths import ROOT
+from tests.conftest import DataCopy
+from tests.paths import FIXTURES, ROOT
 
 from ..routes import key_paths
 
@@ -540,3 +545,288 @@ def test_a_number_said_back_at_a_read_out_reads_it_again_instead_of_putting_thro
     assert heard(flow, "social_help", words).keys == ("*",)
     assert heard(flow, "welcome", words).keys == ()  # in a menu, a number that is no key is not understood
     assert heard(flow, "social_help", "attendez, un stylo").keys == ()  # not a number: put through
+
+
+# -- on a small flow made here: each answer whole, whatever the shipped words and councils ----------
+SMALL_NODES = {
+    "welcome": Menu(
+        "welcome",
+        options=(
+            Option("1", "opt_doctor", "dept"),
+            Option("2", "opt_money", "money"),
+            Option("3", "opt_other", "money"),
+        ),
+    ),
+    "money": Readout("money", service="x"),
+    "dept": Department(
+        "dept",
+        say=(),
+        codes={
+            "01": "dept-01",
+            "02": "dept-02",
+            "13": "dept-13",
+            "69": "dept-69",
+            "79": "dept-79",
+            "20": "dept-20",
+            "97": "dept-97",
+            "46": "dept-46",
+            "47": "dept-47",
+        },
+    ),
+    "dept-46": Readout("dept-46", service="x"),
+    "dept-47": Readout("dept-47", service="x"),
+    "dept-01": Readout("dept-01", service="x"),
+    "dept-02": Readout("dept-02", service="x"),
+    "dept-13": Readout("dept-13", service="x"),
+    "dept-69": Readout("dept-69", service="x"),
+    "dept-79": Readout("dept-79", service="x"),
+    "dept-20": Department("dept-20", say=(), codes={"1": "dept-2A", "2": "dept-2B"}, digits=1),
+    "dept-2A": Readout("dept-2A", service="x"),
+    "dept-2B": Readout("dept-2B", service="x"),
+    "dept-97": Department("dept-97", say=(), codes={"1": "dept-971", "2": "dept-972"}, digits=1),
+    "dept-971": Readout("dept-971", service="x"),
+    "dept-972": Readout("dept-972", service="x"),  # no name: said by its number only
+}
+SMALL_PLACES = {
+    "dept-13": ("Bouches-du-Rhône",),
+    "dept-69": ("Rhône", "Lyon"),
+    "dept-79": ("Deux-Sèvres",),
+    "dept-02": ("Aisne",),
+    "dept-2A": ("Corse-du-Sud",),
+    "dept-2B": ("Haute-Corse",),
+    "dept-971": ("Guadeloupe",),
+    "dept-46": ("Lot",),
+    "dept-47": ("Lot-et-Garonne",),
+}
+SMALL_WORDS = {
+    "operator": ("un conseiller", "je ne sais pas"),
+    "distress": ("je n'en peux plus", "idées noires"),
+    "repeat": ("répétez", "pardon"),
+    "back": ("retour",),
+    "opt_doctor": ("médecin", "docteur"),
+    "opt_money": ("aide financière", "argent", "je n'ai plus d'argent"),
+}
+SMALL_PROMPTS = {
+    "press": "appuyez",  # not the shipped word: each listener says it before a key
+    "press_star": "étoile",
+    "press_hash": "dièse",
+    "opt_doctor": "Médecin",
+    "opt_money": "Aide financière",
+    "opt_other": "Infirmier, sage-femme",  # a label without words of its own: a hint, its comma left out
+}
+LINE_HINTS = "un conseiller, je ne sais pas, je n'en peux plus, idées noires, répétez, pardon, retour"
+
+
+@pytest.fixture(scope="module")
+def small():
+    problems: list = []
+    heard_at = listeners(SMALL_NODES, SMALL_PROMPTS, SMALL_WORDS, SMALL_PLACES, "prompts/fr.yaml", problems)
+    assert problems == []
+    return heard_at
+
+
+def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(small):
+    assert {node: listener.hints for node, listener in small.items()} == {
+        "welcome": f"{LINE_HINTS}, médecin, docteur, aide financière, argent, je n'ai plus d'argent, "
+        "Infirmier sage-femme",
+        "money": LINE_HINTS,
+        "dept": "Aisne, Bouches-du-Rhône, Rhône, Lyon, Deux-Sèvres, Corse-du-Sud, Haute-Corse, Guadeloupe, Lot, "
+        f"Lot-et-Garonne, {LINE_HINTS}",
+        "dept-01": LINE_HINTS,
+        "dept-02": LINE_HINTS,
+        "dept-13": LINE_HINTS,
+        "dept-46": LINE_HINTS,
+        "dept-47": LINE_HINTS,
+        "dept-69": LINE_HINTS,
+        "dept-79": LINE_HINTS,
+        "dept-20": f"Corse-du-Sud, Haute-Corse, {LINE_HINTS}",
+        "dept-2A": LINE_HINTS,
+        "dept-2B": LINE_HINTS,
+        "dept-97": f"Guadeloupe, {LINE_HINTS}",
+        "dept-971": LINE_HINTS,
+        "dept-972": LINE_HINTS,
+    }
+
+
+@pytest.mark.parametrize(
+    ("node", "words", "keys"),
+    [
+        ("dept", "treize", ("13",)),
+        ("dept", "bouches du rhône", ("13",)),
+        ("dept", "rhône", ("69",)),
+        ("dept", "lyon", ("69",)),
+        ("dept", "le rhône s'il vous plaît", ("69",)),
+        # Near the longer name around a name: the longer one; only close to it: unsure.
+        ("dept", "bouche du rhône", ("13",)),
+        ("dept", "bouge du rhône", ()),
+        ("dept", "rhône bouches du rhône", ()),
+        ("dept", "pas le rhône", ()),
+        ("dept", "bouches du du rhône", ("13",)),
+        ("dept", "bouches rhône rhône", ()),
+        ("dept", "le lot euh bouche du rhône", ()),  # two départements
+        ("dept", "lot", ("46",)),
+        ("dept", "aisnes", ("02",)),  # five letters: near enough
+        ("dept", "lot et garonne", ("47",)),
+        ("dept", "lot garonne", ("47",)),
+        ("dept", "lot garonn", ()),
+        ("dept", "deux A", ("20", "1")),
+        ("dept", "2A", ("20", "1")),
+        ("dept", "2 a", ("20", "1")),
+        ("dept", "corse du sud", ("20", "1")),
+        ("dept", "haute corse", ("20", "2")),
+        ("dept", "neuf cent soixante et onze", ("97", "1")),
+        ("dept", "guadeloupe", ("97", "1")),
+        ("dept", "vingt", ("20",)),
+        ("dept", "un", ("01",)),
+        ("dept", "le deux B", ("20", "2")),
+        ("dept", "2a treize", ()),  # two départements
+        ("dept", "deux B treize", ()),
+        ("dept", "deux B bouches du rhône", ()),
+        ("dept", "neuf cent soixante douze", ("97", "2")),
+        ("dept", "pardon, treize", ("13",)),  # a correction first
+        ("dept", "pardon", ("*",)),
+        ("dept", "treize, non, pas lyon", ()),  # what follows the correction is negated: not read past it
+        ("dept", "quatorze non pardon treize", ("13",)),  # the last correction counts
+        ("dept", "pas treize ou vingt-deux", ()),  # the negation reaches the whole of the last number
+        # A negation reaches the whole number it starts ("soixante et un" included).
+        ("dept", "pas neuf cent soixante et un", ()),
+        ("dept", "deux sèvres", ("79",)),
+        ("dept", "2 sèvres", ("79",)),
+        ("dept", "étoile", ("*",)),
+        ("dept", "retour", ("#",)),
+        ("dept", "un conseiller", ("0",)),
+        ("dept-20", "un", ("1",)),
+        ("dept-20", "deux cent un", ("1",)),
+        ("dept-20", "corse du sud", ("1",)),
+        ("dept-20", "haute corse", ("2",)),
+        ("dept-20", "2B", ()),  # a letter is read at the first question only
+        ("welcome", "médecin", ("1",)),
+        ("welcome", "docteure", ("1",)),
+        ("welcome", "medecins", ("1",)),
+        ("welcome", "appuyez deux", ("2",)),
+        ("welcome", "appuyez", ()),
+        ("welcome", "un", ("1",)),
+        ("welcome", "zéro", ("0",)),
+        ("welcome", "étoile", ("*",)),
+        ("welcome", "dièse", ("#",)),
+        ("welcome", "je n'ai plus d'argent", ("2",)),
+        ("welcome", "je ne suis pas médecin", ()),
+        ("welcome", "ne suis plus médecin", ()),
+        ("welcome", "non-médecin", ()),
+        ("welcome", "médecin ? je ne le suis pas du tout", ()),
+        ("welcome", "aide financière ? non", ()),
+        ("welcome", "infirmier sage femme", ("3",)),
+        # Near misses: a word or phrase of five letters or more, nearly as written; anything less is unsure.
+        ("welcome", "argen", ("2",)),
+        ("welcome", "aide finantière", ("2",)),
+        ("welcome", "aide fina", ()),
+        ("welcome", "euh bah aide fina merci", ()),
+        ("money", "euh bah repettez merci", ("*",)),
+        ("dept", "bouches du rhônes", ("13",)),
+        ("welcome", "j'ai plus d'argent", ("2",)),  # "plus" without "ne" negates nothing
+        ("welcome", "idées noires", ("0",)),
+        ("welcome", "aide financière, je n'en peux plus", ("0",)),
+        ("money", "un", ("1",)),
+        ("money", "répétez", ("*",)),
+        ("money", "appuyez un", ("1",)),
+        ("dept", "appuyez étoile", ("*",)),
+        # Digits said back at a read-out (the caller noting the number): read it again.
+        ("money", "deux", ("*",)),
+        ("money", "zéro huit zéro zéro", ("*",)),
+    ],
+)
+def test_what_is_understood_on_a_small_flow(small, node, words, keys):
+    assert understand(small[node], words, SURE, 0.5) == Heard(keys, UNDERSTOOD if keys else NOT_UNDERSTOOD)
+
+
+def test_every_near_miss_is_found_not_only_the_first_five():
+    names = [f"nom{c}xxxxxxxx" for c in "abcdef"]  # each 92 % near the others
+    assert sorted(_near(["nomzxxxxxxxx"], names)) == [(0, c) for c in range(6)]
+    assert sorted(_near(names, ["nomzxxxxxxxx"])) == [(q, 0) for q in range(6)]
+
+
+def _problems_of(words) -> list[tuple[str, str, str]]:
+    problems: list = []
+    listeners(SMALL_NODES, SMALL_PROMPTS, words, SMALL_PLACES, "prompts/fr.yaml", problems)
+    return [(p.file, p.where, p.message) for p in problems]
+
+
+def test_a_flow_without_some_lists_of_words_still_listens():
+    problems: list = []
+    heard_at = listeners(SMALL_NODES, SMALL_PROMPTS, {"opt_doctor": ("médecin",)}, SMALL_PLACES, "f", problems)
+    assert problems == []
+    assert understand(heard_at["welcome"], "médecin", SURE, 0.5) == Heard(("1",), UNDERSTOOD)
+    assert understand(heard_at["welcome"], "je n'en peux plus", SURE, 0.5) == Heard((), NOT_UNDERSTOOD)
+
+
+def test_problems_of_the_lists_of_words_each_named_once():
+    assert _problems_of({**SMALL_WORDS, "opt_zzz": ("x",)}) == [
+        (
+            "prompts/fr.yaml",
+            "words.opt_zzz",
+            "unknown list 'opt_zzz': use operator, distress, repeat, back, or the label of a menu choice "
+            "(opt_doctor, opt_money, opt_other)",
+        )
+    ]
+    # The same clash at every node that listens is reported once.
+    assert _problems_of({**SMALL_WORDS, "back": ("retour", "pardon")}) == [
+        (
+            "prompts/fr.yaml",
+            "words.back",
+            "'pardon' also chooses something else in the same menu (words.repeat): a caller saying it would be "
+            "put through; keep it in one list",
+        )
+    ]
+    assert _problems_of({**SMALL_WORDS, "opt_money": ("argent", "médecin")}) == [
+        (
+            "prompts/fr.yaml",
+            "words.opt_money",
+            "'médecin' also chooses something else in the same menu (words.opt_doctor): a caller saying it would "
+            "be put through; keep it in one list",
+        )
+    ]
+
+
+def test_badly_written_lists_of_words_each_named_with_the_file():
+    raw = {"words": {"back": "retour", "repeat": [3, "pardon", "deux 2", "a, b", "x" * 101, "  encore   une fois "]}}
+    problems: list = []
+    assert parse_words(raw, "prompts/fr.yaml", problems) == {"repeat": ("pardon", "encore une fois")}
+    assert [(p.file, p.where, p.message) for p in problems] == [
+        ("prompts/fr.yaml", "words.back", "expected a list of words or phrases: [médecin, docteur]"),
+        ("prompts/fr.yaml", "words.repeat", "expected a word or phrase, got 3"),
+        (
+            "prompts/fr.yaml",
+            "words.repeat",
+            "'deux 2': no digits; a number said is a key (\"un\" presses 1) or a département",
+        ),
+        (
+            "prompts/fr.yaml",
+            "words.repeat",
+            "'a, b': one phrase per entry, without commas, at most 100 characters",
+        ),
+        (
+            "prompts/fr.yaml",
+            "words.repeat",
+            f"'{'x' * 101}': one phrase per entry, without commas, at most 100 characters",
+        ),
+    ]
+    problems.clear()
+    assert parse_words({"words": ["médecin"]}, "prompts/fr.yaml", problems) == {}
+    assert [(p.file, p.where, p.message) for p in problems] == [
+        (
+            "prompts/fr.yaml",
+            "words",
+            "expected lists of words by name (operator, distress, repeat, back, or the label of a menu choice)",
+        )
+    ]
+    assert parse_words(["words"], "f", problems) == {} and parse_words({}, "f", problems) == {}
+
+
+def test_a_prompts_file_without_the_word_said_before_a_key_is_refused(tmp_path):
+    copy = DataCopy(tmp_path, source=FIXTURES / "callers")
+    copy.edit("prompts", lambda d: d["prompts"].pop("press"))
+    with pytest.raises(FlowError) as info:
+        copy.load()
+    assert [(p.file, p.where, p.message) for p in info.value.problems] == [
+        ("prompts/fr.yaml", "prompts.press", "missing: the line says it in every call")
+    ]

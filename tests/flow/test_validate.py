@@ -6,6 +6,8 @@ import pytest
 
 from ivr.errors import FlowError
 from ivr.flow.model import SYNTHETIC_SEP
+from tests.conftest import DataCopy
+from tests.paths import FIXTURES
 
 
 def test_default_flow_is_valid(flow):
@@ -402,3 +404,128 @@ def test_a_name_close_to_nothing_gets_no_guess(data_copy, flow):
         f"data/flow.yaml:{line} [nodes.doctor_needs.options[3].target]: unknown node 'nowhere'; "
         f"known nodes: {_known_nodes(flow)}"
     )
+
+
+SMALL = FIXTURES / "callers"
+PROMPTS_FILE = "prompts/fr.yaml"
+
+
+def _small_problems(tmp_path, file: str, change) -> list[tuple[str, str, str]]:
+    """Every problem of the small flow of the tests once changed: (file, where, message), in order."""
+    copy = DataCopy(tmp_path, source=SMALL)
+    copy.edit(file, change)
+    with pytest.raises(FlowError) as info:
+        copy.load()
+    return [(p.file, p.where, p.message) for p in info.value.problems]
+
+
+def _missing(where: str, key: str) -> tuple[str, str, str]:
+    return ("data/flow.yaml", where, f"prompt {key!r} is not in {PROMPTS_FILE}")
+
+
+SMALL_BROKEN = [
+    (
+        "menu intro",
+        lambda d: d["nodes"]["welcome"].update(intro=["zzz_a"]),
+        [_missing("nodes.welcome.intro", "zzz_a")],
+    ),
+    (
+        "transfer intro",
+        lambda d: d["nodes"]["care_line"].update(intro=["zzz_a", "stay", "zzz_b"]),
+        [_missing("nodes.care_line.intro", "zzz_a"), _missing("nodes.care_line.intro", "zzz_b")],
+    ),
+    (
+        "option label",
+        lambda d: d["nodes"]["doctor_needs"]["options"][0].update(say="zzz_a"),
+        [_missing("nodes.doctor_needs.options[0].say", "zzz_a")],
+    ),
+    (
+        "read-out say and after",
+        lambda d: d["nodes"]["other_lines"].update(say=["zzz_a"], after=["zzz_b"], intro=["zzz_c"]),
+        [
+            _missing("nodes.other_lines.intro", "zzz_c"),
+            _missing("nodes.other_lines.say", "zzz_a"),
+            _missing("nodes.other_lines.after", "zzz_b"),
+        ],
+    ),
+    (
+        "menu say and after",
+        lambda d: d["nodes"]["welcome"].update(say=["zzz_a"], after=["zzz_b"]),
+        [_missing("nodes.welcome.say", "zzz_a"), _missing("nodes.welcome.after", "zzz_b")],
+    ),
+    (
+        "unknown service read out",
+        lambda d: d["nodes"]["other_lines"].update(service="zzz"),
+        [
+            (
+                "data/flow.yaml",
+                "nodes.other_lines.service",
+                "unknown service 'zzz'; known services: adop, platform, sps, suicide_line",
+            )
+        ],
+    ),
+    (
+        "unknown service dialled",
+        lambda d: d["nodes"]["care_line"].update(services=["sps", "zzz"]),
+        [
+            (
+                "data/flow.yaml",
+                "nodes.care_line.services[1]",
+                "unknown service 'zzz'; known services: adop, platform, sps, suicide_line",
+            )
+        ],
+    ),
+    (
+        "one try only",
+        lambda d: d["nodes"]["care_line"].update(services=["sps"]),
+        [
+            (
+                "data/flow.yaml",
+                "nodes.care_line.services",
+                "a second try before any number: after the first service, list another 24/7 line that serves these "
+                "callers (or the same one again), so that nobody answering means another person is called before a "
+                "number is read",
+            )
+        ],
+    ),
+    (
+        "a node's own operator is not a transfer",
+        lambda d: d["nodes"]["care_other_lines"].update(operator="other_lines"),
+        [
+            (
+                "data/flow.yaml",
+                "nodes.care_other_lines.operator",
+                "must name a transfer node (who 0 and silence reach from here), got 'other_lines'; known nodes: "
+                "care_line, care_other_lines, doctor_needs, listening_team, other_lines, pharmacist_line, "
+                "pharmacist_other_lines, welcome",
+            )
+        ],
+    ),
+    (
+        "unreachable",
+        lambda d: d["nodes"].update(lost={"type": "readout", "service": "sps"}),
+        [("data/flow.yaml", "nodes.lost", "unreachable: no path from the entry node 'welcome' leads here")],
+    ),
+    (
+        "unknown caller",
+        lambda d: d["nodes"]["welcome"]["options"][2].update(callers=["infirmier", "zzz"]),
+        [
+            (
+                "data/flow.yaml",
+                "nodes.welcome.options[2].callers",
+                "unknown profession 'zzz': known: famille, infirmier, medecin, pharmacien "
+                "(data/directory.yaml, professions)",
+            )
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "expected"), SMALL_BROKEN, ids=[b[0] for b in SMALL_BROKEN])
+def test_each_problem_of_a_small_flow_and_nothing_else(tmp_path, name, change, expected):
+    assert _small_problems(tmp_path, "flow", change) == expected
+
+
+def test_a_missing_prompt_close_to_none_gets_no_guess(tmp_path):
+    change = lambda d: d["nodes"]["welcome"].update(after=["qqqqqqqq"])  # noqa: E731
+    assert _small_problems(tmp_path, "flow", change) == [_missing("nodes.welcome.after", "qqqqqqqq")]
