@@ -52,8 +52,7 @@ def parse_form(body: str, max_fields: int | None = None) -> list[tuple[str, str]
     22 for an unquote_plus of each, on every request. "+" is ASCII: replacing its escape never joins
     nor splits an escaped UTF-8 sequence, so the result is parse_qsl's (tests/line/test_form.py).
     """
-    if "%" in body or "+" in body:
-        body = body.replace("+", " ").replace("%2B", "+").replace("%2b", "+")
+    body = body.replace("+", " ").replace("%2B", "+").replace("%2b", "+")  # each the body itself when absent
     fields = body.split("&") if max_fields is None else body.split("&", max_fields)[:max_fields]
     pairs = [field.partition("=") for field in fields if field]
     if "%" not in body:

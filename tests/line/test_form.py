@@ -5,10 +5,15 @@ from __future__ import annotations
 import io
 from urllib.parse import parse_qsl, quote_from_bytes, urlencode
 
+import gevent
+import pytest
+from gevent import socket
+from gevent.local import local
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ivr.line.form import MAX_BODY, MAX_FIELDS, Form, parse_form, read_form
+from ivr.line import deadline
+from ivr.line.form import MAX_BODY, MAX_ESCAPES, MAX_FIELDS, Form, UnreadableBody, parse_form, read_form
 
 pieces = st.text(st.sampled_from("aZ09=&+%;é\u00a0 _-.~*#2BbFC3A8\x00€𝟏"), max_size=60)
 
@@ -82,3 +87,128 @@ def test_fields_beyond_the_cap_are_not_parsed():
 
 def test_parse_form_keeps_the_first_fields_only():
     assert parse_form("a=1&b=2&c=3", 2) == [("a", "1"), ("b", "2")]
+    assert parse_form("a=1&b=2&c=3&d=4", 2) == [("a", "1"), ("b", "2")]
+
+
+# -- the bounds, at exactly the limit and one past it ----------------------------------------------
+
+
+def _fields(count: int) -> list[tuple[str, str]]:
+    return [(f"f{i}", "v") for i in range(count)]
+
+
+def test_exactly_max_fields_is_a_whole_form_and_one_more_is_not():
+    exact = urlencode(_fields(MAX_FIELDS)).encode()
+    assert read_form(_environ(exact), whole_only=True) == Form(_fields(MAX_FIELDS))
+    beyond = urlencode(_fields(MAX_FIELDS + 1)).encode()
+    assert read_form(_environ(beyond), whole_only=True) == Form([], complete=False)
+    assert read_form(_environ(beyond)) == Form(_fields(MAX_FIELDS), complete=False), "the first ones, in order"
+
+
+def test_exactly_max_escapes_is_a_whole_form_and_one_more_is_not():
+    exact = b"SpeechResult=" + b"%41" * MAX_ESCAPES
+    assert read_form(_environ(exact), whole_only=True) == Form([("SpeechResult", "A" * MAX_ESCAPES)])
+    beyond = b"SpeechResult=" + b"%41" * (MAX_ESCAPES + 1)
+    assert read_form(_environ(beyond), whole_only=True) == Form([], complete=False)
+    assert read_form(_environ(beyond)) == Form([("SpeechResult", "A" * (MAX_ESCAPES + 1))], complete=False)
+
+
+@pytest.mark.parametrize("length", [None, ""], ids=["declared", "unknown"])
+def test_a_body_of_exactly_max_body_bytes_is_read_whole(length):
+    body = b"Pad=" + b"x" * (MAX_BODY - len(b"Pad="))
+    environ = _environ(body, length=length)
+    assert read_form(environ, whole_only=True) == Form([("Pad", "x" * (MAX_BODY - len(b"Pad=")))])
+    assert environ["wsgi.input"].tell() == MAX_BODY
+
+
+@pytest.mark.parametrize("length", [None, ""], ids=["declared", "unknown"])
+def test_one_byte_past_max_body_is_read_no_further(length):
+    body = b"Pad=" + b"x" * (MAX_BODY - len(b"Pad=")) + b"yz"
+    environ = _environ(body, length=length)
+    assert read_form(environ) == Form([("Pad", "x" * (MAX_BODY - len(b"Pad=")))], complete=False)
+    assert environ["wsgi.input"].tell() == MAX_BODY + 1, "one byte more than the bound tells it is exceeded"
+    unknown = _environ(body, length="")
+    assert read_form(unknown, whole_only=True) == Form([], complete=False)
+    assert unknown["wsgi.input"].tell() == MAX_BODY + 1
+
+
+def test_only_the_declared_length_is_read():
+    environ = _environ(b"Digits=1&Next=request", length="8")
+    assert read_form(environ) == Form([("Digits", "1")])
+    assert environ["wsgi.input"].tell() == 8
+    empty = _environ(b"Digits=1", length="0")
+    assert read_form(empty) == Form([])
+    assert empty["wsgi.input"].tell() == 0
+
+
+def test_a_body_without_a_type_is_no_form():
+    environ = {"CONTENT_LENGTH": "8", "wsgi.input": io.BytesIO(b"Digits=1")}
+    assert read_form(environ) == Form([])
+    assert environ["wsgi.input"].tell() == 0
+
+
+def test_bytes_that_are_no_utf8_are_replaced():
+    assert read_form(_environ(b"Digits=1\xff&SpeechResult=caf\xc3")) == Form(
+        [("Digits", "1\ufffd"), ("SpeechResult", "caf\ufffd")]
+    )
+
+
+# -- the deadline ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A request clock of this test's own, with a tenth of a second to read the body."""
+    monkeypatch.setattr(deadline, "_request", local())
+    monkeypatch.setattr(deadline, "READ_SECONDS", 0.1)
+    deadline.start()
+
+
+def test_a_body_trickling_in_on_a_socket_is_given_up_at_the_deadline(clock):
+    ours, theirs = socket.socketpair()
+    with ours, theirs, ours.makefile("rb") as stream, gevent.Timeout(5):  # a failure, never a hang
+        theirs.sendall(b"Digits=1&Pad=")  # of the 100 bytes promised, then nothing
+        environ = {"CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": "100", "wsgi.input": stream}
+        with pytest.raises(UnreadableBody, match="^deadline$"):
+            read_form(environ)
+    assert deadline.given_up(), "its connection is closed once answered"
+
+
+def test_a_body_sent_whole_on_a_socket_is_read_within_the_deadline(clock):
+    ours, theirs = socket.socketpair()
+    with ours, theirs, ours.makefile("rb") as stream:
+        theirs.sendall(b"Digits=1&SpeechResult=oui")
+        environ = {"CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": "25", "wsgi.input": stream}
+        assert read_form(environ) == Form([("Digits", "1"), ("SpeechResult", "oui")])
+    assert not deadline.given_up()
+
+
+class _Slow(io.RawIOBase):
+    def read(self, size=-1):
+        gevent.sleep(10)
+        return b""
+
+
+def test_another_timeout_is_not_the_bodys(monkeypatch):
+    """A timeout of the caller's own, ending while the body is read, is raised as it is."""
+    monkeypatch.setattr(deadline, "_request", local())
+    environ = _environ(b"")
+    environ["wsgi.input"] = _Slow()
+    with gevent.Timeout(0.05) as outer, pytest.raises(gevent.Timeout) as raised:
+        read_form(environ)
+    assert raised.value is outer
+    assert not deadline.given_up()
+
+
+class _Reset(io.RawIOBase):
+    def read(self, size=-1):
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+
+def test_a_body_the_server_cannot_read_is_unreadable(monkeypatch):
+    monkeypatch.setattr(deadline, "_request", local())
+    environ = _environ(b"")
+    environ["wsgi.input"] = _Reset()
+    with pytest.raises(UnreadableBody, match="^ConnectionResetError$"):
+        read_form(environ)
+    assert deadline.given_up()
