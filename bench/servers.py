@@ -148,6 +148,7 @@ class Server:
         self.stop()
 
 
+STATS_PASSWORD = "bench-stats-password-not-a-secret"
 NOW = "2026-12-01T10:00:00+01:00"  # a Tuesday morning, not a public holiday: every service open
 
 
@@ -156,7 +157,13 @@ def line_env(stats_url: str = "off") -> dict[str, str]:
     statistics counted into `stats_url` (IVR_STATS_URL) or not at all. The line's clock stands on a
     working morning (IVR_NOW): every route then ends where the flow's graph says (bench.calls), not at
     a council's "closed" transfer on an evening or a Sunday, and every run serves the same pages."""
-    return {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_CALLER_ID": LINE_NUMBER, "IVR_STATS_URL": stats_url, "IVR_NOW": NOW}
+    return {
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "IVR_CALLER_ID": LINE_NUMBER,
+        "IVR_STATS_URL": stats_url,
+        "IVR_STATS_PASSWORD": STATS_PASSWORD,  # as in production: the staff page served beside the webhooks
+        "IVR_NOW": NOW,
+    }
 
 
 def app_server(

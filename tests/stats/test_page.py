@@ -129,3 +129,18 @@ def test_a_hostile_label_or_name_is_escaped(db_url, tmp_path):
     assert "&lt;script&gt;alert(&#39;conseil&#39;)&lt;/script&gt;" in html, "in the table of words said"
     assert "&lt;script&gt;alert('consei… → 07 Ardèche" in html, "in the chart of routes, cut to fit"
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html, "in the table of transfers"
+
+
+def test_guesses_lock_one_client_out_of_the_page_alone(tmp_path, caplog):
+    app = counting_app(f"sqlite:///{tmp_path / 's.sqlite3'}", stats_password="s3cret")
+    # No hook on the whole app: a webhook pays nothing for the page's lockout.
+    assert (app.before_request_funcs.get(None, []), app.after_request_funcs.get(None, [])) == ([], [])
+    guesser, staff = app.test_client(), app.test_client()
+    staff.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert [guesser.get("/stats", headers=_auth(f"guess{i}")).status_code for i in range(5)] == [401] * 5
+    locked = guesser.get("/stats", headers=_auth("s3cret"))
+    assert locked.status_code == 429 and 0 < int(locked.headers["Retry-After"]) <= 900
+    assert staff.get("/stats", headers=_auth("s3cret")).status_code == 200
+    assert guesser.post("/voice").status_code == 200
+    lines = [r.getMessage() for r in caplog.records if "locked" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].startswith("/stats locked for one client after 5 wrong passwords, for ")
