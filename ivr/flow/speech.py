@@ -427,13 +427,13 @@ class _Words:
         )
 
     def _in_digits(self) -> dict[tuple[str, ...], tuple[Keys, str]]:
-        """The phrases with a number in them as the recognizer may write it: "Deux-Sèvres", "2 Sèvres"."""
+        """The phrases with a number in them as the recognizer may write it: "Deux-Sèvres", "2 Sèvres",
+        "premier", "1er"."""
         out = {}
         for norm, entry in self.entries.items():
-            if len(norm) > 1:
-                written = tuple(alpha2digit(" ".join(norm), "fr", threshold=0).split())
-                if written != norm:  # a phrase already written so wins: the entries are merged over these
-                    out[written] = entry
+            written = tuple(alpha2digit(" ".join(norm), "fr", threshold=0).split())
+            if written != norm:  # a phrase already written so wins: the entries are merged over these
+                out[written] = entry
         return out
 
     def _within(self) -> dict[tuple[str, ...], tuple[Around, ...]]:
