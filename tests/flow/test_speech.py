@@ -784,6 +784,29 @@ def test_a_one_word_phrase_is_understood_as_the_recognizer_writes_its_number(wor
     assert understand(heard_at, words, SURE, 0.5) == Heard(("3",), UNDERSTOOD)
 
 
+@pytest.mark.parametrize(
+    ("words", "keys"),
+    [
+        ("miquelon", ("46",)),
+        ("saint pierre et miquelon", ("47",)),
+        ("saint pierre miquelon", ("47",)),  # near the longer name around "Miquelon": that name
+        # Glued words near the longer name around a name: unsure, wherever they fall.
+        ("saintpierreet miquelon", ()),
+        ("saintpierreet miquelon merci", ()),
+    ],
+)
+def test_glued_words_around_a_name_leave_it_unsure_wherever_they_fall(words, keys):
+    places = {**SMALL_PLACES, "dept-46": ("Miquelon",), "dept-47": ("Saint-Pierre-et-Miquelon",)}
+    heard_at = listeners(SMALL_NODES, SMALL_PROMPTS, SMALL_WORDS, places, "f", [])["dept"]
+    assert understand(heard_at, words, SURE, 0.5) == Heard(keys, UNDERSTOOD if keys else NOT_UNDERSTOOD)
+
+
+@pytest.mark.parametrize(("words", "keys"), [("deux A", ("20", "1")), ("2 b", ("20", "2")), ("deux", ("#",))])
+def test_a_code_with_a_letter_wins_over_a_word_it_starts_with(words, keys):
+    heard_at = _small_with({"back": ("retour", "deux")}, "dept")
+    assert understand(heard_at, words, SURE, 0.5) == Heard(keys, UNDERSTOOD)
+
+
 def test_every_near_miss_is_found_not_only_the_first_five():
     names = [f"nom{c}xxxxxxxx" for c in "abcdef"]  # each 92 % near the others
     assert sorted(_near(["nomzxxxxxxxx"], names)) == [(0, c) for c in range(6)]
