@@ -33,8 +33,8 @@ clear one or putting the caller through, never sending them elsewhere. A negatio
 a phrase keeps that phrase's meaning: the words of distress ("je n'en peux plus"), the operator's
 "je ne sais pas", "Pas-de-Calais", "pas le moral", a lack that is the need ("je n'ai plus d'argent",
 "je n'arrive plus à payer"). "non" marks a correction, not a negation, unless glued to a word
-("non-médecin" is "pas médecin"); a correction whose words are negated is not read past ("quatorze,
-non, pas quatorze": nothing sure).
+("non-médecin" is "pas médecin"); a correction followed by a negation is not read past: it is a
+refusal ("quatorze, non, pas quatorze", "médecin, non, pas vraiment": nothing sure).
 
 Whatever is not understood for sure (a low confidence, no match, two meanings, a meaning negated
 and nothing else clear) is answered like silence: the caller is put through to a person.
@@ -238,7 +238,7 @@ def understand(listener: Listener, text: str, confidence: float | None, threshol
     if words[0] == listener.press and len(words) > 1:  # "tapez un"
         words = words[1:]
     keys, negated = _meaning(listener, _after_correction(words))  # no words: (NOTHING, False)
-    if not keys and not negated:  # "quatorze, non, pas quatorze": not 14 either
+    if not keys and not negated:  # "quatorze, non, pas quatorze", "médecin, non, pas vraiment": a refusal
         keys, _ = _meaning(listener, words)
     return Heard(keys, UNDERSTOOD) if keys else Heard((), NOT_UNDERSTOOD)
 
@@ -294,8 +294,8 @@ def _is_number(word: str) -> bool:
 
 
 def _meaning(listener: Listener, words: tuple[str, ...]) -> tuple[Keys, bool]:
-    """The one meaning of the words (NOTHING: none, or more than one), and whether a phrase, key or
-    number said was negated."""
+    """The one meaning of the words (NOTHING: none, or more than one), and whether a negation
+    reaches any of them."""
     spans = _spans(listener, words)
     if listener.letters:
         letters = _letters(listener, words)
@@ -303,11 +303,12 @@ def _meaning(listener: Listener, words: tuple[str, ...]) -> tuple[Keys, bool]:
     reached, ends_negated = _negated(words, spans)
     if ends_negated:
         return NOTHING, True
+    # Any word in the reach of a negation: after a correction, a refusal ("médecin, non, pas vraiment"),
+    # not to be read past either.
+    negated = bool(reached)
     denied = {keys for a, _, keys in spans if a in reached}  # not taken from elsewhere in the words either
     meanings = {keys for a, _, keys in spans if a not in reached} - denied
-    negated = bool(denied)
     outside = [i for i in range(len(words)) if not any(a <= i < b for a, b, _ in spans)]
-    negated = negated or any(words[i] in listener.keys or _is_number(words[i]) for i in outside if i in reached)
     said = [words[i] for i in outside if i not in reached]
     alone = " ".join(w for w in said if w not in FILLERS)
     if not spans and alone in listener.keys:  # "étoile"
@@ -426,13 +427,13 @@ class _Words:
         )
 
     def _in_digits(self) -> dict[tuple[str, ...], tuple[Keys, str]]:
-        """The phrases with a number in them as the recognizer may write it: "Deux-Sèvres", "2 Sèvres"."""
+        """The phrases with a number in them as the recognizer may write it: "Deux-Sèvres", "2 Sèvres",
+        "premier", "1er"."""
         out = {}
         for norm, entry in self.entries.items():
-            if len(norm) > 1:
-                written = tuple(alpha2digit(" ".join(norm), "fr", threshold=0).split())
-                if written != norm:  # a phrase already written so wins: the entries are merged over these
-                    out[written] = entry
+            written = tuple(alpha2digit(" ".join(norm), "fr", threshold=0).split())
+            if written != norm:  # a phrase already written so wins: the entries are merged over these
+                out[written] = entry
         return out
 
     def _within(self) -> dict[tuple[str, ...], tuple[Around, ...]]:

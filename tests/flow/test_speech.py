@@ -226,6 +226,7 @@ def test_aube_and_aude_are_never_confused(flow):
         ("welcome", "Médecin ? Non."),  # ending on a negation
         ("welcome", "Je suis médecin, enfin je ne le suis plus."),
         ("welcome", "Je suis non-médecin."),
+        ("welcome", "Je suis non-pharmacien."),  # a longer word glued to "non-" is negated all the same
         ("doctor_needs", "Ce n'est pas du tout pour de l'argent."),
         ("doctor_needs", "Ce n'est pas une agression."),
         ("doctor_needs", "Je n'ai jamais été agressée."),
@@ -682,10 +683,16 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         ("dept", "2a treize", ()),  # two départements
         ("dept", "deux B treize", ()),
         ("dept", "deux B bouches du rhône", ()),
+        ("dept", "lyon 2a", ()),  # a name just before a code with a letter: two départements still
+        ("dept", "retour deux B", ()),
         ("dept", "neuf cent soixante douze", ("97", "2")),
         ("dept", "pardon, treize", ("13",)),  # a correction first
         ("dept", "pardon", ("*",)),
         ("dept", "treize, non, pas lyon", ()),  # what follows the correction is negated: not read past it
+        # A negation after a correction is a refusal, whatever it reaches: not read past either.
+        ("dept", "treize, non, pas vraiment", ()),
+        ("welcome", "médecin, non, pas vraiment", ()),
+        ("welcome", "docteur, non, jamais de la vie", ()),
         ("dept", "quatorze non pardon treize", ("13",)),  # the last correction counts
         ("dept", "pas treize ou vingt-deux", ()),  # the negation reaches the whole of the last number
         # A negation reaches the whole number it starts ("soixante et un" included).
@@ -721,6 +728,10 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         ("welcome", "aide finantière", ("2",)),
         ("welcome", "aide fina", ()),
         ("welcome", "euh bah aide fina merci", ()),
+        # Words glued together are no near miss of a phrase, wherever they fall.
+        ("welcome", "aidefinancière", ()),
+        ("welcome", "une aidefinancière", ()),
+        ("welcome", "aidefinancière merci", ()),
         ("money", "euh bah repettez merci", ("*",)),
         ("dept", "bouches du rhônes", ("13",)),
         ("welcome", "j'ai plus d'argent", ("2",)),  # "plus" without "ne" negates nothing
@@ -737,6 +748,63 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
 )
 def test_what_is_understood_on_a_small_flow(small, node, words, keys):
     assert understand(small[node], words, SURE, 0.5) == Heard(keys, UNDERSTOOD if keys else NOT_UNDERSTOOD)
+
+
+def _small_with(words, node: str = "welcome"):
+    problems: list = []
+    heard_at = listeners(SMALL_NODES, SMALL_PROMPTS, {**SMALL_WORDS, **words}, SMALL_PLACES, "f", problems)
+    assert problems == []
+    return heard_at[node]
+
+
+@pytest.mark.parametrize(
+    ("words", "keys"),
+    [
+        ("interne", ("1",)),
+        ("interne en pharmacie", ("2",)),
+        ("internes en pharmacies", ("2",)),  # near misses: the longer phrase wins too, not two meanings
+        ("internes", ("1",)),
+    ],
+)
+def test_a_near_miss_of_a_longer_phrase_wins_over_the_near_miss_of_its_first_word(words, keys):
+    heard_at = _small_with({"opt_doctor": ("médecin", "interne"), "opt_money": ("argent", "interne en pharmacie")})
+    assert understand(heard_at, words, SURE, 0.5) == Heard(keys, UNDERSTOOD)
+
+
+def test_the_word_said_before_a_key_said_alone_means_what_a_list_makes_it():
+    heard_at = _small_with({"repeat": ("répétez", "appuyez")})
+    assert understand(heard_at, "appuyez", SURE, 0.5) == Heard(("*",), UNDERSTOOD)
+    assert understand(heard_at, "appuyez un", SURE, 0.5) == Heard(("1",), UNDERSTOOD)
+
+
+@pytest.mark.parametrize("words", ["premier", "1er", "le 1er", "deux", "2"])
+def test_a_one_word_phrase_is_understood_as_the_recognizer_writes_its_number(words):
+    # The list's word, in letters or in digits, means that list's choice ("deux" is then no key).
+    heard_at = _small_with({"opt_other": ("premier", "deux")})
+    assert understand(heard_at, words, SURE, 0.5) == Heard(("3",), UNDERSTOOD)
+
+
+@pytest.mark.parametrize(
+    ("words", "keys"),
+    [
+        ("miquelon", ("46",)),
+        ("saint pierre et miquelon", ("47",)),
+        ("saint pierre miquelon", ("47",)),  # near the longer name around "Miquelon": that name
+        # Glued words near the longer name around a name: unsure, wherever they fall.
+        ("saintpierreet miquelon", ()),
+        ("saintpierreet miquelon merci", ()),
+    ],
+)
+def test_glued_words_around_a_name_leave_it_unsure_wherever_they_fall(words, keys):
+    places = {**SMALL_PLACES, "dept-46": ("Miquelon",), "dept-47": ("Saint-Pierre-et-Miquelon",)}
+    heard_at = listeners(SMALL_NODES, SMALL_PROMPTS, SMALL_WORDS, places, "f", [])["dept"]
+    assert understand(heard_at, words, SURE, 0.5) == Heard(keys, UNDERSTOOD if keys else NOT_UNDERSTOOD)
+
+
+@pytest.mark.parametrize(("words", "keys"), [("deux A", ("20", "1")), ("2 b", ("20", "2")), ("deux", ("#",))])
+def test_a_code_with_a_letter_wins_over_a_word_it_starts_with(words, keys):
+    heard_at = _small_with({"back": ("retour", "deux")}, "dept")
+    assert understand(heard_at, words, SURE, 0.5) == Heard(keys, UNDERSTOOD)
 
 
 def test_every_near_miss_is_found_not_only_the_first_five():
