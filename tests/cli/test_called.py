@@ -123,7 +123,7 @@ def test_production_fails_with_the_numbers_to_call_then_passes_once_they_are_cal
         lambda d: d["services"].update(
             unused={
                 "name": "Rien",
-                "number": "01 30 80 82 82",
+                "number": "01 45 00 00 01",
                 "professions": ["medecin"],
                 "source": {"seed": "003_d1ef49de34176248.txt"},
             }

@@ -213,8 +213,8 @@ BROKEN = [
     (
         "four digits not an 08 number",
         "directory",
-        lambda d: d["services"]["mots"].update(number="0608 28 25 89"),
-        ["services.mots.number", 'must be written in groups as it is read aloud: write "06 08 28 25 89"'],
+        lambda d: d["services"]["mots"].update(number="0612 34 56 78"),
+        ["services.mots.number", 'must be written in groups as it is read aloud: write "06 12 34 56 78"'],
     ),
     (
         "invalid number",
@@ -225,8 +225,8 @@ BROKEN = [
     (
         "number in one block",
         "directory",
-        lambda d: d["services"]["mots"].update(number="0608282589"),
-        ["services.mots.number", 'must be written in groups as it is read aloud: write "06 08 28 25 89"'],
+        lambda d: d["services"]["mots"].update(number="0612345678"),
+        ["services.mots.number", 'must be written in groups as it is read aloud: write "06 12 34 56 78"'],
     ),
     (
         "invalid short number",

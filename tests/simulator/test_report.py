@@ -7,7 +7,7 @@ import pytest
 
 from ivr.simulator.report import Departments, Outcome, Row, as_csv, as_markdown, as_text, department
 
-PLATFORM, CDO = "0800 288 038", "02 31 86 38 28"
+PLATFORM, CDO = "0800 100 200", "02 00 00 00 14"
 
 
 def council(code: str, said: str, outcome: Outcome, *after: str) -> Row:
@@ -24,23 +24,23 @@ ROWS = [
     council("03", "03", Outcome("dial", PLATFORM, 60.0)),
     council("2A", '"Corse-du-Sud"', Outcome("dial", PLATFORM, 64.0)),
     council("971", '"Guadeloupe"', Outcome("dial", PLATFORM, 63.0)),
-    council("01", "01", Outcome("dial", "0805 23 23 36", 70.0), "busy", "busy"),
+    council("01", "01", Outcome("dial", "0805 00 00 01", 70.0), "busy", "busy"),
 ]
 
 
 def test_the_departments_that_say_the_same_thing_are_one_line():
     assert as_text(ROWS).splitlines() == [
         "keys              node               outcome                        s  heard",
-        "_                 listening_team     transfer to 0800 288 038      23  ",
-        "1 2 <dépt>        cdo_lookup-<dépt>  transfer to 0800 288 038   59–64  01–03, 971, 2A (5 départements)",
-        "1 2 14            cdo_lookup-14      reads 02 31 86 38 28          61  Conseil 14",
-        "1 2 01 busy busy  cdo_lookup-01      transfer to 0805 23 23 36     70  Conseil 01",
+        "_                 listening_team     transfer to 0800 100 200      23  ",
+        "1 2 <dépt>        cdo_lookup-<dépt>  transfer to 0800 100 200   59–64  01–03, 971, 2A (5 départements)",
+        "1 2 14            cdo_lookup-14      reads 02 00 00 00 14          61  Conseil 14",
+        "1 2 01 busy busy  cdo_lookup-01      transfer to 0805 00 00 01     70  Conseil 01",
     ]
     assert as_markdown(ROWS).splitlines()[2:] == [
-        "| _ | listening_team | transfer to 0800 288 038 | 23 |  |",
-        "| 1 2 <dépt> | cdo_lookup-<dépt> | transfer to 0800 288 038 | 59–64 | 01–03, 971, 2A (5 départements) |",
-        "| 1 2 14 | cdo_lookup-14 | reads 02 31 86 38 28 | 61 | Conseil 14 |",
-        "| 1 2 01 busy busy | cdo_lookup-01 | transfer to 0805 23 23 36 | 70 | Conseil 01 |",
+        "| _ | listening_team | transfer to 0800 100 200 | 23 |  |",
+        "| 1 2 <dépt> | cdo_lookup-<dépt> | transfer to 0800 100 200 | 59–64 | 01–03, 971, 2A (5 départements) |",
+        "| 1 2 14 | cdo_lookup-14 | reads 02 00 00 00 14 | 61 | Conseil 14 |",
+        "| 1 2 01 busy busy | cdo_lookup-01 | transfer to 0805 00 00 01 | 70 | Conseil 01 |",
     ]
 
 
