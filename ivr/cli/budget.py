@@ -8,7 +8,7 @@ import click
 
 from ..line.budget import Budget
 from ..review.tables import budget_markdown
-from .options import at_option
+from .options import at_option, markdown_option
 
 
 def budget_lines(line, now: datetime | None = None) -> list[str]:
@@ -37,14 +37,7 @@ def budget_lines(line, now: datetime | None = None) -> list[str]:
 
 @click.command("budget")
 @at_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown"]),
-    default="text",
-    show_default=True,
-    help="markdown: one table, each route named by the choices said, with its budget (as in docs/lines.md).",
-)
+@markdown_option("markdown: one table, each route named by the choices said, with its budget (as in docs/lines.md).")
 def budget(at: datetime | None, fmt: str) -> None:
     """Print the seconds a caller listens before the listening team or each number."""
     from .. import create_app

@@ -20,7 +20,7 @@ from ..flow.loader import DIRECTORY_FILE, FLOW_FILE, load_flow
 from ..flow.model import Flow, Readout
 from ..flow.usage import number_uses, unused_services
 from ..review.tables import directory_markdown
-from .options import data_option, prompts_option, settings_for
+from .options import data_option, markdown_option, prompts_option, settings_for
 
 
 def today_is() -> date:
@@ -47,14 +47,9 @@ def today_is() -> date:
     help="Check instead what the live line needs: its settings, the "
     "platform number, numbers called recently, current recordings. One line per check.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown"]),
-    default="text",
-    show_default=True,
-    help="markdown: the tables of docs/lines.md (numbers, who they serve, hours, sources, called; who reaches "
-    "which line), once the flow is valid.",
+@markdown_option(
+    "markdown: the tables of docs/lines.md (numbers, who they serve, hours, sources, called; who reaches "
+    "which line), once the flow is valid."
 )
 def check(
     data_dir: Path | None, prompts_dir: Path | None, strict: bool, max_age: int | None, production: bool, fmt: str

@@ -65,3 +65,10 @@ def weekday_morning_and_sunday_night(today: date) -> tuple[datetime, datetime]:
     sunday = today + timedelta(days=(6 - today.weekday()) % 7 or 7)
     paris = ZoneInfo(PARIS)
     return datetime.combine(tuesday, time(10, 0), paris), datetime.combine(sunday, time(3, 0), paris)
+
+
+def markdown_option(help: str):
+    """`--format text|markdown` (text by default), as `fmt`: the tables of docs/lines.md in markdown."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True, help=help
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 
 from ivr import create_app
@@ -129,3 +130,16 @@ def timed_calls(base: str, token: str, seconds: float, keys=("1", "3")) -> tuple
     finally:
         gc.enable()
     return calls, longest
+
+
+def hang_writes(store) -> tuple[threading.Event, threading.Event]:
+    """Make the store's writes hang until `release` is set (then write); `entered` is set when one starts."""
+    working, entered, release = store.add, threading.Event(), threading.Event()
+
+    def hanging(increments, batch=None):
+        entered.set()
+        release.wait(30)
+        return working(increments, batch)
+
+    store.add = hanging
+    return entered, release

@@ -13,6 +13,8 @@ from ivr.stats.recorder import ALERT_EVERY, PRUNE_EVERY, Recorder
 from ivr.stats.spool import Batch, Spool, loads
 from ivr.stats.store import Row, hour_of
 
+from .helpers import hang_writes
+
 HOUR = 493_000  # an epoch hour
 NOW = HOUR * 3600 + 1800.5  # half past, in that hour
 CALL = ("call", "", "answered")
@@ -442,15 +444,7 @@ def test_a_writer_hanging_at_exit_has_its_counts_spooled(store, clock, tmp_path,
     spool = Spool(tmp_path / "spool")
     recorder = Recorder(store, clock=clock, interval=0.01, spool=spool)
     recorder.exit_wait = 0.2
-    entered, release = threading.Event(), threading.Event()
-    working = store.add
-
-    def hanging(increments, batch=None):
-        entered.set()
-        release.wait(30)
-        return working(increments, batch)
-
-    store.add = hanging  # type: ignore[method-assign]
+    entered, release = hang_writes(store)
     recorder.add((CALL,))
     assert entered.wait(30), "the writer never wrote"
     recorder.add((CALL, WELCOME))
@@ -469,13 +463,7 @@ def test_a_writer_hanging_at_exit_has_its_counts_spooled(store, clock, tmp_path,
 def test_a_hanging_writer_with_nowhere_to_spool_loses_its_counts_and_says_so(store, clock, caplog):
     recorder = Recorder(store, clock=clock, interval=0.01)
     recorder.exit_wait = 0.2
-    entered, release = threading.Event(), threading.Event()
-
-    def hanging(increments, batch=None):
-        entered.set()
-        release.wait(30)
-
-    store.add = hanging  # type: ignore[method-assign]
+    entered, release = hang_writes(store)
     recorder.add((CALL,))
     assert entered.wait(30)
     with caplog.at_level(logging.WARNING, logger="ivr.stats"):

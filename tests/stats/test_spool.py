@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import subprocess
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,7 +15,7 @@ from ivr.stats.recorder import Recorder
 from ivr.stats.spool import BadSpoolFile, Batch, Spool, dumps, folder_for, loads
 from ivr.stats.store import Store, batches
 
-from .helpers import counting_app
+from .helpers import counting_app, hang_writes
 from .test_recording import FORMS, _call
 
 DOWN = "postgresql+psycopg://nobody@127.0.0.1:9/none"  # nothing listens: refused at once
@@ -217,14 +216,8 @@ def test_a_writer_hanging_on_the_database_at_exit_has_its_counts_spooled_and_the
     spool = Spool(tmp_path / "spool")
     recorder = Recorder(store, interval=0.05, spool=spool)
     recorder.exit_wait = 0.5
-    working, entered, release = store.add, threading.Event(), threading.Event()
-
-    def hanging(increments, batch=None):
-        entered.set()
-        release.wait(30)
-        return working(increments, batch)
-
-    store.add = hanging  # type: ignore[method-assign]
+    working = store.add
+    entered, release = hang_writes(store)
     recorder.add((CALL,))
     assert entered.wait(30), "the writer never wrote"
     recorder.add((CALL, WELCOME))  # counted while the writer hangs
