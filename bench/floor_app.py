@@ -1,6 +1,8 @@
 """The floor: a bare Flask app answering every POST with one fixed TwiML document.
 
-Nothing with this stack (Flask under the same gunicorn settings) can answer faster. The document is
+No Flask page under the same gunicorn settings can answer faster. The line's webhooks are served as
+plain WSGI in front of Flask (ivr.line.webhooks), so they can: the ratio shows what is left for the
+line's own work once gunicorn and gevent are paid. The document is
 read once from BENCH_FLOOR_FILE (the bench writes the app's biggest page there, so both answers have
 the same size); without it, a short fixed document.
 """

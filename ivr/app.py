@@ -49,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None, dev: bool | None = Non
     line = Line.build(settings)
     app = Flask(__name__, static_folder=None)  # no /static route: the keypad page serves its own files
     _statistics(app, line)
+    register(app)  # the webhooks in front of Flask: ProxyFix, below, in front of them
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to add middleware
             app.wsgi_app,
@@ -58,7 +59,6 @@ def create_app(test_config: dict[str, Any] | None = None, dev: bool | None = Non
             x_port=settings.proxy_hops,
             x_prefix=settings.proxy_hops,
         )
-    register(app)
     if dev or settings.simulator:
         from .review.graph import svg_once
         from .simulator.keypad import PICTURE, keypad  # the browser keypad: in development, or when IVR_SIMULATOR=1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import pytest
@@ -264,7 +266,48 @@ def test_unknown_dial_status_reads_the_number(client):
 
 def test_get_is_not_a_webhook_method(client):
     """POST only: a GET would put the caller's number in the URL, hence in access logs."""
-    assert client.get("/voice?From=%2B33612345678").status_code == 405
+    response = client.get("/voice?From=%2B33612345678")
+    assert (response.status_code, response.headers["Allow"]) == (405, "POST")
+    assert b"3361" not in response.get_data()
+
+
+@pytest.mark.parametrize("path", ["/voice/", "/voice/key/", "/voice/keys", "/VOICE", "/voice/key/1"])
+def test_a_path_beside_the_webhooks_is_not_one(client, path):
+    """Only the webhooks' exact paths are answered as webhooks; the rest is Flask's, which knows none."""
+    assert client.post(path, data={**FORM, "Digits": "1"}).status_code == 404
+
+
+def test_the_webhooks_are_answered_before_flask(app):
+    """Twilio waits for them: they never pay for Flask's request context (bench/, docs/performance.md);
+    the pages behind them still do."""
+    from flask import request_started
+
+    started: list[str] = []
+
+    def note(sender, **extra):
+        started.append("flask")
+
+    with request_started.connected_to(note, app):
+        client = app.test_client()
+        assert client.post("/voice", data=FORM).status_code == 200
+        assert client.post("/voice/key?n=welcome", data={**FORM, "Digits": "1"}).status_code == 200
+        assert started == []
+        assert client.get("/healthz").status_code == 200
+        assert started == ["flask"]
+
+
+def test_a_fault_whose_count_fails_too_still_answers_the_fallback(app, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"From={FORM['From']}")
+
+    line = app.extensions["ivr"]
+    monkeypatch.setattr(line.answers, "key", broken)
+    monkeypatch.setitem(app.extensions, "ivr", replace(line, count=broken))
+    with caplog.at_level(logging.ERROR, logger="ivr.call"):
+        response = app.test_client().post("/voice/key?n=welcome", data={**FORM, "Digits": "1"})
+    assert _is_fallback(response)
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == ["fault on /voice/key"] * 2
+    assert "RuntimeError" in caplog.text and FORM["From"] not in caplog.text
 
 
 # -- computed once --------------------------------------------------------------------------
