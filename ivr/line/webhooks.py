@@ -2,10 +2,10 @@
 WSGI in front of the Flask app.
 
 Twilio waits for each of them before the caller hears anything, so they skip what Flask does for a
-page (its request context, URL map, Response object): 20 to 25 µs of a Twilio-shaped request's 50
-to 60 in one process, about a tenth of a request's CPU time under the Procfile's server (bench/,
-docs/performance.md). Everything else (the health check, the recordings, /stats, the keypad page)
-is Flask's. The app's ProxyFix wraps this layer, so signatures are checked against the forwarded URL.
+page (its request context, URL map, Response object): a Twilio-shaped request takes 10 to 14 µs in
+one process this way, 52 to 62 through Flask, whose own bare page costs 37 (bench/profile.py,
+2026-11-29; docs/performance.md). Everything else (the health check, the recordings, /stats, the
+keypad page) is Flask's. The app's ProxyFix wraps this layer, so signatures are checked against the forwarded URL.
 """
 
 from __future__ import annotations
