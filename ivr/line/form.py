@@ -1,8 +1,8 @@
 """Read Twilio's form fields from a webhook request, quickly and within bounds: every request needs them.
 
 werkzeug's request.form, with max_content_length and max_form_memory_size, would do it, but costs
-18 to 42 µs more a request, 7.5 to 13 % of the Procfile's workers' CPU time per request (237 to
-325 µs), against 5 % allowed (bench/libraries.py, Twilio-shaped request, two runs on 2026-11-29);
+16 to 42 µs more a request, 7.5 to 13 % of the Procfile's workers' CPU time per request (152 to
+325 µs), against 5 % allowed (bench/libraries.py, Twilio-shaped request, three runs on 2026-11-29);
 and it counts neither the fields nor the escapes of a urlencoded form before parsing it all
 (max_form_parts is for multipart only).
 """

@@ -33,9 +33,9 @@ class SignatureCheck:
     """Validate requests against one auth token.
 
     Twilio's own RequestValidator is the reference (tests/line/test_signature.py checks both agree) but
-    not the check: its validate() costs 37 to 88 µs more a request, 16 to 27 % of the Procfile's
-    workers' CPU time per request (237 to 325 µs), against 5 % allowed (bench/libraries.py,
-    Twilio-shaped request, two runs on 2026-11-29): it parses the URL, signs it twice, with and
+    not the check: its validate() costs 36 to 88 µs more a request, 16 to 27 % of the Procfile's
+    workers' CPU time per request (152 to 325 µs), against 5 % allowed (bench/libraries.py,
+    Twilio-shaped request, three runs on 2026-11-29): it parses the URL, signs it twice, with and
     without its port, by string concatenation.
     """
 
