@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutate"
-LINKED = ("ivr", "tests", "data", "prompts")  # what the tests need, seen from the module's folder
+LINKED = ("ivr", "tests", "data", "prompts", "bench")  # what the tests need, seen from the module's folder
 PLUGIN = "mutate_fixtures"  # scripts/mutate_fixtures.py: a shared fixture's calls count for each test using it
 TARGET = 90.0  # per cent
 
@@ -73,7 +73,7 @@ def prepare(module: str, tests: list[str], pyproject_text: str) -> Path:
         'source_paths = ["ivr"]\n'
         f'only_mutate = ["{module}"]\n'
         f"pytest_add_cli_args_test_selection = [{listed}]\n"
-        f'also_copy = ["data", "prompts", "{PLUGIN}.py"]\n'
+        f'also_copy = ["data", "prompts", "bench", "{PLUGIN}.py"]\n'
         f'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "{PLUGIN}"]\n'
         "use_git_change_detection = false\n"
     )

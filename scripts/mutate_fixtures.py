@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from mutmut.state import state
+from werkzeug.local import LocalProxy
 
 HITS = "_mutate_hits"
 
@@ -25,6 +26,8 @@ def pytest_sessionstart(session: Any) -> None:
     for name, module in list(sys.modules.items()):
         if name == "ivr" or name.startswith("ivr."):
             for value in list(vars(module).values()):
+                if isinstance(value, LocalProxy):  # Flask's current_app: nothing to clear, and unbound here
+                    continue
                 clear = getattr(value, "cache_clear", None)
                 if callable(clear):
                     clear()

@@ -15,6 +15,7 @@ import re
 import traceback
 from collections.abc import Callable, Iterable, MutableMapping
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, Flask, current_app
 from twilio.twiml.voice_response import VoiceResponse
@@ -38,14 +39,13 @@ _REFUSALS = {
 }
 
 Reply = tuple[str, bytes]  # the status line and a TwiML body (or none, with 204)
-Environ = MutableMapping[str, object]
+Environ = MutableMapping[str, Any]
 
 
 class Refused(Exception):
     """A request answered with a short refusal (400, 403) and nothing else done."""
 
     def __init__(self, code: int) -> None:
-        super().__init__(code)
         self.code = code
 
 
@@ -80,7 +80,7 @@ def _answer(line, fields: dict[str, str], answer) -> Reply:
 
 def _query(environ: Environ) -> str:
     # As werkzeug reads it: the server's latin-1 string of the raw bytes, still %-escaped.
-    return str(environ.get("QUERY_STRING", ""))
+    return environ.get("QUERY_STRING", "")
 
 
 def _now(environ: Environ) -> datetime | None:
@@ -193,8 +193,8 @@ class Webhooks:
         self.app, self.extensions = app, extensions
 
     def __call__(self, environ: Environ, start_response: Callable) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO")
-        handler = ROUTES.get(path) if isinstance(path, str) else None
+        path = environ.get("PATH_INFO", "")
+        handler = ROUTES.get(path)
         if handler is None:
             return self.app(environ, start_response)
         if environ.get("REQUEST_METHOD") != "POST":
@@ -205,8 +205,8 @@ class Webhooks:
         except Refused as refused:
             return _refused(start_response, refused.code)
         except Exception as exc:
-            status_line, body = fault(line, str(path), exc)
-        if status_line == NO_CONTENT:
+            status_line, body = fault(line, path, exc)
+        if not body:  # the status callback's 204: no body, no header
             start_response(status_line, [])
             return []
         start_response(status_line, [("Content-Type", TWIML), ("Content-Length", str(len(body)))])

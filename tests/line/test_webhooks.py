@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
 from twilio.request_validator import RequestValidator
 
 from ivr import create_app
+from ivr.config import SIMULATED_NOW
 from ivr.errors import ConfigError
 from ivr.flow.loader import load_flow
+from ivr.line.webhooks import EMPTY
+from ivr.stats import events
 from tests.paths import LINE_NUMBER, ROOT
 
 from ..caller import Caller
@@ -421,3 +426,184 @@ def test_a_forged_64_kb_request_costs_at_most_twice_a_small_one():
 
     measured = costs(rounds=15, per_round=40)
     assert measured["forged 64 kB"] < 2 * measured["forged small"], measured
+
+
+# -- what the server is handed (WSGI) ---------------------------------------------------------
+
+
+def _wsgi(app, environ) -> tuple[str, list[tuple[str, str]], bytes]:
+    seen: list = []
+    body = b"".join(app.wsgi_app(environ, lambda status, headers, exc_info=None: seen.append((status, headers))))
+    return seen[0][0], seen[0][1], body
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [("/voice", FORM), ("/voice/key?n=welcome", {**FORM, "Digits": "1"}), ("/voice/fallback", FORM)],
+)
+def test_a_webhook_answers_twiml_with_its_length(signed_app, path, form):
+    """gunicorn sends what it is handed: without Content-Length an answer would go chunked."""
+    headers = {"X-Twilio-Signature": sign(f"http://localhost{path}", form)}
+    status, given, body = _wsgi(signed_app, _environ(signed_app, path, urlencode(form).encode(), **headers))
+    assert status == "200 OK" and body.startswith(b'<?xml version="1.0" encoding="UTF-8"?><Response>')
+    assert given == [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(body)))]
+
+
+def test_a_refusal_is_short_plain_text_with_its_length(signed_app):
+    status, given, body = _wsgi(signed_app, _environ(signed_app, "/voice", b"CallSid=CA1"))
+    assert (status, body) == ("403 Forbidden", b"Forbidden\n")
+    assert given == [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "10")]
+
+
+def test_the_status_callback_is_answered_with_nothing(signed_app):
+    ended = {**FORM, "CallStatus": "completed", "CallDuration": "42"}
+    headers = {"X-Twilio-Signature": sign("http://localhost/voice/status", ended)}
+    environ = _environ(signed_app, "/voice/status", urlencode(ended).encode(), **headers)
+    assert _wsgi(signed_app, environ) == ("204 No Content", [], b"")
+
+
+class _Broken:
+    """A body the server cannot read (a client gone, a malformed chunk)."""
+
+    def read(self, *args):
+        raise OSError("connection reset")
+
+
+def test_a_body_that_cannot_be_read_is_a_400_and_nothing_else(app, caplog):
+    counted: list = []
+    app.extensions["ivr"] = replace(app.extensions["ivr"], count=counted.append)
+    environ = {**_environ(app, "/voice/key?n=welcome", b"Digits=1"), "wsgi.input": _Broken()}
+    with caplog.at_level(logging.INFO, logger="ivr.call"):
+        assert _wsgi(app, environ)[::2] == ("400 Bad Request", b"Bad Request\n")
+    assert counted == [] and caplog.records == []
+
+
+def test_the_fallback_answers_a_body_that_cannot_be_read_without_a_fault(app, caplog):
+    environ = {**_environ(app, "/voice/fallback", b"ErrorCode=11200"), "wsgi.input": _Broken()}
+    with caplog.at_level(logging.INFO, logger="ivr.call"):
+        status, _, body = _wsgi(app, environ)
+    assert status == "200 OK" and body == app.extensions["ivr"].answers.fallback.document
+    assert [r.getMessage() for r in caplog.records] == ["fallback URL called (ErrorCode=-)"]
+
+
+def test_an_unsigned_fallback_is_answered_unread(signed_app):
+    environ = _environ(signed_app, "/voice/fallback", b"ErrorCode=11200")
+    assert _wsgi(signed_app, environ)[0] == "200 OK"
+    assert environ["wsgi.input"].tell() == 0
+
+
+def test_a_signed_fallback_logs_and_counts_twilios_error_code(signed_app, caplog):
+    counted: list = []
+    signed_app.extensions["ivr"] = replace(signed_app.extensions["ivr"], count=counted.append)
+    form = {**FORM, "ErrorCode": "11200"}
+    headers = {"X-Twilio-Signature": sign("http://localhost/voice/fallback", form)}
+    with caplog.at_level(logging.INFO, logger="ivr.call"):
+        assert signed_app.test_client().post("/voice/fallback", data=form, headers=headers).status_code == 200
+    assert [r.getMessage() for r in caplog.records] == ["fallback URL called (ErrorCode=11200)"]
+    assert counted == [(events.fallback_key("11200"),)]
+
+
+def test_each_answer_logs_where_in_the_flow_and_counts_once(app, caplog):
+    counted: list = []
+    line = app.extensions["ivr"]
+    app.extensions["ivr"] = replace(line, count=counted.append)
+    client = app.test_client()
+    with caplog.at_level(logging.INFO, logger="ivr.call"):
+        client.post("/voice", data=FORM)
+        client.post("/voice/key?n=welcome", data={**FORM, "Digits": "1"})
+        client.post("/voice/key?n=welcome", data={**FORM, "AccountSid": events.SIMULATED_ACCOUNT, "Digits": "1"})
+    after = line.answers.key("n=welcome", "1")
+    assert [r.getMessage() for r in caplog.records] == [
+        f"answered at {FLOW.entry}",
+        f"answered {after.where}",
+        f"answered {after.where}",
+    ]
+    assert counted == [line.answers.entry.counts, after.counts], "a simulated call is never counted"
+
+
+def test_another_method_is_told_which_one_the_webhook_takes(app):
+    environ = {**_environ(app, "/voice/dial", b""), "REQUEST_METHOD": "PUT"}
+    assert _wsgi(app, environ) == (
+        "405 Method Not Allowed",
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "19"), ("Allow", "POST")],
+        b"Method Not Allowed\n",
+    )
+
+
+def test_a_signed_fallback_without_an_error_code_is_counted_as_other(signed_app, caplog):
+    counted: list = []
+    signed_app.extensions["ivr"] = replace(signed_app.extensions["ivr"], count=counted.append)
+    headers = {"X-Twilio-Signature": sign("http://localhost/voice/fallback", FORM)}
+    with caplog.at_level(logging.INFO, logger="ivr.call"):
+        assert signed_app.test_client().post("/voice/fallback", data=FORM, headers=headers).status_code == 200
+    assert [r.getMessage() for r in caplog.records] == ["fallback URL called (ErrorCode=-)"]
+    assert counted == [(events.fallback_key(""),)]
+
+
+def test_a_fault_is_logged_with_its_type_and_three_code_locations_innermost_first(app, monkeypatch, caplog):
+    def broken(*args):
+        raise KeyError(FORM["From"])
+
+    monkeypatch.setattr(app.extensions["ivr"].answers, "dial", broken)
+    with caplog.at_level(logging.ERROR, logger="ivr.call"):
+        assert _is_fallback(app.test_client().post("/voice/dial?n=welcome", data={"DialCallStatus": "busy"}))
+    [message] = [r.getMessage() for r in caplog.records]
+    head, _, where = message.removesuffix("; answered with the fallback").partition(" at ")
+    assert head == "fault on /voice/dial: KeyError"
+    frames = where.split(" < ")
+    assert len(frames) == 3 and frames[0].startswith("test_webhooks.py:") and frames[0].endswith(" broken")
+    assert all("/" not in frame and re.fullmatch(r"\S+\.py:\d+ \S+", frame) for frame in frames), frames
+
+
+def test_a_fault_on_the_whisper_connects_the_call_with_nothing_said(monkeypatch, caplog):
+    app = create_app({"whisper": True}, dev=True)
+
+    def broken(query):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(app.extensions["ivr"].answers, "whisper", broken)
+    response = app.test_client().post(f"/voice/whisper?n={FLOW.operator}&t=welcome", data=FORM)
+    assert (response.status_code, response.get_data()) == (200, EMPTY)
+
+
+def test_the_whisper_logs_where_it_is_and_nothing_else(caplog):
+    app = create_app({"whisper": True}, dev=True)
+    query = f"n={FLOW.operator}&t=welcome.doctor_needs"
+    with caplog.at_level(logging.INFO, logger="ivr.call"):
+        app.test_client().post(f"/voice/whisper?{query}", data=FORM)
+    logged = [r.getMessage() for r in caplog.records if r.name == "ivr.call"]
+    assert logged == [f"answered {app.extensions['ivr'].answers.whisper(query).where}"]
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "method"),
+    [
+        ("/voice/key?n=welcome", {"Digits": "1"}, "key"),
+        ("/voice/key?n=welcome", {"SpeechResult": "médecin", "Confidence": "0.9"}, "said"),
+        (f"/voice/dial?n={FLOW.operator}&t=welcome.doctor_needs&r=0", {"DialCallStatus": "busy"}, "dial"),
+    ],
+)
+def test_a_simulated_instant_reaches_the_answer_and_only_as_an_instant(app, monkeypatch, path, form, method):
+    """The keypad page's clock travels in a WSGI environ key (ivr.config.SIMULATED_NOW): an instant is
+    the call's time, anything else is ignored (the line's own clock)."""
+    answers = app.extensions["ivr"].answers
+    real, seen = getattr(answers, method), []
+
+    def spy(*args):
+        seen.append(args[-1])
+        return real(*args)
+
+    monkeypatch.setattr(answers, method, spy)
+    client, instant = app.test_client(), datetime(2026, 12, 25, 2, tzinfo=UTC)
+    for simulated in (instant, "2026-12-25T03:00", None):
+        overrides = {} if simulated is None else {SIMULATED_NOW: simulated}
+        assert client.post(path, data=form, environ_overrides=overrides).status_code == 200
+    assert seen == [instant, None, None]
+
+
+def test_a_status_callback_without_its_fields_is_counted_as_other(app):
+    counted: list = []
+    app.extensions["ivr"] = replace(app.extensions["ivr"], count=counted.append)
+    response = app.test_client().post("/voice/status", data={"CallSid": FORM["CallSid"]})
+    assert (response.status_code, response.get_data()) == (204, b"")
+    assert counted == [(events.ended_key("", ""),)] and events.ended_key("", "")[1:] == (events.OTHER, events.OTHER)
