@@ -20,8 +20,10 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from twilio.request_validator import RequestValidator
 
+from ivr.deploy.numbers import Webhooks
+from ivr.deploy.smoke import smoke_call
 from tests.caller import Caller
-from tests.paths import ROOT
+from tests.paths import LINE_NUMBER, ROOT
 from tests.servers import HttpClient, wait_until_up
 from tests.test_wsgi import free_port, run_procfile
 
@@ -137,6 +139,10 @@ def test_a_host_install_answers_a_signed_call_and_puts_it_through(host):
         caller.answer()
         put_through = caller.press("0")
         assert put_through.dial is not None and put_through.dialled, put_through.body
+        # Every other webhook as Twilio calls it (the fallback, the status callback), and forgeries.
+        unset = Webhooks(None, None, None, None, None, None)
+        checks = list(smoke_call(base, unset, TOKEN, "AC" + "0" * 32, LINE_NUMBER))
+        assert len(checks) == 5 and [c for c in checks if not c.ok] == []
     finally:
         proc.terminate()
         out, err = proc.communicate(timeout=30)
