@@ -131,23 +131,28 @@ class Departments:
         return keys_of([*inputs[: self.position], ANY_DEPARTMENT, *inputs[self.position + 1 :]])
 
     def summary(self) -> str:
-        """Name the départements, consecutive codes as a range: `01–13, 15, 2A (16 départements)`."""
-        numbers = sorted(int(c) for c in self.codes if c.isdigit())
-        runs: list[list[int]] = []
-        for n in numbers:
-            if runs and n == runs[-1][-1] + 1:
-                runs[-1].append(n)
+        """Name the départements in France's order, consecutive codes as a range: `01–13, 15, 2A
+        (16 départements)`; Corsica's 2A and 2B stand between 19 and 21."""
+        runs: list[list[str]] = []
+        for code in sorted(self.codes, key=_in_order):
+            if runs and _follows(runs[-1][-1], code):
+                runs[-1].append(code)
             else:
-                runs.append([n])
-        width = {int(c): len(c) for c in self.codes if c.isdigit()}
-        named = [
-            f"{r[0]:0{width[r[0]]}d}–{r[-1]:0{width[r[-1]]}d}"
-            if len(r) > 2
-            else ", ".join(f"{n:0{width[n]}d}" for n in r)
-            for r in runs
-        ]
-        named += sorted(c for c in self.codes if not c.isdigit())
+                runs.append([code])
+        named = [f"{run[0]}–{run[-1]}" if len(run) > 2 else ", ".join(run) for run in runs]
         return f"{', '.join(named)} ({len(self.codes)} départements)"
+
+
+_CORSICA = {"19": "2A", "2A": "2B", "2B": "21"}  # the codes that follow one another around Corsica's
+
+
+def _in_order(code: str) -> tuple[int, str]:
+    """Sort départements as France numbers them: 19, 2A, 2B, 21, …, 95, 971."""
+    return (20, code[1]) if code in ("2A", "2B") else (int(code) if code.isdigit() else 1000, code)
+
+
+def _follows(before: str, code: str) -> bool:
+    return _CORSICA.get(before) == code or (before.isdigit() and code.isdigit() and int(code) == int(before) + 1)
 
 
 def by_department(

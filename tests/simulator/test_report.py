@@ -32,13 +32,13 @@ def test_the_departments_that_say_the_same_thing_are_one_line():
     assert as_text(ROWS).splitlines() == [
         "keys              node               outcome                        s  heard",
         "_                 listening_team     transfer to 0800 100 200      23  ",
-        "1 2 <dépt>        cdo_lookup-<dépt>  transfer to 0800 100 200   59–64  01–03, 971, 2A (5 départements)",
+        "1 2 <dépt>        cdo_lookup-<dépt>  transfer to 0800 100 200   59–64  01–03, 2A, 971 (5 départements)",
         "1 2 14            cdo_lookup-14      reads 02 00 00 00 14          61  Conseil 14",
         "1 2 01 busy busy  cdo_lookup-01      transfer to 0805 00 00 01     70  Conseil 01",
     ]
     assert as_markdown(ROWS).splitlines()[2:] == [
         "| _ | listening_team | transfer to 0800 100 200 | 23 |  |",
-        "| 1 2 <dépt> | cdo_lookup-<dépt> | transfer to 0800 100 200 | 59–64 | 01–03, 971, 2A (5 départements) |",
+        "| 1 2 <dépt> | cdo_lookup-<dépt> | transfer to 0800 100 200 | 59–64 | 01–03, 2A, 971 (5 départements) |",
         "| 1 2 14 | cdo_lookup-14 | reads 02 00 00 00 14 | 61 | Conseil 14 |",
         "| 1 2 01 busy busy | cdo_lookup-01 | transfer to 0805 00 00 01 | 70 | Conseil 01 |",
     ]
@@ -85,6 +85,18 @@ def test_the_departement_of_a_node(node, found):
     assert department(node) == found
 
 
-def test_the_departements_named_with_ranges():
-    codes = ("01", "02", "03", "05", "06", "14", "2A", "2B", "971", "972", "973", "976")
-    assert Departments((), codes, 2).summary() == "01–03, 05, 06, 14, 971–973, 976, 2A, 2B (12 départements)"
+@pytest.mark.parametrize(
+    ("codes", "said"),
+    [
+        (
+            ("01", "02", "03", "05", "06", "14", "2A", "2B", "971", "972", "973", "976"),
+            "01–03, 05, 06, 14, 2A, 2B, 971–973, 976 (12 départements)",
+        ),
+        (("2B", "21", "18", "19", "2A", "22"), "18–22 (6 départements)"),  # in France's order, Corsica at 20
+        (("19", "21", "2B"), "19, 2B, 21 (3 départements)"),  # 2A missing: no range
+        (("95", "971", "974", "976", "2A"), "2A, 95, 971, 974, 976 (5 départements)"),
+        (("09", "10", "11"), "09–11 (3 départements)"),
+    ],
+)
+def test_the_departements_named_in_frances_order_with_ranges(codes, said):
+    assert Departments((), codes, 2).summary() == said
