@@ -344,9 +344,7 @@ def _environ(app, path: str, body: bytes, **headers) -> dict:
 
 
 def _status(app, environ) -> str:
-    seen = []
-    b"".join(app.wsgi_app(environ, lambda status, headers, exc_info=None: seen.append(status)))
-    return seen[0]
+    return _wsgi(app, environ)[0]
 
 
 def test_a_request_without_a_signature_is_refused_before_its_body_is_read(signed_app):
@@ -431,6 +429,13 @@ def test_a_forged_64_kb_request_costs_at_most_twice_a_small_one():
 # -- what the server is handed (WSGI) ---------------------------------------------------------
 
 
+def _counting(app) -> list:
+    """What the app's line counts from now on, in order (its statistics replaced by a list)."""
+    counted: list = []
+    app.extensions["ivr"] = replace(app.extensions["ivr"], count=counted.append)
+    return counted
+
+
 def _wsgi(app, environ) -> tuple[str, list[tuple[str, str]], bytes]:
     seen: list = []
     body = b"".join(app.wsgi_app(environ, lambda status, headers, exc_info=None: seen.append((status, headers))))
@@ -470,8 +475,7 @@ class _Broken:
 
 
 def test_a_body_that_cannot_be_read_is_a_400_and_nothing_else(app, caplog):
-    counted: list = []
-    app.extensions["ivr"] = replace(app.extensions["ivr"], count=counted.append)
+    counted = _counting(app)
     environ = {**_environ(app, "/voice/key?n=welcome", b"Digits=1"), "wsgi.input": _Broken()}
     with caplog.at_level(logging.INFO, logger="ivr.call"):
         assert _wsgi(app, environ)[::2] == ("400 Bad Request", b"Bad Request\n")
@@ -493,8 +497,7 @@ def test_an_unsigned_fallback_is_answered_unread(signed_app):
 
 
 def test_a_signed_fallback_logs_and_counts_twilios_error_code(signed_app, caplog):
-    counted: list = []
-    signed_app.extensions["ivr"] = replace(signed_app.extensions["ivr"], count=counted.append)
+    counted = _counting(signed_app)
     form = {**FORM, "ErrorCode": "11200"}
     headers = {"X-Twilio-Signature": sign("http://localhost/voice/fallback", form)}
     with caplog.at_level(logging.INFO, logger="ivr.call"):
@@ -504,9 +507,8 @@ def test_a_signed_fallback_logs_and_counts_twilios_error_code(signed_app, caplog
 
 
 def test_each_answer_logs_where_in_the_flow_and_counts_once(app, caplog):
-    counted: list = []
     line = app.extensions["ivr"]
-    app.extensions["ivr"] = replace(line, count=counted.append)
+    counted = _counting(app)
     client = app.test_client()
     with caplog.at_level(logging.INFO, logger="ivr.call"):
         client.post("/voice", data=FORM)
@@ -531,8 +533,7 @@ def test_another_method_is_told_which_one_the_webhook_takes(app):
 
 
 def test_a_signed_fallback_without_an_error_code_is_counted_as_other(signed_app, caplog):
-    counted: list = []
-    signed_app.extensions["ivr"] = replace(signed_app.extensions["ivr"], count=counted.append)
+    counted = _counting(signed_app)
     headers = {"X-Twilio-Signature": sign("http://localhost/voice/fallback", FORM)}
     with caplog.at_level(logging.INFO, logger="ivr.call"):
         assert signed_app.test_client().post("/voice/fallback", data=FORM, headers=headers).status_code == 200
@@ -602,8 +603,7 @@ def test_a_simulated_instant_reaches_the_answer_and_only_as_an_instant(app, monk
 
 
 def test_a_status_callback_without_its_fields_is_counted_as_other(app):
-    counted: list = []
-    app.extensions["ivr"] = replace(app.extensions["ivr"], count=counted.append)
+    counted = _counting(app)
     response = app.test_client().post("/voice/status", data={"CallSid": FORM["CallSid"]})
     assert (response.status_code, response.get_data()) == (204, b"")
     assert counted == [(events.ended_key("", ""),)] and events.ended_key("", "")[1:] == (events.OTHER, events.OTHER)
