@@ -32,22 +32,10 @@ TWIML = "text/xml; charset=utf-8"
 _ERROR_CODE = re.compile(r"[0-9]{1,8}")
 EMPTY = str(VoiceResponse()).encode()  # a whisper that says nothing: the call is connected at once
 OK, NO_CONTENT = "200 OK", "204 No Content"
-
-
-def _short(status_line: str, *extra: tuple[str, str]) -> tuple[str, tuple[tuple[str, str], ...], bytes]:
-    """A refusal's status line, headers and body (its reason), built once."""
-    body = status_line.partition(" ")[2].encode() + b"\n"
-    return (
-        status_line,
-        (("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))), *extra),
-        body,
-    )
-
-
 _REFUSALS = {
-    400: _short("400 Bad Request"),
-    403: _short("403 Forbidden"),
-    405: _short("405 Method Not Allowed", ("Allow", "POST")),
+    400: ("400 Bad Request", b"Bad Request\n"),
+    403: ("403 Forbidden", b"Forbidden\n"),
+    405: ("405 Method Not Allowed", b"Method Not Allowed\n"),
 }
 
 Reply = tuple[str, bytes]  # the status line and a TwiML body (or none, with 204)
@@ -210,7 +198,7 @@ class Webhooks:
         if handler is None:
             return self.app(environ, start_response)
         if environ.get("REQUEST_METHOD") != "POST":
-            return _refused(start_response, 405)
+            return _refused(start_response, 405, [("Allow", "POST")])
         line = self.extensions["ivr"]
         try:
             status_line, body = handler(line, environ)
@@ -225,10 +213,11 @@ class Webhooks:
         return [body]
 
 
-def _refused(start_response: Callable, code: int) -> list[bytes]:
+def _refused(start_response: Callable, code: int, extra: list[tuple[str, str]] | None = None) -> list[bytes]:
     # A short answer made here: werkzeug's error page cost a stranger's request a third more than a call.
-    status_line, headers, body = _REFUSALS[code]
-    start_response(status_line, list(headers))
+    status_line, body = _REFUSALS[code]
+    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+    start_response(status_line, headers + (extra or []))
     return [body]
 
 
