@@ -14,7 +14,8 @@ from .options import at_option, markdown_option
 def budget_lines(line, now: datetime | None = None) -> list[str]:
     """Describe the time to a human of a line: (a) silent, (b) 0 at once, (c) each number, (d) the
     longest wait of a caller silent after any prompt, (e) a silent caller when nobody answers, (f) each
-    caller a choice names, to a line that serves them."""
+    caller a choice names, to a line that serves them; for each line callers reach first, when nobody
+    answers, from its first ring: (h) until the next try rings, (i) until the 3114 is heard."""
     b = Budget(line.flow, line.renderer, line.audio, now)
     lines = [
         f"Time to a human, for a caller who presses each key as soon as its choice is said, until the "
@@ -28,6 +29,9 @@ def budget_lines(line, now: datetime | None = None) -> list[str]:
     longest = b.longest_silence()
     rows += [(f"(d) silent at {longest.name}", longest), ("(e) nobody answers", b.unanswered())]
     rows += [(f"(f) line of {r.name}", r) for r in b.callers_lines()]
+    for first in b.first_lines():
+        rows += [(f"(h) {first.name}, next try", b.next_line(first.name))]
+        rows += [(f"(i) {first.name}, the 3114", b.crisis_line(first.name))]
     for label, route in rows:
         keys = " ".join(k or "_" for k in route.keys)
         outcome = line.flow.services[route.outcome].number if route.outcome in line.flow.services else route.outcome

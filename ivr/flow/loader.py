@@ -94,7 +94,7 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
         places.update(
             (dep.child_id(code), council.name) for code, council in councils.items() if dep.child_id(code) in grown
         )
-    nodes.update(closed_transfers(nodes, operator, services))
+    nodes.update(closed_readouts(nodes, operator, services))
     problems += validate(
         entry, operator, nodes, services, prompts, flow_label, prompts_label, directory.professions, mentions
     )
@@ -133,21 +133,24 @@ def load_flow(data_dir: Path, prompts_dir: Path, facts: frozenset[str] = frozens
     )
 
 
-def closed_transfers(nodes: dict[str, Node], operator: str, services: Mapping[str, Service]) -> dict[str, Node]:
-    """For each read-out whose service keeps hours, the transfer that stands for it while closed: its
-    closed sentence (when it opens), then the caller put through as by 0 there."""
+def closed_readouts(nodes: dict[str, Node], operator: str, services: Mapping[str, Service]) -> dict[str, Node]:
+    """For each read-out whose service keeps hours, the read-out that stands for it while closed: its
+    closed sentence (when it opens), then its number, for later, twice; staying on the line (or 0)
+    reaches a person as there. Never a transfer the caller did not choose."""
     out: dict[str, Node] = {}
     for node in list(nodes.values()):
         service = services.get(node.service) if isinstance(node, Readout) else None
         if not isinstance(node, Readout) or service is None or service.opening is None or service.opening.always:
             continue
-        through = nodes.get(operator_of(nodes, operator, node.id))
-        if node.closed_intro is not None and isinstance(through, Transfer):
-            out[closed_id(node.id)] = Transfer(
+        if node.closed_intro is not None:
+            out[closed_id(node.id)] = Readout(
                 id=closed_id(node.id),
-                services=through.services,
-                on_failure=through.on_failure,
+                service=node.service,
                 intro=(node.closed_intro,),
+                say=node.say,
+                after=node.after,
+                operator=operator_of(nodes, operator, node.id),
+                closed_intro=node.closed_intro,
             )
     return out
 

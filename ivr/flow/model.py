@@ -19,7 +19,7 @@ MAX_OPTIONS = 5
 KEY_PROMPTS = {**{d: f"press_{d}" for d in "0123456789"}, "*": "press_star", "#": "press_hash"}
 NODE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 SYNTHETIC_SEP = "-"  # a département's own nodes: "<node>-<code>", never written in YAML
-CLOSED = "closed"  # a read-out's service outside its hours: "<read-out>-closed", a transfer
+CLOSED = "closed"  # a read-out's service outside its hours: "<read-out>-closed", read for later
 OPENING_FIELD = "{opening}"  # in a closed sentence: when the service opens ("lundi à neuf heures")
 
 # Prompts the line itself says, whatever the flow.
@@ -37,6 +37,7 @@ SYSTEM_PROMPTS = (
     "unknown_department",
     "department_last_digit",
     "whisper",
+    "whisper_distress",
 )
 
 
@@ -145,13 +146,13 @@ CLOSED_MOVE = f" ({CLOSED})"  # after a key: the move it makes while the service
 
 
 def closed_id(readout: str) -> str:
-    """Name the transfer that stands for a read-out while its service is closed."""
+    """Name the read-out that stands for a read-out while its service is closed."""
     return f"{readout}{SYNTHETIC_SEP}{CLOSED}"
 
 
 def moves(nodes: Mapping[str, Node], operator: str, nid: str) -> list[tuple[str, str]]:
     """List the moves a caller can make forward from a node: (what they do, the node it leads to);
-    a key that leads to a read-out whose service may be closed leads to its closed transfer too."""
+    a key that leads to a read-out whose service may be closed leads to its closed read-out too."""
     node = nodes[nid]
     out = list(key_moves(node))
     out += [(f"{key}{CLOSED_MOVE}", closed_id(target)) for key, target in out if closed_id(target) in nodes]

@@ -94,7 +94,8 @@ def press(flow: Flow, pos: Position, digits: str, max_tries: int) -> Step:
 
 def at_hours(flow: Flow, step: Step | None, states: Mapping[str, str]) -> Step | None:
     """Send a caller who reaches a read-out whose service is closed (`states`: read-out -> OPEN, or
-    when it opens, at this hour) to its closed transfer: when it opens, then a person."""
+    when it opens, at this hour) to its closed read-out: when it opens, its number for later, then a
+    person for whoever stays on the line."""
     if step is HANGUP or not states:
         return step
     state = states.get(step.position.node)
@@ -109,6 +110,14 @@ def press_in_turn(flow: Flow, pos: Position, keys: tuple[str, ...], max_tries: i
     step = press(flow, pos, keys[0] if keys else "", max_tries)
     for key in keys[1:]:
         step = press(flow, step.position, key, max_tries)
+    return step
+
+
+def in_distress(flow: Flow, step: Step | None) -> Step | None:
+    """Mark a caller who said words of distress, at the transfer they reach: whoever answers hears
+    it first (the whisper). Only there: the mark ends with the transfer."""
+    if step is not HANGUP and isinstance(flow.nodes[step.position.node], Transfer):
+        return replace(step, position=replace(step.position, distress=True))
     return step
 
 

@@ -12,6 +12,7 @@ from .model import Flow, Transfer
 
 _TRAIL_SEP = "."
 _TRIES = re.compile(r"^\d$")
+DISTRESS_FLAG = "1"  # d=1: at a transfer, the caller said words of distress (the whisper says so first)
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Position:
     node: str
     trail: tuple[str, ...] = ()
     tries: int = 0
+    distress: bool = False  # at a transfer: reached by words of distress; nothing else of what was said
 
     def query(self) -> str:
         """Encode the position as a URL query string."""
@@ -30,6 +32,8 @@ class Position:
             params["t"] = _TRAIL_SEP.join(self.trail)
         if self.tries:
             params["r"] = str(self.tries)
+        if self.distress:
+            params["d"] = DISTRESS_FLAG
         return urlencode(params)
 
 
@@ -54,4 +58,7 @@ def parse_position(args: Mapping[str, str], flow: Flow, max_tries: int) -> Posit
     limit = len(node_def.services) if isinstance(node_def, Transfer) else max_tries
     if not _TRIES.match(tries_text) or int(tries_text) >= limit:
         raise CallStateError("retry counter out of range")
-    return Position(node=node, trail=trail, tries=int(tries_text))
+    distress = args.get("d")
+    if distress is not None and (distress != DISTRESS_FLAG or not isinstance(node_def, Transfer)):
+        raise CallStateError("distress flag out of place")
+    return Position(node=node, trail=trail, tries=int(tries_text), distress=distress is not None)

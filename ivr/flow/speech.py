@@ -9,7 +9,14 @@ département is understood by its number, in digits or in words (text2num), or b
 
 Words of distress ("je n'en peux plus", "idées noires") come first: found anywhere in what was
 said, however long, whatever else was said with them ("aide financière, je veux en finir"), they
-mean 0, a person, and nothing else is read. A choice's list may not hold one (`ivr check`).
+mean 0, a person, and no need is read. A choice's list may not hold one (`ivr check`). Only who the
+caller is still counts: at a menu whose choices say who the caller is, words of distress with one
+such choice ("je suis pharmacienne et je veux mourir") press that choice, then 0: a person of the
+line that serves them, at once; with none, or more than one, 0 (the line for every caller).
+
+Who has no line of their own (`others`: every other profession, students, relatives) is understood
+at those menus as 0, the line for every caller, and never yields to a choice said with it: "ma femme
+est médecin" and "je suis la fille d'un pharmacien" are a relative, not the doctor or the pharmacist.
 
 Matching is on whole words, without accents, case or hyphens; a longer phrase wins over the words
 inside it ("aide financière" over "aide"); near misses are caught by rapidfuzz only when nothing
@@ -71,6 +78,7 @@ NOTHING: Keys = ()
 # a longer phrase around a phrase: its words joined, how many, its keys, its words before and after it
 Around = tuple[str, int, Keys, tuple[str, ...], tuple[str, ...]]
 DISTRESS = "distress"  # the list of words of distress: 0 wherever they are said
+OTHERS = "others"  # who has no line of their own: 0 at a menu whose choices say who calls, never yielding
 LINE_WORDS = {"operator": OPERATOR_KEY, DISTRESS: OPERATOR_KEY, "repeat": REPEAT_KEY, "back": BACK_KEY}
 UNDERSTOOD, NOT_UNDERSTOOD, UNSURE = "understood", "not understood", "unsure"
 OUTCOMES = (UNDERSTOOD, NOT_UNDERSTOOD, UNSURE)
@@ -143,6 +151,8 @@ class Listener:
     # a phrase -> the longer phrases of another meaning around it ("rhone": "bouches du rhone", 13)
     within: Mapping[tuple[str, ...], tuple[Around, ...]] = field(default_factory=dict)
     letters: Mapping[str, Keys] = field(default_factory=dict)  # a code with a letter: "2a" -> ("20", "1")
+    who: frozenset[str] = frozenset()  # the keys of choices that say who the caller is
+    others: frozenset[tuple[str, ...]] = frozenset()  # phrases of `others`: 0, never yielding to a choice
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,7 @@ class Heard:
 
     keys: Keys
     outcome: str
+    distress: bool = False  # words of distress were said: the whisper says so first
 
 
 def _near(queries: Sequence[str], choices: Sequence[str]) -> Iterator[tuple[int, int]]:
@@ -230,8 +241,8 @@ def understand(listener: Listener, text: str, confidence: float | None, threshol
     if confidence is not None and not confidence >= threshold:  # NaN is not sure either
         return Heard((), UNSURE)
     words = tuple(plain(_GLUED_NON.sub("pas ", text)).split())  # "non-médecin": "pas médecin"
-    if listener.distress is not None and _spans(listener.distress, words):  # anywhere, over any choice
-        return Heard((OPERATOR_KEY,), UNDERSTOOD)
+    if listener.distress is not None and (alarm := _spans(listener.distress, words)):  # anywhere, over any choice
+        return Heard((*_who(listener, words, alarm), OPERATOR_KEY), UNDERSTOOD, distress=True)
     words = words[:MAX_WORDS]
     if not words:
         return Heard((), NOT_UNDERSTOOD)
@@ -241,6 +252,16 @@ def understand(listener: Listener, text: str, confidence: float | None, threshol
     if not keys and not negated:  # "quatorze, non, pas quatorze", "médecin, non, pas vraiment": a refusal
         keys, _ = _meaning(listener, words)
     return Heard(keys, UNDERSTOOD) if keys else Heard((), NOT_UNDERSTOOD)
+
+
+def _who(listener: Listener, words: tuple[str, ...], alarm: Sequence[tuple[int, int, Keys]]) -> Keys:
+    """The choice that says who a caller in distress is, when the rest of their words name exactly
+    one ("je suis infirmière et j'ai envie de mourir"); else none: 0 alone."""
+    if not listener.who:
+        return NOTHING
+    rest = tuple(w for i, w in enumerate(words) if not any(a <= i < b for a, b, _ in alarm))
+    keys, _ = _meaning(listener, rest[:MAX_WORDS])
+    return keys if len(keys) == 1 and keys[0] in listener.who else NOTHING
 
 
 def _after_correction(words: tuple[str, ...]) -> tuple[str, ...]:
@@ -322,6 +343,8 @@ def _meaning(listener: Listener, words: tuple[str, ...]) -> tuple[Keys, bool]:
             return NOTHING, negated
         # Numbers said one after another are one number ("zéro huit", "08"): the key, or the echo.
         meanings.add(listener.keys.get(numbers[0], listener.echo))
+    if any(words[a:b] in listener.others for a, b, _ in spans if a not in reached):  # "ma femme est médecin"
+        return (OPERATOR_KEY,), negated  # whoever has no line of their own: the line for everyone, firmly
     if len(meanings) > 1 and NOTHING not in meanings:  # "c'est urgent, j'ai plus d'argent": the choice
         meanings.discard((OPERATOR_KEY,))
     if len(meanings) == 1 and NOTHING not in meanings:
@@ -403,6 +426,8 @@ class _Words:
         echo: Keys = NOTHING,
         distress: Listener | None = None,
         letters: Mapping[str, Keys] = MappingProxyType({}),
+        who: frozenset[str] = frozenset(),
+        others: frozenset[tuple[str, ...]] = frozenset(),
     ) -> Listener:
         by_first: dict[str, list[tuple[tuple[str, ...], Keys]]] = {}
         by_size: dict[int, tuple[list[str], list[Keys]]] = {}
@@ -424,6 +449,8 @@ class _Words:
             distress=distress,
             within=MappingProxyType(self._within()),
             letters=MappingProxyType(dict(letters)),
+            who=who,
+            others=others,
         )
 
     def _in_digits(self) -> dict[tuple[str, ...], tuple[Keys, str]]:
@@ -550,12 +577,12 @@ def listeners(
     word of distress in a list that does not mean 0."""
     labels = {o.say for n in nodes.values() if isinstance(n, Menu) for o in n.options if SYNTHETIC_SEP not in o.say}
     for name in words:  # a prompt no choice uses any more keeps its words, as it keeps its sentence
-        if name not in LINE_WORDS and name not in prompts:
+        if name not in LINE_WORDS and name != OTHERS and name not in prompts:
             problems.append(
                 Problem(
                     file,
                     f"words.{name}",
-                    f"unknown list {name!r}: use {', '.join(LINE_WORDS)}, "
+                    f"unknown list {name!r}: use {', '.join((*LINE_WORDS, OTHERS))}, "
                     f"or the label of a menu choice ({', '.join(sorted(labels))})",
                 )
             )
@@ -576,6 +603,10 @@ def listeners(
         for name, key in LINE_WORDS.items():
             for phrase in words.get(name, ()):
                 said.add(phrase, (key,), f"words.{name}", True, clash)
+        who = frozenset(o.key for o in node.options if o.callers) if isinstance(node, Menu) else frozenset()
+        if who:  # a menu that asks who calls: who has no line of their own means 0, firmly
+            for phrase in words.get(OTHERS, ()):
+                said.add(phrase, (OPERATOR_KEY,), f"words.{OTHERS}", True, clash)
         if isinstance(node, Menu):
             for option in node.options:
                 for phrase in words.get(option.say, ()):
@@ -585,7 +616,8 @@ def listeners(
                         prompts[option.say], (option.key,), f"prompts.{option.say}", option.say not in words, clash
                     )
             offered = [o.key for o in node.options] + [OPERATOR_KEY, REPEAT_KEY, BACK_KEY]
-            out[nid] = said.listener(press, _said_keys(prompts, offered), distress=distress)
+            others = frozenset(tuple(plain(p).split()) for p in words.get(OTHERS, ())) if who else frozenset()
+            out[nid] = said.listener(press, _said_keys(prompts, offered), distress=distress, who=who, others=others)
         elif isinstance(node, Readout):
             offered = [READOUT_REPEAT_KEY, OPERATOR_KEY, REPEAT_KEY, BACK_KEY]
             out[nid] = said.listener(press, _said_keys(prompts, offered), echo=(REPEAT_KEY,), distress=distress)

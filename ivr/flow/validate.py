@@ -245,7 +245,8 @@ def _callers_served(
     every profession no menu choice lets a caller say."""
     problems: list[Problem] = []
     grouped: dict[tuple[str, str, bool, str], tuple[Reached, list[str]]] = {}
-    for reached, caller in not_served(walk(entry, operator, nodes, mentions), services):
+    reached_all = walk(entry, operator, nodes, mentions)
+    for reached, caller in not_served(reached_all, services):
         base = reached.node.split(SYNTHETIC_SEP)[0]
         # A département's councils share one report: the first code, not a hundred of them.
         route = reached.keys if base == reached.node else f"{base}:{reached.callers}"
@@ -272,15 +273,66 @@ def _callers_served(
                 "line that serves them, or change the choice's callers",
             )
         )
+    everyone = (*professions, FAMILY)
+    problems += _first_ear(reached_all, nodes, services, everyone, flow_file)
     chosen = {c for n in nodes.values() if isinstance(n, Menu) for o in n.options for c in o.callers}
     if chosen:
+        # A profession no choice names stays on the line: the first line of the flow's operator
+        # must serve it.
+        stay = nodes[operator]
+        first = services.get(stay.services[0]) if isinstance(stay, Transfer) and stay.services else None
         for pid in sorted(set(professions) - chosen):
-            problems.append(
-                Problem(
-                    flow_file,
-                    "nodes",
-                    f"no menu choice has profession {pid!r} ({professions[pid]}) among its callers: "
-                    "say which choice these callers press",
+            if first is None or not first.serves(pid):
+                problems.append(
+                    Problem(
+                        flow_file,
+                        "nodes",
+                        f"no menu choice has profession {pid!r} ({professions[pid]}) among its callers, and the "
+                        f"line a caller reaches by staying on the line ({first.id if first else operator}) does "
+                        "not serve them: say which choice these callers press",
+                    )
                 )
+    return problems
+
+
+def _first_ear(
+    reached: list[Reached],
+    nodes: Mapping[str, Node],
+    services: Mapping[str, Service],
+    everyone: tuple[str, ...],
+    flow_file: str,
+) -> list[Problem]:
+    """Report every route a caller who has not said who they are (silence, 0, words the line is unsure
+    of, distress alone, a fault) takes to a line that does not serve every caller: the first line a
+    transfer dials, a number read, a number named. Later tries of a transfer may be other lines."""
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for r in reached:
+        if r.callers is not None or r.service not in services or (r.node, r.service) in seen:
+            continue
+        node = nodes[r.node]
+        if isinstance(node, Transfer) and r.service != node.services[0]:
+            continue
+        service = services[r.service]
+        left_out = [c for c in everyone if not service.serves(c)]
+        if not left_out:
+            continue
+        seen.add((r.node, r.service))
+        if not r.answer:
+            how = "names, in a sentence,"
+        elif isinstance(node, Transfer):
+            how = "puts them through first to"
+        else:
+            how = "reads them"
+        problems.append(
+            Problem(
+                flow_file,
+                f"nodes.{r.node.split(SYNTHETIC_SEP)[0]}",
+                f"route {r.keys!r}: a caller who has not said who they are reaches {r.node}, which {how} "
+                f"{r.service} ({service.number}), a line that does not serve {', '.join(left_out)} "
+                "(data/directory.yaml); until a caller says who they are, the first line dialled and every "
+                "number said must serve every caller: put such a line first (SPS serves every health "
+                "professional, student and family)",
             )
+        )
     return problems

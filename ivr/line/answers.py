@@ -104,7 +104,7 @@ class Answers:
         if not isinstance(listener, Listener):  # a transfer: nothing to say there, nor any hour to mind
             return self._key_at(position, "", ())
         heard = understand(listener, words, _confidence(confidence), self.confidence)
-        return self._said_at(position, heard.keys, heard.outcome, self.hours(position.node, now))
+        return self._said_at(position, heard.keys, heard.outcome, self.hours(position.node, now), heard.distress)
 
     def dial(self, query: str, status: str, now: datetime | None = None) -> Answer:
         """Answer the end of a transfer (DialCallStatus) at the position in the query string."""
@@ -117,7 +117,7 @@ class Answers:
         position = self.position(query)
         if not isinstance(self.flow.nodes[position.node], Transfer):
             raise CallStateError("whisper for a node that is not a transfer")
-        return self._whisper_at(Position(position.node, position.trail))
+        return self._whisper_at(Position(position.node, position.trail, distress=position.distress))
 
     def _whisper(self, position: Position) -> Answer:
         return Answer(f"whisper at {position.node}", self.renderer.whisper(position).encode())
@@ -127,9 +127,16 @@ class Answers:
         return self._answer(step, events.press_keys(self.flow, position, digits, step, self.max_tries))
 
     def _said(
-        self, position: Position, keys: tuple[str, ...], outcome: str, hours: tuple[tuple[str, str], ...]
+        self,
+        position: Position,
+        keys: tuple[str, ...],
+        outcome: str,
+        hours: tuple[tuple[str, str], ...],
+        distress: bool = False,
     ) -> Answer:
         step = call.at_hours(self.flow, call.press_in_turn(self.flow, position, keys, self.max_tries), dict(hours))
+        if distress:
+            step = call.in_distress(self.flow, step)
         return self._answer(step, events.speech_keys(self.flow, position, outcome, step))
 
     def _dial(self, position: Position, status: str, hours: tuple[tuple[str, str], ...]) -> Answer:

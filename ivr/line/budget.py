@@ -15,6 +15,7 @@ from ..flow.model import (
     CLOSED_MOVE,
     NOBODY_ANSWERED,
     OPERATOR_KEY,
+    SYNTHETIC_SEP,
     Department,
     Flow,
     Interactive,
@@ -37,6 +38,8 @@ BUDGETS = {
     "silent_after_any_prompt": 50.0,  # (d) a caller silent after the longest prompt of the flow
     "line": 25.0,  # (f) each caller a choice names, to a line that serves them, by the fastest keys
     "assault": 40.0,  # (g) a caller who chose ASSAULT_OPTION and then stays silent, until someone is dialled
+    "next_line": 45.0,  # (h) from the first ring of a caller's line nobody answers, until the next try rings
+    "crisis_line": 100.0,  # (i) from the first ring of a caller's line nobody answers, until the 3114 is heard
 }
 ASSAULT_OPTION = "opt_assault"  # the prompt key of the choice after which (g) is measured
 
@@ -238,6 +241,55 @@ class Budget:
             node = self.flow.nodes[step.position.node]
             total += self._until(step, None) if isinstance(node, Transfer) else self._before_number(step)
         return Route("no answer", tuple(keys), total, self._service(step.position.node))
+
+    def first_lines(self) -> list[Route]:
+        """The transfers callers reach first, by 0, silence or a choice (not those tried again after a
+        failure), each with the fewest keys to it."""
+        best: dict[str, Route] = {}
+        for reached in walk(self.flow.entry, self.flow.operator, self.flow.nodes, self.flow.mentions):
+            node = self.flow.nodes[reached.node]
+            if not isinstance(node, Transfer) or NOBODY_ANSWERED in reached.route or reached.node in best:
+                continue
+            if SYNTHETIC_SEP in reached.node:  # a council without a number: its operator's lines, measured there
+                continue
+            if any(m.endswith(CLOSED_MOVE) for m in reached.route):
+                continue
+            best[reached.node] = Route(reached.node, reached.route, 0.0, node.services[0])
+        return list(best.values())
+
+    def next_line(self, transfer: str) -> Route:
+        """(h) Seconds from the first ring of a transfer nobody answers until its next try rings: another
+        line (the first one that differs), or the same line again when it is the only one listed."""
+        node = self.flow.nodes[transfer]
+        assert isinstance(node, Transfer)
+        step, total, keys = call.Step(Position(transfer), arrived=True), 0.0, []
+        first = node.services[0]
+        while True:
+            total += self.ring
+            keys.append("no-answer")
+            after = call.dialled(self.flow, step.position, "no-answer")
+            assert after is not None  # only an answered transfer hangs up
+            if after.position.node != transfer:  # no other try: the failure read-out
+                return Route(transfer, tuple(keys), total, self._service(after.position.node))
+            total += self._until(after, None)
+            service = node.services[after.position.tries]
+            if service != first or len(set(node.services)) == 1:
+                return Route(transfer, tuple(keys), total, service)
+            step = after
+
+    def crisis_line(self, transfer: str) -> Route:
+        """(i) Seconds from the first ring of a transfer nobody answers (every try rings out) until the
+        first word of the number its failure read-out gives (the 3114)."""
+        step, total, keys = call.Step(Position(transfer), arrived=True), 0.0, []
+        while isinstance(self.flow.nodes[step.position.node], Transfer):
+            total += self.ring
+            keys.append("no-answer")
+            after = call.dialled(self.flow, step.position, "no-answer")
+            assert after is not None  # only an answered transfer hangs up
+            step = after
+            node = self.flow.nodes[step.position.node]
+            total += self._until(step, None) if isinstance(node, Transfer) else self._before_number(step)
+        return Route(transfer, tuple(keys), total, self._service(step.position.node))
 
     def _service(self, nid: str) -> str:
         node = self.flow.nodes[nid]

@@ -13,6 +13,7 @@ from ..flow.hours import CLOSED
 from ..flow.model import KEY_PROMPTS, OPENING_FIELD, Department, Flow, Menu, Readout, Transfer
 from ..flow.moves import Step, chosen
 from ..flow.position import Position
+from ..flow.timing import speech_seconds
 
 LANGUAGE = "fr-FR"
 KEY_URL = "/voice/key"
@@ -143,7 +144,7 @@ class Renderer:
                 response,
                 self.flow.services[node.services[position.tries]],
                 f"{DIAL_URL}?{position.query()}",
-                f"{WHISPER_URL}?{Position(position.node, position.trail).query()}",
+                f"{WHISPER_URL}?{Position(position.node, position.trail, distress=position.distress).query()}",
             )
             return str(response)
         url = f"{KEY_URL}?{step.position.query()}"
@@ -173,12 +174,12 @@ class Renderer:
         return str(response)
 
     def whisper(self, position: Position) -> str:
-        """Build what whoever answers a transfer hears first: the route the caller chose, in one
-        sentence ("Appel de la ligne d'écoute : Médecin, interne ou étudiant ; Calvados.")."""
-        parts = chosen(self.flow, position)
-        text = self.flow.prompts["whisper"] + (f" : {' ; '.join(parts)}." if parts else ".")
+        """Build what whoever answers a transfer hears first: distress first, when the caller said
+        words of distress, then the route the caller chose, in one sentence ("Appel en détresse.
+        Ligne d'écoute : Soutien psychologique."), at most WHISPER_SECONDS: the first choices are
+        left out until it fits (the last say most), then the line's name."""
         response = VoiceResponse()
-        self._say(response, text)
+        self._say(response, whisper_text(self.flow, position))
         return str(response)
 
     def _fallback(self) -> str:
@@ -193,6 +194,23 @@ class Renderer:
         self._prompts(response, ["readout_repeat"])
         self._number(response, platform)
         return str(response)
+
+
+WHISPER_SECONDS = 4.0  # the most whoever answers hears before the caller: every second is the caller's
+
+
+def whisper_text(flow: Flow, position: Position) -> str:
+    """The whisper's words at a transfer: see Renderer.whisper."""
+    first = f"{flow.prompts['whisper_distress']} " if position.distress else ""
+    parts = list(chosen(flow, position))
+    while True:
+        text = first + flow.prompts["whisper"] + (f" : {' ; '.join(parts)}." if parts else ".")
+        if not parts or speech_seconds(text) <= WHISPER_SECONDS:
+            break
+        parts.pop(0)
+    if first and speech_seconds(text) > WHISPER_SECONDS:
+        return first.strip()
+    return text
 
 
 def _hangup() -> str:

@@ -229,6 +229,27 @@ def budget_markdown(flow: Flow, renderer: Renderer, settings: Settings, audio=No
                 limit("assault"),
             )
         )
+    for first in b.first_lines():
+        nxt, crisis = b.next_line(first.name), b.crisis_line(first.name)
+        after = f"{_choices(flow, first.keys, tries)}: " if first.keys else ""
+        rows.append(
+            (
+                f"(h) {after}{first.name} rings out, until the next try ({nxt.outcome}) rings",
+                keys(nxt),
+                _dials(flow, nxt),
+                f"{nxt.seconds:.1f}",
+                limit("next_line"),
+            )
+        )
+        rows.append(
+            (
+                f"(i) {after}{first.name} rings out, until the 3114 is heard",
+                keys(crisis),
+                _reads(flow, crisis),
+                f"{crisis.seconds:.1f}",
+                limit("crisis_line"),
+            )
+        )
     lines = [
         "Seconds a caller listens before the transfer starts or the first word of a number: each key pressed "
         "as soon as its choice is said, speech at 15 characters a second, numbers at 90 %, "

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ivr.errors import FlowError
 from ivr.flow import moves
-from ivr.flow.model import OPERATOR_KEY, Department, Menu, Option, Readout
+from ivr.flow.model import OPERATOR_KEY, Department, Menu, Option, Readout, Transfer
 from ivr.flow.position import Position
 from ivr.flow.speech import (
     LINE_WORDS,
@@ -301,8 +301,15 @@ def _as_twilio_writes(phrase: str) -> str:
 
 
 def _put_through(flow, node: str, words: str, confidence: float | None = SURE) -> None:
+    """Words of distress: a person at once (0), after the one choice that says who the caller is, when the
+    words name one; the keys end at a transfer."""
     result = heard(flow, node, words, confidence)
-    assert (result.keys, result.outcome) == ((OPERATOR_KEY,), UNDERSTOOD), (node, words, result)
+    assert result.outcome == UNDERSTOOD and result.distress, (node, words, result)
+    assert result.keys[-1:] == (OPERATOR_KEY,), (node, words, result)
+    who = {o.key for o in flow.nodes[node].options if o.callers} if isinstance(flow.nodes[node], Menu) else set()
+    assert set(result.keys[:-1]) <= who and len(result.keys) <= 2, (node, words, result)
+    step = moves.press_in_turn(flow, Position(node), result.keys, 2)
+    assert isinstance(flow.nodes[step.position.node], Transfer), (node, words, step)
 
 
 def test_the_prompts_file_has_words_of_distress():
@@ -936,3 +943,71 @@ def test_a_clash_names_where_the_other_meaning_is_written():
             "put through; keep it in one list",
         )
     ]
+
+
+# -- who calls, said with words of distress or as someone without a line of their own ----------------
+def _who_choices(flow):
+    """(menu, option) of every choice that says who the caller is."""
+    return [(m, o) for m in _menus(flow) for o in m.options if o.callers]
+
+
+def test_words_of_distress_with_one_profession_press_that_choice_then_zero(flow):
+    """Every word of distress, said with every word of a choice that says who calls: that choice, then a
+    person (0): the line that serves them, at once, and the whisper told (distress)."""
+    tried = 0
+    for menu, option in _who_choices(flow):
+        for i, word in enumerate(WORDS[option.say]):
+            distress = WORDS["distress"][i % len(WORDS["distress"])]
+            for sentence in (f"je suis {word} et {distress}", f"{distress}, je suis {word}"):
+                said = heard(flow, menu.id, sentence)
+                assert said == Heard((option.key, OPERATOR_KEY), UNDERSTOOD, distress=True), (menu.id, sentence)
+                tried += 1
+    assert tried > 100
+
+
+@pytest.mark.parametrize("distress", WORDS["distress"])
+def test_words_of_distress_without_a_profession_or_with_two_or_a_relative_are_zero_alone(flow, distress):
+    alone = Heard((OPERATOR_KEY,), UNDERSTOOD, distress=True)
+    doctor, pharmacist = WORDS["opt_doctor"][0], WORDS["opt_pharmacist"][0]
+    for menu in {m.id for m, _ in _who_choices(flow)}:
+        assert heard(flow, menu, distress) == alone
+        assert heard(flow, menu, f"je suis {doctor} et {pharmacist}, {distress}") == alone, "two: unsure"
+        assert heard(flow, menu, f"je ne suis pas {doctor}, {distress}") == alone, "negated"
+        for other in WORDS["others"][::7]:
+            assert heard(flow, menu, f"{other} {doctor} {distress}") == alone, other
+    for node in flow.listeners:  # where no choice says who calls: 0, whatever else is said
+        if node not in {m.id for m, _ in _who_choices(flow)}:
+            assert heard(flow, node, f"je suis {doctor}, {distress}") == alone, node
+
+
+def test_whoever_has_no_line_of_their_own_stays_for_everyone_even_said_with_a_choice(flow):
+    """Every phrase of `others` (professions without a line, students, relatives), alone or beside any word of
+    a choice that says who calls: 0, the line for every caller; never the doctors' or pharmacists' line."""
+    tried = 0
+    for menu, option in _who_choices(flow):
+        words = WORDS[option.say]
+        for i, other in enumerate(WORDS["others"]):
+            word = words[i % len(words)]
+            assert heard(flow, menu.id, other).keys == (OPERATOR_KEY,), other
+            for sentence in (f"{other} {word}", f"je suis {word}, enfin {other}"):
+                assert heard(flow, menu.id, sentence).keys == (OPERATOR_KEY,), (menu.id, sentence)
+                tried += 1
+    assert tried > 150
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "ma femme est médecin",
+        "je suis la femme d'un médecin",
+        "mon mari est pharmacien",
+        "je suis la fille d'une pharmacienne",
+        "je suis infirmière",
+        "je suis externe en médecine",
+        "je suis vétérinaire docteur",
+        "aide-soignante",
+    ],
+)
+def test_relatives_and_other_professions_at_the_first_menu_reach_the_line_for_everyone(flow, sentence):
+    step = moves.press_in_turn(flow, Position(flow.entry), heard(flow, flow.entry, sentence).keys, 2)
+    assert step.position.node == flow.operator

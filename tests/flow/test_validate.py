@@ -529,3 +529,212 @@ def test_each_problem_of_a_small_flow_and_nothing_else(tmp_path, name, change, e
 def test_a_missing_prompt_close_to_none_gets_no_guess(tmp_path):
     change = lambda d: d["nodes"]["welcome"].update(after=["qqqqqqqq"])  # noqa: E731
     assert _small_problems(tmp_path, "flow", change) == [_missing("nodes.welcome.after", "qqqqqqqq")]
+
+
+# -- the first ear, and who each line serves: the rules, on the small flow of the tests ---------------
+EVERYONE_ELSE = "infirmier, pharmacien, famille"  # whom the small flow's platform (doctors only) does not serve
+FIRST_EAR_ADVICE = (
+    "(data/directory.yaml); until a caller says who they are, the first line dialled and every number said must "
+    "serve every caller: put such a line first (SPS serves every health professional, student and family)"
+)
+
+
+def _first_ear(node: str, route: str, how: str, service: str, number: str, left_out: str) -> tuple[str, str, str]:
+    return (
+        "data/flow.yaml",
+        f"nodes.{node}",
+        f"route {route!r}: a caller who has not said who they are reaches {node}, which {how} {service} ({number}), "
+        f"a line that does not serve {left_out} {FIRST_EAR_ADVICE}",
+    )
+
+
+def _served(node: str, route: str, who: str, how: str, service: str, number: str, serves: str) -> tuple[str, str, str]:
+    return (
+        "data/flow.yaml",
+        f"nodes.{node}",
+        f"route {route!r}: callers who said they are {who} reach {node}, which {how} {service} ({number}), a service "
+        f"for {serves} only (data/directory.yaml); give them a line that serves them, or change the choice's callers",
+    )
+
+
+FIRST_EAR_BROKEN = [
+    (
+        "the doctors' platform first for whoever has not said who they are",
+        "flow",
+        lambda d: d["nodes"]["listening_team"].update(services=["platform", "sps"]),
+        [_first_ear("listening_team", "0", "puts them through first to", "platform", "0800 288 038", EVERYONE_ELSE)],
+    ),
+    (
+        "a line without families first",
+        "directory",
+        lambda d: d["services"]["sps"].pop("families"),
+        [
+            _served(
+                "care_line",
+                "3",
+                "famille (a relative of a health professional)",
+                "puts them through to",
+                "sps",
+                "0805 23 23 36",
+                "medecin, infirmier, pharmacien",
+            ),
+            _served(
+                "care_other_lines",
+                "3 (nobody answers)",
+                "famille (a relative of a health professional)",
+                "names, in a sentence,",
+                "sps",
+                "0805 23 23 36",
+                "medecin, infirmier, pharmacien",
+            ),
+            _first_ear("listening_team", "0", "puts them through first to", "sps", "0805 23 23 36", "famille"),
+            _first_ear("other_lines", "0 (nobody answers)", "names, in a sentence,", "sps", "0805 23 23 36", "famille"),
+        ],
+    ),
+    (
+        "a doctors' number read to whoever has not said who they are",
+        "flow",
+        lambda d: d["nodes"]["other_lines"].update(service="platform", after=[]),
+        [_first_ear("other_lines", "0 (nobody answers)", "reads them", "platform", "0800 288 038", EVERYONE_ELSE)],
+    ),
+    (
+        "a doctors' number named to whoever has not said who they are",
+        "flow",
+        lambda d: d["nodes"]["other_lines"].update(after=["platform_after"]),
+        [
+            _first_ear(
+                "other_lines", "0 (nobody answers)", "names, in a sentence,", "platform", "0800 288 038", EVERYONE_ELSE
+            )
+        ],
+    ),
+    (
+        "the doctors' operator where the caller has not said who they are",
+        "flow",
+        lambda d: (d.update(operator="doctors_line"), d["nodes"].pop("listening_team"), d["nodes"].pop("other_lines")),
+        [
+            _first_ear("doctors_line", "0", "puts them through first to", "platform", "0800 288 038", EVERYONE_ELSE),
+            _first_ear(
+                "doctors_other_lines",
+                "0 (nobody answers)",
+                "names, in a sentence,",
+                "platform",
+                "0800 288 038",
+                EVERYONE_ELSE,
+            ),
+        ],
+    ),
+    (
+        "the first menu's doctors' choice without its callers",
+        "flow",
+        lambda d: d["nodes"]["welcome"]["options"][0].pop("callers"),
+        [
+            _first_ear("doctors_line", "1 1", "puts them through first to", "platform", "0800 288 038", EVERYONE_ELSE),
+            _first_ear(
+                "doctors_other_lines",
+                "1 1 (nobody answers)",
+                "names, in a sentence,",
+                "platform",
+                "0800 288 038",
+                EVERYONE_ELSE,
+            ),
+        ],
+    ),
+    (
+        "two callers of one choice put through to a line for one of them",
+        "flow",
+        lambda d: (
+            d["nodes"]["welcome"]["options"][2].update(target="doctors_line"),
+            d["nodes"].pop("care_line"),
+            d["nodes"].pop("care_other_lines"),
+        ),
+        [
+            _served(
+                "doctors_line",
+                "3",
+                "famille (a relative of a health professional), infirmier (infirmier)",
+                "puts them through to",
+                "platform",
+                "0800 288 038",
+                "medecin",
+            ),
+            _served(
+                "doctors_other_lines",
+                "3 (nobody answers)",
+                "famille (a relative of a health professional), infirmier (infirmier)",
+                "names, in a sentence,",
+                "platform",
+                "0800 288 038",
+                "medecin",
+            ),
+        ],
+    ),
+    (
+        "a caller read a number for others",
+        "flow",
+        lambda d: d["nodes"]["pharmacist_other_lines"].update(service="adop", operator="pharmacist_line"),
+        [],
+    ),
+    (
+        "a profession nobody chooses, and the line for whoever stays does not serve",
+        "directory",
+        lambda d: d["professions"].update(sage_femme="sage-femme"),
+        [
+            _first_ear("listening_team", "0", "puts them through first to", "sps", "0805 23 23 36", "sage_femme"),
+            _first_ear(
+                "other_lines", "0 (nobody answers)", "names, in a sentence,", "sps", "0805 23 23 36", "sage_femme"
+            ),
+            (
+                "data/flow.yaml",
+                "nodes",
+                "no menu choice has profession 'sage_femme' (sage-femme) among its callers, and the line a caller "
+                "reaches by staying on the line (sps) does not serve them: say which choice these callers press",
+            ),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "file", "change", "expected"), FIRST_EAR_BROKEN, ids=[b[0] for b in FIRST_EAR_BROKEN])
+def test_the_first_ear_and_the_lines_each_caller_reaches_are_refused_with_the_exact_problem(
+    tmp_path, name, file, change, expected
+):
+    copy = DataCopy(tmp_path, source=SMALL)
+    copy.edit(file, change)
+    if not expected:
+        copy.load()
+        return
+    with pytest.raises(FlowError) as info:
+        copy.load()
+    assert [(p.file, p.where, p.message) for p in info.value.problems] == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda d: d["nodes"]["listening_team"].update(services=["sps", "platform"]), "later tries may be other lines"),
+        (lambda d: d["nodes"]["welcome"]["options"][2].update(callers=["famille"]), "nurses stay, for SPS"),
+        (lambda d: d["nodes"]["other_lines"].update(service="sps"), "a line for everyone, read"),
+    ],
+    ids=["platform second", "a profession that stays on the line", "read a line for everyone"],
+)
+def test_what_the_first_ear_allows(tmp_path, change, why):
+    copy = DataCopy(tmp_path, source=SMALL)
+    copy.edit("flow", change)
+    assert copy.load().nodes, why
+
+
+def test_a_profession_served_by_the_first_ear_needs_no_choice_of_its_own(tmp_path):
+    """Every profession a choice does not name stays on the line: the line for everyone serves them."""
+    copy = DataCopy(tmp_path, source=SMALL)
+    copy.edit("directory", lambda d: d["professions"].update(sage_femme="sage-femme"))
+    copy.edit("directory", lambda d: d["services"]["sps"]["professions"].append("sage_femme"))
+    flow = copy.load()
+    assert "sage_femme" in flow.professions
+    assert flow.services[flow.nodes[flow.operator].services[0]].serves("sage_femme")
+
+
+def test_the_shipped_flow_keeps_the_first_ear_for_everyone(flow):
+    """The shipped data, validated (not pinned): whoever has not said who they are reaches first a line for
+    every caller, and every profession is served by a choice or by staying on the line."""
+    first = flow.services[flow.nodes[flow.operator].services[0]]
+    assert all(first.serves(c) for c in (*flow.professions, "famille"))
