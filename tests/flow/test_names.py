@@ -16,11 +16,14 @@ def test_every_node_of_a_flow_is_named_in_words():
         "welcome": "En danger, le quinze.",  # no choice leads to the entry: what it says first
         "doctor_needs": "Médecin",
         "council_lookup": "Votre conseil",
-        "listening_team": "Parler",
+        # A transfer no choice leads to (the first ear, for whoever stays on the line): its first service.
+        "listening_team": "Écoute de tous les soignants et de leurs proches",
+        "doctors_line": "Parler",
         "pharmacist_line": "Pharmacien",
         "care_line": "Autre soignant ou proche",
-        # Three read-outs of one service, no choice leading there: told apart by the node before them.
-        "other_lines": "Parler → Prévention du suicide",
+        # Four read-outs of one service, no choice leading there: told apart by the node before them.
+        "other_lines": "Écoute de tous les soignants et de leurs proches → Prévention du suicide",
+        "doctors_other_lines": "Parler → Prévention du suicide",
         "pharmacist_other_lines": "Pharmacien → Prévention du suicide",
         "care_other_lines": "Autre soignant ou proche → Prévention du suicide",
         "council_lookup-07": "07 Ardèche",
@@ -52,9 +55,11 @@ def test_choices_with_different_labels_to_one_node_name_it_by_each(tmp_path):
     copy = DataCopy(tmp_path, source=FIXTURES / "callers")
     copy.edit(
         "flow",
-        lambda d: d["nodes"]["welcome"]["options"].append({"key": "4", "say": "opt_talk", "target": "listening_team"}),
+        lambda d: d["nodes"]["welcome"]["options"].append(
+            {"key": "4", "say": "opt_talk", "target": "doctors_line", "callers": ["medecin"]}
+        ),
     )
     names = build(copy.load())
-    assert names.node("listening_team").words == "Parler"  # the same label twice: said once
+    assert names.node("doctors_line").words == "Parler"  # the same label twice: said once
     copy.edit("flow", lambda d: d["nodes"]["welcome"]["options"][-1].update(say="stay"))
-    assert build(copy.load()).node("listening_team").words == "Ou restez en ligne. / Parler"
+    assert build(copy.load()).node("doctors_line").words == "Ou restez en ligne. / Parler"

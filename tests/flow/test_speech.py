@@ -88,10 +88,12 @@ def test_the_line_words_mean_the_same_key_everywhere(flow, name, key):
         ("doctor_needs", "j'ai besoin d'une aide financière", ("2",)),  # longer than "aide" (0)
         ("doctor_needs", "aide", ("0",)),
         ("doctor_needs", "une urgence financière", ("2",)),
-        ("welcome", "je suis chirurgien-dentiste", ("3",)),  # longer than "chirurgien" (1)
+        ("welcome", "je suis chirurgien-dentiste", ("0",)),  # longer than "chirurgien" (1): others, 0
         ("welcome", "je suis pharmacienne", ("2",)),
-        ("welcome", "étudiant en pharmacie", ("2",)),  # longer than "étudiant" (3)
-        ("welcome", "c'est pour ma femme", ("3",)),  # a relative
+        ("welcome", "étudiant en pharmacie", ("2",)),  # longer than "étudiant" (others, 0)
+        ("welcome", "c'est pour ma femme", ("0",)),  # a relative: the line for everyone
+        ("welcome", "je suis médecin, enfin infirmière", ("0",)),  # no line of their own: never yields
+        ("welcome", "je suis infirmière", ("0",)),
         ("welcome", "chirurgien", ("1",)),
         ("doctor_needs", "burn out", ("5",)),
         ("doctor_needs", "je me sens épuisée", ("5",)),
@@ -109,7 +111,7 @@ def test_sentences_callers_say(flow, node, words, keys):
 @pytest.mark.parametrize(
     ("node", "words"),
     [
-        ("welcome", "je suis médecin, enfin infirmière"),  # two choices
+        ("welcome", "je suis médecin, enfin pharmacien"),  # two choices
         ("welcome", "neuf"),  # no such key here
         ("welcome", "bonjour"),
         ("welcome", "   "),
@@ -125,7 +127,7 @@ def test_ambiguous_or_unknown_words_are_answered_like_silence(flow, node, words)
     result = heard(flow, node, words)
     assert (result.keys, result.outcome) == ((), NOT_UNDERSTOOD)
     step = moves.press_in_turn(flow, Position(node), result.keys, 3)
-    assert step.position.node == flow.operator  # put through, as every prompt promised
+    assert step.position.node == flow.operator_of(node)  # put through, as every prompt promised
 
 
 @pytest.mark.parametrize("confidence", [0.0, 0.2, 0.49, math.nan])
@@ -247,9 +249,9 @@ def test_a_negated_choice_is_not_meant(flow, node, words):
 @pytest.mark.parametrize(
     ("node", "words", "keys"),
     [
-        ("welcome", "Je ne suis pas médecin, je suis infirmière.", ("3",)),  # the other one is kept
+        ("welcome", "Je ne suis pas médecin, je suis infirmière.", ("0",)),  # the other one is kept
         ("welcome", "Je ne suis pas médecin mais pharmacien.", ("2",)),
-        ("welcome", "Je ne suis ni médecin ni pharmacien, je suis kiné.", ("3",)),
+        ("welcome", "Je ne suis ni médecin ni pharmacien, je suis kiné.", ("0",)),
         ("welcome", "Je suis pharmacien, pas médecin.", ("2",)),
         ("welcome", "C'est pas facile à dire, enfin, médecin.", ("1",)),  # a negation far before
         ("doctor_needs", "Ce n'est pas une agression, c'est une dépression.", ("1",)),
@@ -512,7 +514,7 @@ def test_the_same_word_in_two_menus_is_fine(data_copy):
     ("change", "expected"),
     [
         (lambda w: w.update(opt_unknown=["x"]), "[words.opt_unknown]: unknown list 'opt_unknown'"),
-        (lambda w: w.update(opt_unknown=["x"]), "use operator, distress, repeat, back, or the label"),
+        (lambda w: w.update(opt_unknown=["x"]), "use operator, distress, repeat, back, others, or the label"),
         (lambda w: w.update(distress="suicide"), "[words.distress]: expected a list of words"),
         (lambda w: w["distress"].append("plus de 3 jours"), "[words.distress]: 'plus de 3 jours': no digits"),
         (lambda w: w["opt_doctor"].append("médecin 2"), "[words.opt_doctor]: 'médecin 2': no digits"),
@@ -742,8 +744,6 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
         ("money", "euh bah repettez merci", ("*",)),
         ("dept", "bouches du rhônes", ("13",)),
         ("welcome", "j'ai plus d'argent", ("2",)),  # "plus" without "ne" negates nothing
-        ("welcome", "idées noires", ("0",)),
-        ("welcome", "aide financière, je n'en peux plus", ("0",)),
         ("money", "un", ("1",)),
         ("money", "répétez", ("*",)),
         ("money", "appuyez un", ("1",)),
@@ -755,6 +755,20 @@ def test_a_small_flow_listens_at_every_node_that_takes_keys_with_its_own_hints(s
 )
 def test_what_is_understood_on_a_small_flow(small, node, words, keys):
     assert understand(small[node], words, SURE, 0.5) == Heard(keys, UNDERSTOOD if keys else NOT_UNDERSTOOD)
+
+
+@pytest.mark.parametrize(
+    ("node", "words"),
+    [
+        ("welcome", "idées noires"),
+        ("welcome", "aide financière, je n'en peux plus"),  # no choice here says who calls: 0 alone
+        ("welcome", "médecin, idées noires"),
+        ("dept", "treize, je n'en peux plus"),
+        ("money", "répétez, idées noires"),
+    ],
+)
+def test_distress_on_a_small_flow_is_a_person_and_is_marked(small, node, words):
+    assert understand(small[node], words, SURE, 0.5) == Heard(("0",), UNDERSTOOD, distress=True)
 
 
 def _small_with(words, node: str = "welcome"):
@@ -839,7 +853,7 @@ def test_problems_of_the_lists_of_words_each_named_once():
         (
             "prompts/fr.yaml",
             "words.opt_zzz",
-            "unknown list 'opt_zzz': use operator, distress, repeat, back, or the label of a menu choice "
+            "unknown list 'opt_zzz': use operator, distress, repeat, back, others, or the label of a menu choice "
             "(opt_doctor, opt_money, opt_other)",
         )
     ]

@@ -12,11 +12,14 @@ from sqlalchemy import create_engine, text
 
 from ivr import create_app
 from ivr.flow.loader import load_flow
-from ivr.flow.model import Transfer
-from ivr.line.twiml import SPEECH_MODEL
+from ivr.flow.model import Menu, Transfer
+from ivr.flow.position import DISTRESS_FLAG
+from ivr.flow.speech import understand
+from ivr.flow.timing import speech_seconds
+from ivr.line.twiml import SPEECH_MODEL, WHISPER_SECONDS
 from tests.paths import ROOT
 
-from ..caller import Caller
+from ..caller import Caller, Doc
 from ..routes import key_paths
 from ..twiml_vocabulary import problems
 
@@ -120,8 +123,6 @@ def test_words_lead_exactly_where_their_keys_do(listening, keys, words):
     said = Caller(client)
     said.keys(*keys)
     meant = listening.extensions["ivr"].flow.listeners[spoken.node]
-    from ivr.flow.speech import understand
-
     pressed = understand(meant, words, None, 0.5).keys
     assert pressed
     assert said.say(words).body == Caller(client).keys(*keys, *pressed).body
@@ -140,23 +141,80 @@ DISTRESS_SAID = [  # each would otherwise mean another key, or nothing (the same
 ]
 
 
+def _distress_marks(doc) -> list[list[str] | None]:
+    """The distress mark (d) of each URL of a transfer: its callback, and the whisper's."""
+    assert doc.dial is not None, doc.body
+    urls = [doc.dial.get("action"), *(n.get("url") for n in doc.dial.iter("Number") if n.get("url"))]
+    return [parse_qs(urlsplit(u).query).get("d") for u in urls]
+
+
+def _marked(doc) -> str:
+    """A transfer's answer without its distress mark (d=1), once every URL of the dial is seen to carry it."""
+    assert all(mark == [DISTRESS_FLAG] for mark in _distress_marks(doc)), doc.body
+    return doc.body.replace(f"&amp;d={DISTRESS_FLAG}", "")
+
+
+def _pressed_until_put_through(client, keys, pressed) -> Doc:
+    """The caller who pressed `keys`, then `pressed` in turn until a transfer answers."""
+    caller = Caller(client)
+    doc = caller.keys(*keys)
+    for key in pressed:
+        if doc.dial is not None:
+            break
+        doc = caller.press(key)
+    return doc
+
+
 def test_distress_said_at_any_prompt_is_answered_as_0_there(listening):
+    """Words of distress: what 0 there does (after the choice that says who calls, when the words name
+    exactly one), a transfer at once, marked for whoever answers; nothing else of what was said."""
     flow = listening.extensions["ivr"].flow
     client = listening.test_client()
     depths = set()
+    chose = 0
     for node, keys in key_paths(flow).items():
         if node not in flow.listeners:
             continue
         pressed_0 = Caller(client).keys(*keys, "0")
         assert pressed_0.dial is not None, node
+        assert all(m is None for m in _distress_marks(pressed_0)), "0 pressed is no distress"
+        here = flow.nodes[node]
+        who = {o.key for o in here.options if o.callers} if isinstance(here, Menu) else set()
         for words, confidence in DISTRESS_SAID:
             caller = Caller(client)
             caller.keys(*keys)
             said = caller.say(words, confidence)
-            assert said.body == pressed_0.body, (node, words)
-            assert _at(said) == flow.operator
+            heard = understand(flow.listeners[node], words, None, 0.5)
+            assert heard.distress and heard.keys[-1:] == ("0",) and set(heard.keys[:-1]) <= who, (node, words)
+            if heard.keys == ("0",):
+                assert _marked(said) == pressed_0.body, (node, words)
+                assert _at(said) == flow.operator_of(node), (node, words)
+            else:  # one profession said: its choice, then 0
+                chose += 1
+                assert _marked(said) == _pressed_until_put_through(client, keys, heard.keys).body, (node, words)
         depths.add(len(keys))
     assert {0, 1} <= depths  # the first menu and the second level at least
+    assert chose, "a profession said with distress at the first menu"
+
+
+def test_distress_with_one_profession_reaches_a_line_that_serves_it_at_once(listening):
+    """At the menu that asks who calls, each choice's label said with words of distress: a line that serves
+    those callers, dialled at once, the whisper told."""
+    flow = listening.extensions["ivr"].flow
+    client = listening.test_client()
+    for node, keys in key_paths(flow).items():
+        here = flow.nodes[node]
+        for option in here.options if isinstance(here, Menu) else ():
+            if not option.callers:
+                continue
+            caller = Caller(client)
+            caller.keys(*keys)
+            said = caller.say(f"{flow.prompts[option.say]}, je n'en peux plus.")
+            transfer = flow.nodes[_at(said)]
+            assert isinstance(transfer, Transfer), (option.say, said.body)
+            assert said.dialled == flow.services[transfer.services[0]].dial
+            assert all(flow.services[transfer.services[0]].serves(c) for c in option.callers), option.say
+            assert _marked(said) == _pressed_until_put_through(client, keys, (option.key, "0")).body
 
 
 @pytest.mark.parametrize(
@@ -188,15 +246,17 @@ def test_unsure_words_put_the_caller_through_like_silence(listening, confidence)
     caller = Caller(client)
     caller.keys("1")
     doc = caller.say("aide financière", confidence)
-    assert _at(doc) == "listening_team" and doc.dialled == "+33800288038"
+    operator = FLOW.nodes[FLOW.operator_of(caller.history[-2].node)]  # the doctors' own line, after "1"
+    assert _at(doc) == operator.id and doc.dialled == FLOW.services[operator.services[0]].dial
     assert doc.body == Caller(client).keys("1", "").body
+    assert all(m is None for m in _distress_marks(doc)), "unsure words are no distress"
 
 
 def test_words_with_two_meanings_or_none_put_the_caller_through(listening):
-    for words in ("médecin ou infirmière", "allô ?", "bonjour je voudrais"):
+    for words in ("médecin ou pharmacien", "médecin ou infirmière", "allô ?", "bonjour je voudrais"):
         caller = Caller(listening.test_client())
         caller.answer()
-        assert _at(caller.say(words)) == "listening_team", words
+        assert _at(caller.say(words)) == FLOW.operator, words
 
 
 def test_no_confidence_sent_is_matched_as_said(listening):
@@ -217,7 +277,7 @@ def test_empty_words_are_silence(listening):
     caller = Caller(listening.test_client())
     caller.answer()
     gather = caller.doc.gather
-    assert _at(caller._post(gather.get("action"), SpeechResult="  ", Confidence="0.9")) == "listening_team"
+    assert _at(caller._post(gather.get("action"), SpeechResult="  ", Confidence="0.9")) == FLOW.operator
 
 
 def test_thousands_of_different_sentences_add_only_their_meanings_to_the_cache(listening):
@@ -270,9 +330,34 @@ def test_the_whisper_after_words_names_the_route_never_the_words():
     whisper = client.post(url, data={"CallSid": "CA" + "7" * 32, "Direction": "outbound-dial"}).get_data(as_text=True)
     doctor = next(o for o in FLOW.nodes[FLOW.entry].options if o.target == "doctor_needs")
     aid = next(o for o in FLOW.nodes["doctor_needs"].options if o.target == "cdo_lookup")
-    labels = f"{FLOW.prompts[doctor.say]} ; {FLOW.prompts[aid.say]}"  # "Médecin ou interne ; Aide financière urgente"
-    assert f"{FLOW.prompts['whisper']} : {labels} ; Corse-du-Sud." in whisper
+    labels = [FLOW.prompts[doctor.say], FLOW.prompts[aid.say], "Corse-du-Sud"]  # "Médecin ou interne", ...
+    said = " ".join(Doc(whisper, url).says())
+    # The route's labels, the first ones left out until the whisper fits its seconds; the last one always.
+    assert said.startswith(f"{FLOW.prompts['whisper']} : ") and said.endswith(f" {labels[-1]}."), said
+    kept = said.removeprefix(f"{FLOW.prompts['whisper']} : ").removesuffix(".").split(" ; ")
+    assert kept == labels[len(labels) - len(kept) :], said
+    assert speech_seconds(said) <= WHISPER_SECONDS
+    if len(kept) < len(labels):
+        longer = f"{FLOW.prompts['whisper']} : {' ; '.join(labels[-len(kept) - 1 :])}."
+        assert speech_seconds(longer) > WHISPER_SECONDS, "no label left out that would have fitted"
     assert "plutôt" not in whisper and "je crois" not in whisper
+    assert FLOW.prompts["whisper_distress"] not in whisper, "no words of distress were said"
+
+
+def test_the_whisper_after_words_of_distress_says_so_first_never_the_words():
+    app = create_app({"whisper": True}, dev=True)
+    client = app.test_client()
+    caller = Caller(client)
+    caller.answer()
+    caller.say("je suis interne")
+    doc = caller.say("je n'en peux plus, vraiment")
+    assert all(mark == [DISTRESS_FLAG] for mark in _distress_marks(doc)) and len(_distress_marks(doc)) == 2
+    url = doc.dial.find("Number").get("url")
+    whisper = client.post(url, data={"CallSid": "CA" + "7" * 32, "Direction": "outbound-dial"}).get_data(as_text=True)
+    said = " ".join(Doc(whisper, url).says())
+    assert said.startswith(FLOW.prompts["whisper_distress"]), said
+    assert speech_seconds(said) <= WHISPER_SECONDS
+    assert "peux" not in whisper and "vraiment" not in whisper
 
 
 def test_a_long_french_sentence_is_still_twilios_form_under_the_signature():

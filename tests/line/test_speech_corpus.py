@@ -1,24 +1,36 @@
 """What callers say (tests/speech_corpus.yaml), said through the webhook as Twilio posts it: never a
-wrong route, and at least 95 % understood; the rest is put through to a person, as silence is."""
+wrong route, and at least 95 % understood; the rest is put through to a person, as silence is. Words
+of distress reach the transfer their keys reach, marked for whoever answers (d=1); nothing else is."""
 
 from __future__ import annotations
 
 from collections import Counter
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
 
 from ivr import create_app
+from ivr.flow.position import DISTRESS_FLAG
 from tests.paths import ROOT
 
-from ..caller import Caller
+from ..caller import Caller, Doc
 from ..routes import key_paths
 
 CORPUS = yaml.safe_load((ROOT / "tests" / "speech_corpus.yaml").read_text(encoding="utf-8"))
 THROUGH = "through"
+DISTRESS = "distress"  # {distress: [keys]}: words of distress, the keys they press
 CONFIDENCE = "0.9"  # Twilio's, for words it heard well
 MIN_UNDERSTOOD = 0.95
 CORRECT, WRONG, PUT_THROUGH = "correct", "wrong", "put through"
+
+
+def _marks(doc: Doc) -> set[str | None]:
+    """The distress mark (d) of every URL of a transfer (its callback, the whisper's); none elsewhere."""
+    if doc.dial is None:
+        return {None}
+    urls = [doc.dial.get("action"), *(n.get("url") for n in doc.dial.iter("Number") if n.get("url"))]
+    return {(parse_qs(urlsplit(u).query).get("d") or [None])[0] for u in urls}
 
 
 @pytest.fixture(scope="module")
@@ -29,21 +41,34 @@ def results():
     paths = key_paths(app.extensions["ivr"].flow)
     pressed: dict[tuple[str, ...], str] = {}
 
-    def answer(*keys: str) -> str:  # what the line answers to these keys, once
-        if keys not in pressed:
-            pressed[keys] = Caller(client).keys(*keys).body
-        return pressed[keys]
+    def answer(*keys: str, until_put_through: bool = False) -> str:  # what the line answers to these keys, once
+        if (keys, until_put_through) not in pressed:
+            caller = Caller(client)
+            doc = caller.answer()
+            for key in keys:
+                if until_put_through and doc.dial is not None:  # a choice that is a transfer: 0 is not pressed
+                    break
+                doc = caller.silence() if key == "" else caller.press(key)
+            pressed[keys, until_put_through] = doc.body
+        return pressed[keys, until_put_through]
 
     out = []
     for node, said, expected in CORPUS:
         path = tuple(paths[node])
         caller = Caller(client)
         caller.keys(*path)
-        body = caller.say(said, CONFIDENCE).body
+        doc = caller.say(said, CONFIDENCE)
+        marks = _marks(doc)
+        body = doc.body.replace(f"&amp;d={DISTRESS_FLAG}", "")
         silence = answer(*path, "")
-        if body == (silence if expected == THROUGH else answer(*path, *expected)):
+        if isinstance(expected, dict):
+            meant = answer(*path, *expected[DISTRESS], until_put_through=True)
+            right = body == meant and marks == {DISTRESS_FLAG}
+        else:
+            right = body == (silence if expected == THROUGH else answer(*path, *expected)) and marks == {None}
+        if right:
             outcome = CORRECT
-        elif body == silence:
+        elif doc.body == silence:
             outcome = PUT_THROUGH
         else:
             outcome = WRONG
@@ -71,7 +96,10 @@ def test_the_corpus_is_well_formed_and_large_enough():
         assert isinstance(line, list) and len(line) == 3, line
         node, said, expected = line
         assert node in paths and isinstance(said, str) and said.strip(), line
-        assert expected == THROUGH or (isinstance(expected, list) and all(isinstance(k, str) for k in expected)), line
+        keys = expected[DISTRESS] if isinstance(expected, dict) and list(expected) == [DISTRESS] else expected
+        assert expected == THROUGH or (isinstance(keys, list) and keys and all(isinstance(k, str) for k in keys)), line
+        if isinstance(expected, dict):
+            assert keys[-1] == "0", line  # words of distress end at a person
     assert len({(node, said) for node, said, _ in CORPUS}) == len(CORPUS)  # each line once
 
 
