@@ -11,7 +11,7 @@ from ivr.config import Settings
 from ivr.errors import CallStateError
 from ivr.flow import moves as call
 from ivr.flow.hours import OPEN
-from ivr.flow.model import closed_id
+from ivr.flow.model import Readout, closed_id
 from ivr.flow.moves import Step
 from ivr.flow.position import Position
 from ivr.line import answers as answers_module
@@ -66,7 +66,8 @@ def test_the_entry_is_answered_once_for_every_call(line, renderer, flow):
         # More than two keys, or anything a keypad has not: one wrong key, answered once for all.
         (at("welcome"), "123", Step(at("welcome", tries=1), notice="wrong_key")),
         (at("welcome"), "x", Step(at("welcome", tries=1), notice="wrong_key")),
-        (at("doctor_needs", "welcome", tries=1), "5", Step(at("listening_team", "welcome", "doctor_needs"), True)),
+        # A doctor's second wrong key: the doctors' own line (doctor_needs' operator), not the first ear.
+        (at("doctor_needs", "welcome", tries=1), "5", Step(at("doctors_line", "welcome", "doctor_needs"), True)),
     ],
 )
 def test_keys(line, renderer, flow, pos, digits, step):
@@ -98,20 +99,29 @@ def test_the_end_of_a_transfer(line, renderer, flow):
     # A status Twilio does not document is counted as other, and moves on as a failed try.
     odd = line.dial(pos.query(), "exploded")
     assert odd == Answer("at listening_team", moved(renderer, busy), events.dial_keys(flow, pos, events.OTHER, busy))
-    assert odd.counts[0] == (events.TRANSFER_END, "platform", events.OTHER)
+    assert odd.counts[0] == (events.TRANSFER_END, flow.nodes["listening_team"].services[0], events.OTHER)
     # Any status Twilio does not document shares that one answer: junk never fills the cache.
     line.dial(pos.query(), "imploded")
     info = line._dial_at.cache_info()
     assert (info.hits, info.misses) == (1, 3)
 
 
-def test_the_whisper_names_the_route_whatever_the_try(line, renderer):
-    pos = at("listening_team", "welcome", "doctor_needs")
-    expected = Answer("whisper at listening_team", renderer.whisper(pos).encode())
+def test_the_whisper_names_the_route_whatever_the_try(line, renderer, flow):
+    pos = at("doctors_line", "welcome", "doctor_needs")
+    expected = Answer("whisper at doctors_line", renderer.whisper(pos).encode())
     assert line.whisper(pos.query()) == expected
-    assert line.whisper(at("listening_team", "welcome", "doctor_needs", tries=2).query()) == expected
+    last = len(flow.nodes["doctors_line"].services) - 1
+    assert last >= 1
+    assert line.whisper(at("doctors_line", "welcome", "doctor_needs", tries=last).query()) == expected
     info = line._whisper_at.cache_info()
     assert (info.hits, info.misses) == (1, 1)
+    # Distress is part of the answer: said first, whatever the try, and cached apart.
+    alarm = Position("doctors_line", ("welcome", "doctor_needs"), distress=True)
+    heard = line.whisper(alarm.query())
+    assert heard == Answer("whisper at doctors_line", renderer.whisper(alarm).encode()) != expected
+    assert flow.prompts["whisper_distress"] in heard.document.decode()
+    assert flow.prompts["whisper_distress"] not in expected.document.decode()
+    assert line.whisper(Position("doctors_line", alarm.trail, last, distress=True).query()) == heard
 
 
 def test_no_whisper_at_a_menu(line):
@@ -197,7 +207,7 @@ def office(tmp_path_factory):
 
 def test_a_read_out_of_an_office_follows_the_hour(office):
     line = Answers(office, Renderer(office, Settings()), MAX_TRIES, clock=lambda: TUESDAY_NIGHT)
-    pos = at("listening_team", "welcome", tries=2)
+    pos = at("listening_team", "welcome", tries=len(office.nodes["listening_team"].services) - 1)  # the last try
     assert "pharmacist_line" not in office.closing and office.closing["listening_team"] == ("other_lines",)
     assert office.closing["welcome"] == ("other_lines",)
     assert line.hours("pharmacist_line") == ()
@@ -205,6 +215,8 @@ def test_a_read_out_of_an_office_follows_the_hour(office):
     assert line.hours("listening_team") == (("other_lines", "demain à neuf heures"),)
     opens = "demain à neuf heures"
     closed = Step(at(closed_id("other_lines"), "welcome", "listening_team"), arrived=True, opening=opens)
+    stands_for = office.nodes[closed.position.node]
+    assert isinstance(stands_for, Readout) and stands_for.service == "office", "read for later, never a transfer"
     assert line.dial(pos.query(), "failed").document == line.renderer.render(closed).encode()
     read = Step(at("other_lines", "welcome", "listening_team"), arrived=True)
     assert line.dial(pos.query(), "failed", TUESDAY_MORNING).document == line.renderer.render(read).encode()

@@ -1,6 +1,7 @@
-"""Closed means closed: outside a council's hours the line says when it opens and puts the caller
-through, never reads an office number nobody answers; within hours it reads it, without a word of
-hours. Played on a copy of the data whose council keeps known hours, at instants set by IVR_NOW."""
+"""Closed means closed: outside a council's hours the line says when it opens and reads its number
+for later, and dials nobody the caller did not choose (staying on the line reaches a person); within
+hours it reads the number, without a word of hours. Played on a copy of the data whose council keeps
+known hours, at instants set by IVR_NOW."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from ivr import create_app
 from ivr.config import ConfigError, Settings
-from ivr.flow.model import Readout
+from ivr.flow.model import Readout, closed_id
 from ivr.flow.timing import speech_seconds
 from tests.caller import Caller
 from tests.conftest import DataCopy
@@ -53,16 +54,28 @@ def call_council(app, data) -> tuple[Caller, object]:
     [(SUNDAY_NIGHT, "demain à neuf heures"), (CHRISTMAS, "lundi à neuf heures")],
 )
 def test_at_night_or_on_a_holiday_the_office_is_said_closed_and_the_caller_put_through(data, now, opens):
+    """Said closed, its number read for later, nobody dialled; staying on the line puts the caller
+    through to the line that serves them there (the council's operator)."""
     app = line_at(data, now)
     flow = app.extensions["ivr"].flow
     number = flow.services[data.council.service]
     caller, doc = call_council(app, data)
-    assert number.spoken not in doc.text, "never the number of an office nobody answers"
-    operator = flow.nodes[flow.operator_of(data.council.id)]
-    assert doc.dialled == flow.services[operator.services[0]].dial
-    [sentence] = doc.says()
+    assert doc.dial is None, "never a transfer the caller did not choose"
+    assert doc.node == closed_id(data.council.id)
+    sentence = doc.says()[0]
     assert "est fermé" in sentence and f"il ouvre {opens}" in sentence
-    assert speech_seconds(sentence) < 10, "one short sentence before the ring"
+    assert sentence.endswith(":"), "then its number"
+    assert speech_seconds(sentence) < 10, "one short sentence before the number"
+    assert doc.text.count(number.spoken) == 2, "its number, read twice, for later"
+    assert doc.text.index(sentence) < doc.text.index(number.spoken), "closed is said before the number"
+    again = caller.press("1")
+    assert again.node == doc.node and again.text.count(number.spoken) == 2, "1 reads it again, still closed"
+    assert "est fermé" not in again.text
+    operator = flow.operator_of(data.council.id)
+    through = caller.silence()
+    assert through.dialled == flow.services[flow.nodes[operator].services[0]].dial
+    assert through.dial.get("action").startswith(f"/voice/dial?n={operator}&")
+    assert through.says() == [], "no words between the silence and the ring"
     busy = caller.dial_ends("busy")
     assert busy.dialled, "nobody answering: the next try, as at any transfer"
 
@@ -82,14 +95,17 @@ def test_an_answer_that_depends_on_the_hour_is_never_served_at_another_hour(data
     line = app.extensions["ivr"]
     line.answers.clock = lambda: clock["now"]
     number = line.flow.services[data.council.service].spoken
-    assert number in call_council(app, data)[1].text
+    morning = call_council(app, data)[1]
+    assert morning.node == data.council.id and number in morning.text and "ouvre" not in morning.text
     clock["now"] = Settings.from_env({"IVR_NOW": SUNDAY_NIGHT}).now
     night = call_council(app, data)[1]
-    assert number not in night.text and "il ouvre demain à neuf heures" in night.text
+    assert night.node == closed_id(data.council.id) and "il ouvre demain à neuf heures" in night.text
+    assert night.text.count(number) == 2, "read for later"
     clock["now"] = Settings.from_env({"IVR_NOW": "2026-11-28T18:00+01:00"}).now  # Saturday evening
     assert "il ouvre lundi à neuf heures" in call_council(app, data)[1].text
     clock["now"] = Settings.from_env({"IVR_NOW": TUESDAY_MORNING}).now
-    assert number in call_council(app, data)[1].text
+    again = call_council(app, data)[1]
+    assert again.node == data.council.id and number in again.text and "ouvre" not in again.text
 
 
 def test_the_council_said_by_name_at_night_is_closed_too(data):
@@ -99,7 +115,9 @@ def test_the_council_said_by_name_at_night_is_closed_too(data):
     caller.keys(*key_paths(flow)["cdo_lookup"])
     name = flow.places[data.council.id]
     doc = caller.say(name)
-    assert "est fermé" in doc.text and doc.dial is not None
+    assert "est fermé" in doc.text and doc.dial is None and doc.node == closed_id(data.council.id)
+    assert doc.text.count(flow.services[data.council.service].spoken) == 2, "its number, for later"
+    assert caller.silence().dialled == flow.services[flow.nodes[flow.operator_of(doc.node)].services[0]].dial
 
 
 def test_a_service_without_known_hours_is_read_at_any_hour(data):
@@ -192,8 +210,9 @@ def test_the_keypad_page_calls_at_the_hour_its_clock_field_says(data):
     keys = key_paths(flow)[data.council.id]
     number = flow.services[data.council.service].spoken
     night = _keypad_call(client, keys, "2026-11-29T03:00")  # as a datetime-local field writes it: Paris time
-    assert "est fermé ; il ouvre demain à neuf heures" in night and number not in night
-    assert number in _keypad_call(client, keys, "2026-12-01T10:00")
+    assert "est fermé ; il ouvre demain à neuf heures" in night and night.count(number) == 2
+    day = _keypad_call(client, keys, "2026-12-01T10:00")
+    assert number in day and "est fermé" not in day
     bad = client.post("/simulator/step", json={"action": "start", "at": "Noël"})
     assert bad.status_code == 400 and "2026-12-25T03:00" in bad.get_json()["error"]
     with client.get("/simulator") as page:

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivr import create_app
-from ivr.flow.model import Interactive, Transfer
+from ivr.flow.model import Interactive, Readout, Transfer
+from ivr.flow.timing import speech_seconds
 
 from ..caller import Doc
 from ..twiml_vocabulary import problems
@@ -176,14 +177,31 @@ def test_every_path_ends_with_a_human_or_a_number():
 
 
 def test_unanswered_transfers_always_offer_other_lines():
-    failures = [doc for doc in explore().values() if doc.gather is not None and doc.node in FAILURES]
+    """Nobody answering: the 3114 read twice and the caller's own line for later, then, nobody answering
+    again, something new and brief that names the 3114; staying on the line always tries again."""
+    docs = explore()
+    failures = [doc for doc in docs.values() if doc.gather is not None and doc.node in FAILURES]
     assert {doc.node for doc in failures} == FAILURES
+    crisis = FLOW.services["suicide_line"].spoken
+    read = [doc for doc in failures if isinstance(FLOW.nodes[doc.node], Readout)]
+    arrived = [doc for url, doc in docs.items() if url.startswith("/voice/dial") and doc in failures]
+    again = [doc for doc in arrived if not isinstance(FLOW.nodes[doc.node], Readout)]
+    assert {doc.node for doc in arrived} == FAILURES
+    assert read and again, "a first failure reads numbers, a second one says something new"
     for doc in failures:
-        assert doc.text.count(FLOW.services["suicide_line"].spoken) == 2
+        line = FLOW.nodes[FLOW.operator_of(doc.node)]
+        assert isinstance(line, Transfer) and line.on_failure in FAILURES, "staying on the line tries again"
+    for doc in read:
+        assert doc.text.count(crisis) == 2
         own_line = FLOW.services[FLOW.nodes[FLOW.operator_of(doc.node)].services[0]]
         assert own_line.spoken in doc.text, "the number of the line the caller was trying"
         slow = [s for s in doc.root.iter("Say") if s.find("prosody") is not None]
         assert len(slow) == 2
+    shortest = min(speech_seconds(doc.text) for doc in read)
+    for doc in again:
+        assert crisis in doc.text, "the 3114, named again"
+        assert not any(doc.text == first.text or doc.text in first.text for first in read), "something new"
+        assert speech_seconds(doc.text) < shortest, "briefly: the lines are tried again at once"
 
 
 def test_vocabulary_check_catches_mistakes():

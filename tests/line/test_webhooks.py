@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 from ivr import create_app
 from ivr.config import SIMULATED_NOW
 from ivr.errors import ConfigError
+from ivr.flow.directory import FAMILY
 from ivr.flow.loader import load_flow
 from ivr.line.webhooks import EMPTY
 from ivr.stats import events
@@ -25,10 +26,19 @@ from ..routes import key_paths
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 FORM = {"CallSid": "CA" + "1" * 32, "From": "+33612345678", "To": "+33100000000"}
-PLATFORM = "+33800288038"
-PLATFORM_WORDS = "zéro huit cents, deux cent quatre-vingt-huit, zéro trente-huit"
 FLOW = load_flow(ROOT / "data", ROOT / "prompts")
-OPERATOR = FLOW.nodes[FLOW.operator]  # the listening team: each of its services in turn, then other lines
+OPERATOR = FLOW.nodes[FLOW.operator]  # the first ear: each of its services in turn, then other lines
+# The line the fallback dials and reads: the first ear's first line (flow.platform), for every caller.
+PLATFORM = FLOW.platform.dial
+PLATFORM_WORDS = FLOW.platform.spoken
+DOCTORS = FLOW.operator_of("doctor_needs")  # the doctors' line, for whoever said they are a doctor
+
+
+def test_the_fallback_line_is_the_first_ears_and_serves_every_caller():
+    """A fault may strike before the caller said who they are: the fallback dials a line for everyone."""
+    assert OPERATOR.services[0] == FLOW.platform.id
+    assert all(FLOW.platform.serves(c) for c in (*FLOW.professions, FAMILY))
+    assert PLATFORM.startswith("+33") and PLATFORM_WORDS
 
 
 def sign(url: str, form: dict, token: str = TOKEN) -> str:
@@ -197,7 +207,7 @@ def test_production_refuses_to_start_without_the_lines_own_caller_id(monkeypatch
         .post("/voice", data=FORM, headers={"X-Twilio-Signature": sign("http://localhost/voice", FORM)})
         .get_data(as_text=True)
     ).findtext("Say")
-    assert "confidentielle" in greeting and "anonyme" not in greeting
+    assert greeting == FLOW.prompts["greeting"] and "anonyme" not in greeting
     with pytest.raises(ConfigError, match="choose one"):
         create_app({"auth_token": TOKEN, "pass_caller_number": True, "caller_id": LINE_NUMBER})
 
@@ -222,7 +232,8 @@ def test_fallback_url_puts_through_and_reads_the_number(client):
     root = ET.fromstring(response.get_data(as_text=True))
     after = _says_after_the_dial(root)
     assert " ".join(after).count(PLATFORM_WORDS) == 2, "its number, twice"
-    assert "trente et un quatorze" in after[0] and "appelez le quinze" in after[0], "then the other lines"
+    assert FLOW.services["suicide_line"].spoken in after[0], "then the other lines: the 3114"
+    assert f"appelez le {FLOW.services['samu'].spoken}" in after[0], "in danger, the 15"
 
 
 def _says_after_the_dial(root) -> list[str]:
@@ -569,11 +580,14 @@ def test_a_fault_on_the_whisper_connects_the_call_with_nothing_said(monkeypatch,
 
 def test_the_whisper_logs_where_it_is_and_nothing_else(caplog):
     app = create_app({"whisper": True}, dev=True)
-    query = f"n={FLOW.operator}&t=welcome.doctor_needs"
+    query = f"n={DOCTORS}&t=welcome.doctor_needs"
     with caplog.at_level(logging.INFO, logger="ivr.call"):
         app.test_client().post(f"/voice/whisper?{query}", data=FORM)
+        app.test_client().post(f"/voice/whisper?{query}&d=1", data=FORM)
     logged = [r.getMessage() for r in caplog.records if r.name == "ivr.call"]
-    assert logged == [f"answered {app.extensions['ivr'].answers.whisper(query).where}"]
+    where = app.extensions["ivr"].answers.whisper(query).where
+    assert where == f"whisper at {DOCTORS}"
+    assert logged == [f"answered {where}"] * 2, "nothing of the trail, nor of distress"
 
 
 @pytest.mark.parametrize(
@@ -581,7 +595,7 @@ def test_the_whisper_logs_where_it_is_and_nothing_else(caplog):
     [
         ("/voice/key?n=welcome", {"Digits": "1"}, "key"),
         ("/voice/key?n=welcome", {"SpeechResult": "médecin", "Confidence": "0.9"}, "said"),
-        (f"/voice/dial?n={FLOW.operator}&t=welcome.doctor_needs&r=0", {"DialCallStatus": "busy"}, "dial"),
+        (f"/voice/dial?n={DOCTORS}&t=welcome.doctor_needs&r=0", {"DialCallStatus": "busy"}, "dial"),
     ],
 )
 def test_a_simulated_instant_reaches_the_answer_and_only_as_an_instant(app, monkeypatch, path, form, method):

@@ -18,11 +18,13 @@ from tests.test_wsgi import free_port, run_procfile
 TOKEN = "s" * 32
 FLOW = load_flow(Settings().data_dir, Settings().prompts_dir)
 PATHS = key_paths(FLOW)
-LISTENING = FLOW.nodes[FLOW.operator].services  # the listening team's tries, in turn
+LISTENING = FLOW.nodes[FLOW.operator].services  # the first ear's tries, in turn (0 and silence)
+DOCTORS = FLOW.operator_of("doctor_needs")  # the doctors' line: médecin, soutien psychologique
+DOCTORS_FIRST = FLOW.nodes[DOCTORS].services[0]
 ROUTES = {  # keys and transfer outcomes -> the choice that shows the route
     PATHS["social_help"]: ("choice", "doctor_needs", "social_help"),
-    ("0", "busy"): ("transfer_end", "platform", "busy"),
-    (*PATHS[FLOW.operator], "completed"): ("transfer_end", "platform", "completed"),  # médecin, soutien psychologique
+    ("0", "busy"): ("transfer_end", LISTENING[0], "busy"),
+    (*PATHS[DOCTORS], "completed"): ("transfer_end", DOCTORS_FIRST, "completed"),
 }
 
 
@@ -69,6 +71,9 @@ def test_two_servers_of_two_workers_count_every_call_exactly_once(postgres_serve
     assert totals[("reached", "welcome", "")] == calls
     for route, n in expected.items():
         assert totals[route] == n, route
-    # 8 for soutien psychologique, 8 for 0, and 8 second tries after busy (to the platform again, or another line)
-    assert totals[("transfer", "platform", "")] == 16 + 8 * (LISTENING[1] == "platform")
+    # 8 for soutien psychologique (the doctors' line), 8 for 0 (the first ear), and 8 second tries after
+    # busy (the first ear again, or another line)
+    transfers = Counter([DOCTORS_FIRST] * 8 + [LISTENING[0]] * 8 + [LISTENING[1]] * 8)
+    for service in {*transfers, *FLOW.services}:
+        assert totals[("transfer", service, "")] == transfers[service], service
     assert totals[("number", "social_service", "")] == 8
