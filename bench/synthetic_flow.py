@@ -22,11 +22,22 @@ ROOT = Path(__file__).resolve().parent.parent
 FANOUT = 5
 
 
-def _pool(prompts: dict[str, str]) -> list[str]:
-    """Return the flow's own sentences (not those the line says in every menu), in file order."""
+def _pool(prompts: dict[str, str], others: set[str]) -> list[str]:
+    """Return the flow's own sentences (not those the line says in every menu), in file order, but those
+    that name a service in `others` (the synthetic menus hang where the caller has not said who they are)."""
     from ivr.flow.model import SYSTEM_PROMPTS
 
-    return [text for key, text in prompts.items() if key not in SYSTEM_PROMPTS and "{council}" not in text]
+    return [
+        text
+        for key, text in prompts.items()
+        if key not in SYSTEM_PROMPTS and "{council}" not in text and not any(f"{{{sid}}}" in text for sid in others)
+    ]
+
+
+def _for_everyone(entry: dict, professions: dict) -> bool:
+    """Tell whether a service of the directory serves every caller (every profession, and families)."""
+    served = entry.get("professions")
+    return served == "all" or (set(professions) <= set(served or ()) and bool(entry.get("families")))
 
 
 def generate(out: Path, factor: int, data_dir: Path = ROOT / "data", prompts_dir: Path = ROOT / "prompts") -> int:
@@ -34,13 +45,17 @@ def generate(out: Path, factor: int, data_dir: Path = ROOT / "data", prompts_dir
     flow = yaml.safe_load((data_dir / "flow.yaml").read_text(encoding="utf-8"))
     prompts_file = yaml.safe_load((prompts_dir / "fr.yaml").read_text(encoding="utf-8"))
     prompts = prompts_file["prompts"]
-    directory = yaml.safe_load((data_dir / "directory.yaml").read_text(encoding="utf-8"))["services"]
-    # Numbers read at any hour: a service that keeps office hours needs a closed sentence of its own.
-    services = [sid for sid, entry in directory.items() if entry.get("open", "24/7") == "24/7"]
+    raw_directory = yaml.safe_load((data_dir / "directory.yaml").read_text(encoding="utf-8"))
+    directory = raw_directory["services"]
+    # The synthetic menus hang under a choice that says nothing of the caller: only lines for every
+    # caller may be read there (the first ear), and only numbers read at any hour (a service that
+    # keeps office hours needs a closed sentence of its own).
+    everyone = {sid for sid, entry in directory.items() if _for_everyone(entry, raw_directory["professions"])}
+    services = [sid for sid in directory if sid in everyone and directory[sid].get("open", "24/7") == "24/7"]
     nodes = flow["nodes"]
     base = len(nodes)
     extra = max(0, base * factor - base)
-    pool = _pool(prompts)
+    pool = _pool(prompts, set(directory) - everyone)
     failure = nodes[flow["operator"]]["on_failure"]
     entry = nodes[flow["entry"]]
     used = {o["key"] for o in entry["options"]}

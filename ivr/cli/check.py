@@ -86,7 +86,7 @@ def check(
         "Numbers the line can say or dial\n"
         "  ([seed]: a seed document gives it; [TO CONFIRM]: only public pages give it, compare it with them;\n"
         "  then the day someone last called it and reached the service, TO CALL when nobody has or not for\n"
-        f"  {max_age} days; emergency numbers are never called for a test):"
+        f"  {max_age} days; emergency and national short numbers are never called for a test):"
     )
     uses = number_uses(flow)
     for use in uses:

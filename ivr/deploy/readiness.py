@@ -158,7 +158,8 @@ def numbers_called(flow: Flow, today: dt.date, max_age: int) -> Check:
     uses = number_uses(flow)
     emergency = [u.service.number for u in uses if u.service.emergency]
     exempt = (
-        f"; emergency numbers ({', '.join(emergency)}): not to be called for a test; checked against their sources"
+        f"; emergency and national short numbers ({', '.join(emergency)}): not to be called for a test; "
+        "checked against their sources"
         if emergency
         else ""
     )

@@ -136,7 +136,10 @@ def test_production_fails_with_the_numbers_to_call_then_passes_once_they_are_cal
     [check] = called()
     assert not check.ok
     assert check.detail.startswith("2 number(s) never called from this line or not within 180 days")
-    assert "emergency numbers (31 14): not to be called for a test; checked against their sources" in check.detail
+    assert (
+        "emergency and national short numbers (31 14): not to be called for a test; checked against their sources"
+        in check.detail
+    )
     assert check.items == (
         "0805 23 23 36    sps            Écoute de tous les soignants et de leurs proches (never called: TO CALL)",
         "0800 73 69 59    adop           Écoute des pharmaciens (called 2026-05-01, 212 days ago: TO CALL AGAIN)",
@@ -153,8 +156,8 @@ def test_production_fails_with_the_numbers_to_call_then_passes_once_they_are_cal
     [check] = called()
     assert check.ok and check.items == (), "the unused service and the emergency number need no call"
     assert check.detail == (
-        "every number called within 180 days; emergency numbers (31 14): not to be called for a test; "
-        "checked against their sources"
+        "every number called within 180 days; emergency and national short numbers (31 14): not to be called "
+        "for a test; checked against their sources"
     )
     result = run(small, "--production")
     assert result.exit_code == 0, result.output

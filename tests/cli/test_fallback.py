@@ -11,11 +11,14 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
+from ivr.flow.directory import FAMILY
+from ivr.flow.loader import load_flow
 from ivr.simulator.player import Call
 from ivr.simulator.transport import http_transport
-from tests.paths import LINE_NUMBER
+from tests.paths import LINE_NUMBER, ROOT
 
-PLATFORM = "+33800288038"
+# A fault: the caller has not said who they are; the fallback dials the first ear, the operator's first line.
+PLATFORM = load_flow(ROOT / "data", ROOT / "prompts").platform.dial
 
 
 @pytest.fixture
@@ -58,9 +61,11 @@ def test_the_exported_fallback_plays_from_a_static_server(tmp_path, static_serve
     assert call.requested == [call.requested[0]] and call.requested[0].startswith(f"GET {static_server}/fallback.xml")
     dialled = [e.text for e in call.events if e.kind == "dial"]
     assert dialled == [f"Number {PLATFORM}"]
+    first_ear = flow.services[flow.nodes[flow.operator].services[0]]
+    assert first_ear.dial == PLATFORM and all(first_ear.serves(c) for c in (*flow.professions, FAMILY))
     call.answer("no-answer")
     heard = [e.text for e in call.events if e.kind == "say"]
-    assert heard.count(flow.platform.spoken) == 2, "the platform's number is read twice"
+    assert heard.count(flow.platform.spoken) == 2, "the number of the line dialled is read twice"
     assert any(flow.services["suicide_line"].spoken in text for text in heard), "and the other lines"
     assert call.ended is not None and call.error is None
 

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 from ivr.deploy.readiness import numbers_called, production_checks
+from ivr.flow.directory import FAMILY
 from ivr.flow.loader import load_flow
 from ivr.flow.recordings import text_hash
 from tests.paths import ROOT
@@ -62,7 +63,11 @@ def test_a_live_configuration_passes_every_check(checks):
     found = checks(LIVE)
     assert list(found) == NAMES
     assert [c for c in found.values() if not c.ok] == []
-    assert found["platform number"].detail == "platform: +33800288038"
+    # The operator's first line, the first ear: a line for every caller, dialled as the directory writes it.
+    flow = load_flow(ROOT / "data", ROOT / "prompts")
+    platform = flow.platform
+    assert all(platform.serves(c) for c in (*flow.professions, FAMILY))
+    assert platform.dial and found["platform number"].detail == f"{platform.id}: {platform.dial}"
     assert LIVE["TWILIO_AUTH_TOKEN"] not in "".join(map(str, found.values())), "the token is never shown"
 
 
@@ -80,16 +85,13 @@ def test_the_data_as_it_stands_has_every_number_to_call_but_emergency_ones(check
     services = load_flow(ROOT / "data", ROOT / "prompts").services.values()
     assert all(s.called is None for s in services), "nobody has called a number from this line yet"
     due = [s for s in services if not s.emergency]
-    assert {s.id for s in services if s.emergency} == {
-        "samu",
-        "police",
-        "emergency_eu",
-        "emergency_sms",
-        "suicide_line",
-    }
+    emergency = [s for s in services if s.emergency]
+    assert {"samu", "police", "emergency_eu", "emergency_sms", "suicide_line"} <= {s.id for s in emergency}
+    assert all(s.dial is None and s.serves(FAMILY) for s in emergency), "short numbers, for everyone"
     check = found["numbers called"]
     assert check.detail.startswith(f"{len(due)} number(s) never called from this line or not within 180 days")
-    assert "emergency numbers (15, 17, 112, 114, 31 14): not to be called for a test" in check.detail
+    numbers = ", ".join(s.number for s in emergency)
+    assert f"emergency and national short numbers ({numbers}): not to be called for a test" in check.detail
     assert check.items == tuple(f"{s.number:<16} {s.id:<14} {s.name} (never called: TO CALL)" for s in due)
     assert str(check).splitlines()[1:] == [f"        {item}" for item in check.items], "one number a line"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ivr.errors import FlowError
+from ivr.flow.directory import FAMILY
 from ivr.flow.model import SYNTHETIC_SEP
 from tests.conftest import DataCopy
 from tests.paths import FIXTURES
@@ -12,7 +13,9 @@ from tests.paths import FIXTURES
 
 def test_default_flow_is_valid(flow):
     assert flow.entry == "welcome" and flow.operator == "listening_team"
-    assert flow.platform.dial == "+33800288038"
+    # The operator's first line (the first ear) serves every caller; the doctors' platform keeps its number.
+    assert all(flow.platform.serves(c) for c in (*flow.professions, FAMILY))
+    assert flow.services["platform"].dial == "+33800288038"
     assert [old.number for old in flow.superseded] == ["0826 000 401", "0800 800 854"]
     assert all(old.successor == "platform" for old in flow.superseded)
 
@@ -107,7 +110,7 @@ BROKEN = [
     (
         "failure node is a transfer",
         "flow",
-        lambda d: d["nodes"]["listening_team"].update(on_failure="care_line"),
+        lambda d: d["nodes"]["listening_team"].update(on_failure="doctors_line"),
         ["nodes.listening_team.on_failure", "menu or read-out"],
     ),
     (
@@ -496,8 +499,8 @@ SMALL_BROKEN = [
                 "data/flow.yaml",
                 "nodes.care_other_lines.operator",
                 "must name a transfer node (who 0 and silence reach from here), got 'other_lines'; known nodes: "
-                "care_line, care_other_lines, doctor_needs, listening_team, other_lines, pharmacist_line, "
-                "pharmacist_other_lines, welcome",
+                "care_line, care_other_lines, doctor_needs, doctors_line, doctors_other_lines, listening_team, "
+                "other_lines, pharmacist_line, pharmacist_other_lines, welcome",
             )
         ],
     ),

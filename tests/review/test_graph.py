@@ -57,7 +57,10 @@ def test_every_option_is_in_its_menu_and_leads_to_its_target(groups):
     options = [(node, o) for node in FLOW.nodes.values() if isinstance(node, Menu) for o in node.options]
     assert {"welcome", "doctor_needs", "cdo_lookup-20"} <= {m.id for m, _ in options}, "Corsica's question too"
     for menu, option in options:
-        target = FLOW.operator if grown_transfer(FLOW, option.target) else option.target
+        target = option.target
+        if grown_transfer(FLOW, option.target):  # a council without a number: drawn to the line it dials
+            target = FLOW.operator_of(menu.id)
+            assert FLOW.nodes[target].services == FLOW.nodes[option.target].services, (menu.id, option.key)
         label = " ".join(FLOW.prompts[option.say].split())
         shown = texts(groups[node_id(menu.id)])
         assert any(t.startswith(f"{option.key} ") and label[:40] in t for t in shown), (menu.id, option.key, shown)
@@ -95,7 +98,12 @@ def test_departments_show_each_code_and_where_other_codes_go(groups):
     named = sum(grown_transfer(FLOW, target) for target in lookup.codes.values())
     assert f"{named} other codes: the council named, then put through" in shown
     assert groups["edge-cdo_lookup-14"].findtext(f"{SVG}title") == "cdo_lookup:d14->cdo_lookup-14"
-    assert groups["edge-cdo_lookup-named"].findtext(f"{SVG}title") == f"cdo_lookup:named->{FLOW.operator}"
+    # Councils without a number: named, then put through to the look-up's own line (the doctors' line).
+    through = FLOW.operator_of(lookup.id)
+    assert groups["edge-cdo_lookup-named"].findtext(f"{SVG}title") == f"cdo_lookup:named->{through}"
+    for target in lookup.codes.values():
+        if grown_transfer(FLOW, target):
+            assert FLOW.nodes[target].services == FLOW.nodes[through].services, target
     assert groups["edge-cdo_lookup-97"].findtext(f"{SVG}title") == "cdo_lookup:d97->cdo_lookup-97"
 
 

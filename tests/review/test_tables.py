@@ -57,18 +57,20 @@ def test_the_directory_table_lists_each_number_with_who_it_serves_hours_sources_
             "| number | service | name | who it serves | hours | how the line uses it | sources | called |",
             "| --- | --- | --- | --- | --- | --- | --- | --- |",
             "| 0800 288 038 | platform | Plateforme des médecins | médecin | 24/7 (jour et nuit) | dialled by"
-            " listening_team; said in prompt platform_after; dialled and read by the fallback"
+            " doctors_line; said in prompt platform_after"
             " | seed 004_ecb87066e0f6f928.txt (undated); [www.ordre.medecin.fr](https://www.ordre.medecin.fr/entraide)"
             " (consulted 2026-11-25) | never |",
             "| 0805 23 23 36 | sps | Écoute de tous les soignants et de leurs proches | médecin, infirmier, pharmacien,"
-            " families | not known (read at any hour) | dialled by listening_team; dialled by pharmacist_line; dialled"
-            " by care_line; said in prompt care_after | [www.asso-sps.fr](https://www.asso-sps.fr/prise-en-charge/"
-            "plateforme-telephonique) (consulted 2026-11-29); to confirm | never |",
+            " families | not known (read at any hour) | dialled by listening_team; dialled by doctors_line; dialled by"
+            " pharmacist_line; dialled by care_line; said in prompt care_after; dialled and read by the fallback"
+            " | [www.asso-sps.fr](https://www.asso-sps.fr/prise-en-charge/plateforme-telephonique) (consulted"
+            " 2026-11-29); to confirm | never |",
             "| 0800 73 69 59 | adop | Écoute des pharmaciens | pharmacien | not known (read at any hour) | dialled by"
             " pharmacist_line | [www.lemoniteurdespharmacies.fr](https://www.lemoniteurdespharmacies.fr) (consulted"
             " 2026-11-24); to confirm | 2026-11-20 |",
             "| 31 14 | suicide_line | Prévention du suicide | everyone | not known (read at any hour) | read by"
-            " other_lines; read by pharmacist_other_lines; read by care_other_lines | [3114.fr](https://3114.fr)"
+            " other_lines; read by doctors_other_lines; read by pharmacist_other_lines; read by care_other_lines"
+            " | [3114.fr](https://3114.fr)"
             " (consulted 2026-11-24); to confirm | emergency: not called for a test |",
             "",
             "*to confirm*: only public pages give the number, none of the seed documents; compare it with them."
@@ -78,7 +80,7 @@ def test_the_directory_table_lists_each_number_with_who_it_serves_hours_sources_
             "",
             "| caller | lines dialled or read |",
             "| --- | --- |",
-            "| before any choice (silence, 0) | platform (0800 288 038), sps (0805 23 23 36), suicide_line (31 14) |",
+            "| before any choice (silence, 0) | sps (0805 23 23 36), suicide_line (31 14) |",
             "| medecin (médecin) | platform (0800 288 038), sps (0805 23 23 36), suicide_line (31 14) |",
             "| infirmier (infirmier) | sps (0805 23 23 36), suicide_line (31 14) |",
             "| pharmacien (pharmacien) | adop (0800 73 69 59), sps (0805 23 23 36), suicide_line (31 14) |",
@@ -114,21 +116,40 @@ def test_the_budget_table_names_each_route_by_its_choices_with_the_figures_and_b
     silent, zero, longest, unanswered = b.silent_caller(), b.zero_caller(), b.longest_silence(), b.unanswered()
     by_keys = {r.keys: r.seconds for r in b.numbers()}
     lines = {r.name: r.seconds for r in b.callers_lines()}
+    # (h) and (i) for each line callers reach first, named by the choices (or 0) that lead there.
+    after_first = {
+        "listening_team": ("0", "no-answer", "no-answer no-answer"),  # SPS, then SPS again
+        "doctors_line": ("Médecin, Parler", "no-answer no-answer", "no-answer no-answer no-answer"),
+        "pharmacist_line": ("Pharmacien", "no-answer", "no-answer no-answer"),  # ADOP, then SPS
+        "care_line": ("Autre soignant ou proche", "no-answer", "no-answer no-answer"),
+    }
+    firsts = [r.name for r in b.first_lines()]
+    assert sorted(firsts) == sorted(after_first)
+    nobody_answers = []
+    for name in firsts:
+        said, nxt, crisis = after_first[name]
+        nobody_answers += [
+            f"| (h) {said}: {name} rings out, until the next try (sps) rings | {nxt} | dials 0805 23 23 36 (sps) |"
+            f" {b.next_line(name).seconds:.1f} | ≤ {BUDGETS['next_line']:g} |",
+            f"| (i) {said}: {name} rings out, until the 3114 is heard | {crisis} | reads 31 14 (suicide_line) |"
+            f" {b.crisis_line(name).seconds:.1f} | ≤ {BUDGETS['crisis_line']:g} |",
+        ]
     assert rows == [
-        f"| (a) presses nothing | _ | dials 0800 288 038 (platform) | {silent.seconds:.1f} | ≤ {BUDGETS['silent']:g} |",
-        f"| (b) presses 0 at once | 0 | dials 0800 288 038 (platform) | {zero.seconds:.1f} | ≤ {BUDGETS['zero']:g} |",
+        f"| (a) presses nothing | _ | dials 0805 23 23 36 (sps) | {silent.seconds:.1f} | ≤ {BUDGETS['silent']:g} |",
+        f"| (b) presses 0 at once | 0 | dials 0805 23 23 36 (sps) | {zero.seconds:.1f} | ≤ {BUDGETS['zero']:g} |",
         f"| (c) Médecin, Parler | 1 1 | dials 0800 288 038 (platform) | {by_keys[('1', '1')]:.1f} |  |",
         f"| (c) Pharmacien | 2 | dials 0800 73 69 59 (adop) | {by_keys[('2',)]:.1f} |  |",
         f"| (c) Autre soignant ou proche | 3 | dials 0805 23 23 36 (sps) | {by_keys[('3',)]:.1f} |  |",
         f"| (d) silent after the longest prompt ({longest.name}) | _ | dials 0805 23 23 36 (sps) |"
         f" {longest.seconds:.1f} | ≤ {BUDGETS['silent_after_any_prompt']:g} |",
-        "| (e) presses nothing, nobody answers | _ no-answer no-answer no-answer | reads 31 14 (suicide_line) |"
+        "| (e) presses nothing, nobody answers | _ no-answer no-answer | reads 31 14 (suicide_line) |"
         f" {unanswered.seconds:.1f} |  |",
         f"| (f) médecin: their line | 1 1 | dials 0800 288 038 (platform) | {lines['medecin']:.1f} | ≤ 25 |",
         f"| (f) infirmier: their line | 3 | dials 0805 23 23 36 (sps) | {lines['infirmier']:.1f} | ≤ 25 |",
         f"| (f) pharmacien: their line | 2 | dials 0800 73 69 59 (adop) | {lines['pharmacien']:.1f} | ≤ 25 |",
         f"| (f) a relative of a health professional: their line | 3 | dials 0805 23 23 36 (sps) |"
         f" {lines['famille']:.1f} | ≤ 25 |",
+        *nobody_answers,
     ], "no (g): the small flow has no choice after an assault"
 
 
@@ -149,7 +170,7 @@ def test_the_generated_document_ignores_the_settings_of_the_shell(small, monkeyp
     monkeypatch.setenv("IVR_DIAL_TIMEOUT", "60")
     settings = docs_settings(small.data, small.prompts)
     assert (settings.gather_timeout, settings.dial_timeout, settings.free_number) == (3, 30, True)
-    assert settings.caller_id is not None, "the longest greeting: anonyme"
+    assert settings.caller_id is not None, "the longest greeting: every phrase a setting adds"
 
 
 def _docs(small, root, *flags):

@@ -150,12 +150,13 @@ def office(tmp_path_factory):
     hours = {"mon-fri": ["09:00-12:00", "13:30-16:00"]}
     copy.edit("directory", lambda d: d["services"][council.service].update(open=hours))
     app = create_app({"data_dir": copy.data, "prompts_dir": copy.prompts}, dev=True)
+    flow = app.extensions["ivr"].flow
     with served(app) as url:
-        yield url, key_paths(app.extensions["ivr"].flow)[council.id]
+        yield url, key_paths(flow)[council.id], flow.services[council.service].spoken
 
 
 def test_the_clock_field_calls_at_night_and_an_office_is_said_closed(page, office):
-    url, keys = office
+    url, keys, number = office
     page.goto(f"{url}/simulator")
     page.locator("#clock").fill("2026-11-29T03:00")  # a Sunday, 03:00
     page.get_by_role("button", name="Call").click()
@@ -166,6 +167,10 @@ def test_the_clock_field_calls_at_night_and_an_office_is_said_closed(page, offic
         expect(page.locator("#transcript")).to_contain_text(f"Keys{key}")
     closed = page.locator("#transcript li.say").filter(has_text="est fermé ; il ouvre demain à neuf heures")
     expect(closed).to_have_count(1)
+    # Its number, for later, read twice; nobody is dialled the caller did not choose.
+    expect(page.locator("#transcript li.say").filter(has_text=number)).to_have_count(2)
+    expect(page.get_by_role("group", name="The line is putting you through")).to_be_hidden()
+    page.get_by_role("button", name="Stay silent").click()  # staying on the line: a person now
     expect(page.get_by_role("group", name="The line is putting you through")).to_be_visible()
     page.get_by_role("button", name="Hang up").click()
 
