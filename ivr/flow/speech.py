@@ -604,7 +604,9 @@ def listeners(
             for phrase in words.get(name, ()):
                 said.add(phrase, (key,), f"words.{name}", True, clash)
         who = frozenset(o.key for o in node.options if o.callers) if isinstance(node, Menu) else frozenset()
+        others: frozenset[tuple[str, ...]] = frozenset()
         if who:  # a menu that asks who calls: who has no line of their own means 0, firmly
+            others = frozenset(tuple(plain(p).split()) for p in words.get(OTHERS, ()))
             for phrase in words.get(OTHERS, ()):
                 said.add(phrase, (OPERATOR_KEY,), f"words.{OTHERS}", True, clash)
         if isinstance(node, Menu):
@@ -616,7 +618,6 @@ def listeners(
                         prompts[option.say], (option.key,), f"prompts.{option.say}", option.say not in words, clash
                     )
             offered = [o.key for o in node.options] + [OPERATOR_KEY, REPEAT_KEY, BACK_KEY]
-            others = frozenset(tuple(plain(p).split()) for p in words.get(OTHERS, ())) if who else frozenset()
             out[nid] = said.listener(press, _said_keys(prompts, offered), distress=distress, who=who, others=others)
         elif isinstance(node, Readout):
             offered = [READOUT_REPEAT_KEY, OPERATOR_KEY, REPEAT_KEY, BACK_KEY]

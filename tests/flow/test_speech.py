@@ -1025,3 +1025,111 @@ def test_whoever_has_no_line_of_their_own_stays_for_everyone_even_said_with_a_ch
 def test_relatives_and_other_professions_at_the_first_menu_reach_the_line_for_everyone(flow, sentence):
     step = moves.press_in_turn(flow, Position(flow.entry), heard(flow, flow.entry, sentence).keys, 2)
     assert step.position.node == flow.operator
+
+
+# -- who calls, on a small flow whose first menu asks it ------------------------------------------------
+WHO_NODES = {
+    **SMALL_NODES,
+    "welcome": Menu(
+        "welcome",
+        options=(
+            Option("1", "opt_doctor", "dept", callers=("medecin",)),
+            Option("2", "opt_money", "money"),
+            Option("3", "opt_other", "money"),
+        ),
+    ),
+}
+OTHERS_WORDS = ("ma femme", "infirmière")
+
+
+def _who(words: dict | None = None, node: str = "welcome"):
+    problems: list = []
+    heard_at = listeners(
+        WHO_NODES,
+        SMALL_PROMPTS,
+        {**SMALL_WORDS, "others": OTHERS_WORDS, **(words or {})},
+        SMALL_PLACES,
+        "prompts/fr.yaml",
+        problems,
+    )
+    assert problems == []
+    return heard_at[node]
+
+
+@pytest.mark.parametrize(
+    ("words", "keys"),
+    [
+        ("médecin, je n'en peux plus", ("1", "0")),
+        ("je n'en peux plus médecin", ("1", "0")),  # the word just after the words of distress counts
+        ("médecin je n'en peux plus", ("1", "0")),
+        ("je n'en peux plus", ("0",)),
+        ("aide financière, je n'en peux plus", ("0",)),  # a need, not who calls: a person, not the need
+        ("ma femme médecin, je n'en peux plus", ("0",)),  # a relative
+        ("pas médecin, je n'en peux plus", ("0",)),
+    ],
+)
+def test_words_of_distress_press_only_a_choice_that_says_who_calls(words, keys):
+    assert understand(_who(), words, SURE, 0.5) == Heard(keys, UNDERSTOOD, distress=True)
+
+
+def test_the_words_of_distress_themselves_are_left_out_before_who_calls_is_read():
+    """Their own words are not read again: a negation inside them ("plus", after "n'") reaches nothing."""
+    alarm = {"distress": ("plus envie de vivre",)}
+    said = understand(_who(alarm), "je n'ai plus envie de vivre, médecin depuis vingt ans", SURE, 0.5)
+    assert said == Heard(("1", "0"), UNDERSTOOD, distress=True)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "ma femme",
+        "infirmière",
+        "ma femme est médecin",
+        "médecin, enfin infirmière",
+        "Ma femme. Médecin. Aide financière.",
+    ],
+)
+def test_whoever_has_no_line_of_their_own_means_zero_firmly_where_a_menu_asks_who_calls(words):
+    assert understand(_who(), words, SURE, 0.5) == Heard(("0",), UNDERSTOOD)
+
+
+def test_the_others_are_heard_only_where_a_menu_asks_who_calls():
+    assert understand(_who(node="money"), "ma femme", SURE, 0.5) == Heard((), NOT_UNDERSTOOD)
+    assert understand(_small_with({"others": OTHERS_WORDS}), "ma femme médecin", SURE, 0.5) == Heard(
+        ("1",), UNDERSTOOD
+    ), "a menu that does not ask who calls: the choice"
+    assert "ma femme, infirmière" in _who().hints and "ma femme" not in _who(node="money").hints
+
+
+def test_a_flow_without_the_others_list_still_listens_where_a_menu_asks_who_calls():
+    problems: list = []
+    heard_at = listeners(WHO_NODES, SMALL_PROMPTS, {"opt_doctor": ("médecin",)}, SMALL_PLACES, "f", problems)
+    assert problems == []
+    assert understand(heard_at["welcome"], "ma femme est médecin", SURE, 0.5) == Heard(("1",), UNDERSTOOD)
+
+
+def test_a_word_of_the_others_that_chooses_something_else_is_reported_naming_its_list():
+    problems: list = []
+    words = {**SMALL_WORDS, "others": ("ma femme", "médecin")}
+    listeners(WHO_NODES, SMALL_PROMPTS, words, SMALL_PLACES, "prompts/fr.yaml", problems)
+    assert [(p.file, p.where, p.message) for p in problems] == [
+        (
+            "prompts/fr.yaml",
+            "words.opt_doctor",
+            "'médecin' also chooses something else in the same menu (words.others): a caller saying it would be "
+            "put through; keep it in one list",
+        ),
+        (
+            "prompts/fr.yaml",
+            "prompts.opt_doctor",
+            "'Médecin' also chooses something else in the same menu (words.others): a caller saying it would be "
+            "put through; keep it in one list",
+        ),
+    ]
+
+
+def test_a_word_of_distress_in_a_choice_list_is_reported_and_the_rest_of_the_list_still_checked():
+    problems = _problems_of({**SMALL_WORDS, "opt_money": ("argent", "médecin", "je n'en peux plus")})
+    assert [p[1] for p in problems] == ["words.opt_money", "words.opt_money"]
+    assert "taken for a word of distress" in problems[0][2]
+    assert problems[1][2].startswith("'médecin' also chooses something else in the same menu (words.opt_doctor)")
