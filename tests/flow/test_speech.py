@@ -1133,3 +1133,17 @@ def test_a_word_of_distress_in_a_choice_list_is_reported_and_the_rest_of_the_lis
     assert [p[1] for p in problems] == ["words.opt_money", "words.opt_money"]
     assert "taken for a word of distress" in problems[0][2]
     assert problems[1][2].startswith("'médecin' also chooses something else in the same menu (words.opt_doctor)")
+
+
+def test_a_word_of_the_others_that_is_also_a_line_word_is_reported_naming_its_list():
+    problems: list = []
+    words = {**SMALL_WORDS, "others": ("ma femme", "retour")}
+    listeners(WHO_NODES, SMALL_PROMPTS, words, SMALL_PLACES, "prompts/fr.yaml", problems)
+    assert [(p.file, p.where, p.message) for p in problems] == [
+        (
+            "prompts/fr.yaml",
+            "words.others",
+            "'retour' also chooses something else in the same menu (words.back): a caller saying it would be put "
+            "through; keep it in one list",
+        )
+    ]
