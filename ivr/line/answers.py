@@ -132,7 +132,7 @@ class Answers:
         keys: tuple[str, ...],
         outcome: str,
         hours: tuple[tuple[str, str], ...],
-        distress: bool = False,
+        distress: bool,
     ) -> Answer:
         step = call.at_hours(self.flow, call.press_in_turn(self.flow, position, keys, self.max_tries), dict(hours))
         if distress:

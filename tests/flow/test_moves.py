@@ -220,3 +220,28 @@ def test_a_dial_callback_at_a_menu_is_refused():
 )
 def test_what_the_caller_chose(pos, said):
     assert call.chosen(FLOW, pos) == said
+
+
+@pytest.mark.parametrize(
+    ("step", "marked"),
+    [
+        (Step(at("team", "welcome"), arrived=True), Step(Position("team", ("welcome",), distress=True), arrived=True)),
+        (
+            Step(at("own_team", "welcome", "needs", tries=1), notice="transfer_retry"),
+            Step(Position("own_team", ("welcome", "needs"), 1, distress=True), notice="transfer_retry"),
+        ),
+        (Step(at("needs", "welcome"), arrived=True), Step(at("needs", "welcome"), arrived=True)),  # not a transfer
+        (Step(at("info", "welcome")), Step(at("info", "welcome"))),
+        (call.HANGUP, call.HANGUP),
+    ],
+)
+def test_distress_marks_only_the_transfer_reached(step, marked):
+    assert call.in_distress(FLOW, step) == marked
+
+
+def test_the_distress_mark_stays_through_the_tries_and_ends_with_the_transfer():
+    marked = Position("team", ("welcome",), distress=True)
+    again = call.dialled(FLOW, marked, "busy")
+    assert again == Step(Position("team", ("welcome",), 1, distress=True), notice="transfer_retry")
+    last = call.dialled(FLOW, Position("team", ("welcome",), 2, distress=True), "no-answer")
+    assert last == Step(at("info", "welcome", "team"), arrived=True), "the failure read-out carries no mark"

@@ -236,3 +236,25 @@ def test_keys_and_words_that_reach_an_office_follow_the_hour(office):
     # At a transfer nothing said and no hour changes the answer: the caller is put through.
     through = Step(at("listening_team", "welcome"), arrived=True)
     assert line.said("n=listening_team&t=welcome", "parler", "0.9").document == render(through).encode()
+
+
+def test_words_of_distress_mark_the_transfer_they_reach_and_nothing_else(tmp_path):
+    """Distress said: the transfer's answer carries d=1 (its tries and its whisper); the same keys pressed do
+    not; a choice said without distress carries nothing. The small flow of the tests, with words of distress."""
+    copy = DataCopy(tmp_path, source=FIXTURES / "callers")
+    copy.edit("prompts", lambda d: d.update(words={"distress": ["je n'en peux plus"]}))
+    flow = copy.load()
+    renderer = Renderer(flow, Settings(whisper=True))
+    line = Answers(flow, renderer, MAX_TRIES, confidence=0.5, clock=lambda: TUESDAY_MORNING)
+    said = line.said("n=welcome", "je n'en peux plus", "0.9")
+    marked = Step(Position(flow.operator, ("welcome",), distress=True), arrived=True)
+    assert said == Answer(
+        f"at {flow.operator}", moved(renderer, marked), events.speech_keys(flow, at("welcome"), "understood", marked)
+    )
+    assert "d=1" in said.document.decode()
+    assert "d=1" not in line.key("n=welcome", "0").document.decode(), "0 pressed: no mark"
+    assert "d=1" not in line.said("n=welcome", "médecin", "0.9").document.decode(), "a choice said: no mark"
+    doctor = line.said("n=welcome", "médecin, je n'en peux plus", "0.9")
+    assert doctor.where == f"at {flow.operator_of('doctor_needs')}" and "d=1" in doctor.document.decode()
+    whisper = line.whisper(f"n={flow.operator_of('doctor_needs')}&t=welcome.doctor_needs&d=1").document.decode()
+    assert flow.prompts["whisper_distress"] in whisper
