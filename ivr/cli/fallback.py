@@ -69,7 +69,7 @@ def fallback() -> None:
 @data_option
 @prompts_option
 def export(output: Path, data_dir: Path | None, prompts_dir: Path | None) -> None:
-    """Write the fallback answer (put through to the platform, its number read twice) as a static
+    """Write the fallback answer (put through to the line for every caller, the 3114 and its number read) as a static
     TwiML file for any static host; point the number's "Primary handler fails" at it, method GET."""
     settings = settings_for(data_dir, prompts_dir)
     if settings.caller_id is None and not settings.pass_caller_number:

@@ -4,7 +4,8 @@ A menu choice may say who the caller is (`callers:` in flow.yaml: professions of
 data/directory.yaml, or `famille`); from there on, every service the route dials or reads, and
 every service its sentences name, must serve that caller (`professions:` and `families:` of the
 service, from its sources). Before any such choice (silence, 0 at once) nothing is known of the
-caller, and nothing is checked.
+caller: the first line dialled, and every number read or named, must then serve every caller (the
+first ear, checked by ivr.flow.validate).
 """
 
 from __future__ import annotations

@@ -183,7 +183,8 @@ class Flow:
 
     @property
     def platform(self) -> Service:
-        """Return the service the operator node dials first (the listening platform)."""
+        """Return the service the operator node dials first: the first ear, for whoever has not said who
+        they are (a line for every caller); IVR_PLATFORM_NUMBER replaces its number."""
         operator = self.nodes[self.operator]
         assert isinstance(operator, Transfer)  # validate() refuses a flow whose operator is not a transfer
         return self.services[operator.services[0]]

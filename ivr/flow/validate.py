@@ -241,8 +241,10 @@ def _callers_served(
     mentions: Mapping[str, tuple[str, ...]],
     flow_file: str,
 ) -> list[Problem]:
-    """Report every route that dials, reads or names a service to a caller it does not serve, and
-    every profession no menu choice lets a caller say."""
+    """Report every route that dials, reads or names a service to a caller it does not serve; every
+    route a caller who has not said who they are takes to a first line that does not serve everyone
+    (the first ear); and every profession no menu choice lets a caller say that the line reached by
+    staying on the line does not serve."""
     problems: list[Problem] = []
     grouped: dict[tuple[str, str, bool, str], tuple[Reached, list[str]]] = {}
     reached_all = walk(entry, operator, nodes, mentions)

@@ -183,8 +183,9 @@ class Renderer:
         return str(response)
 
     def _fallback(self) -> str:
-        """Build the answer for any fault: put through to the platform; then, whatever became of the
-        call (this document cannot tell), the other lines and the platform's number, twice."""
+        """Build the answer for any fault: put through to the first ear (the line for every caller);
+        then, whatever became of the call (this document cannot tell), the 3114 and that line's number,
+        twice."""
         platform = self.flow.platform
         response = VoiceResponse()
         self._prompts(response, ["fallback"])

@@ -125,7 +125,7 @@ def whisper(line, environ: Environ) -> Reply:
 
 
 def fallback(line, environ: Environ) -> Reply:
-    """Answer Twilio's fallback URL: put through to the platform and read its number.
+    """Answer Twilio's fallback URL: put through to the first ear (the line for every caller) and read its number.
 
     No signature is asked: Twilio falls back when the line fails, a misconfigured proxy (which
     breaks signatures) included; this answer is fixed, public and harmless.
