@@ -175,9 +175,10 @@ class Renderer:
 
     def whisper(self, position: Position) -> str:
         """Build what whoever answers a transfer hears first: distress first, when the caller said
-        words of distress, then the route the caller chose, in one sentence ("Appel en détresse.
-        Ligne d'écoute : Soutien psychologique."), at most WHISPER_SECONDS: the first choices are
-        left out until it fits (the last say most), then the line's name."""
+        words of distress, then the route the caller chose, in one sentence ("Écoute des soignants :
+        Médecin ou interne ; Côtes-d'Armor."; "Appel en détresse. Écoute des soignants."), at most
+        WHISPER_SECONDS: the first choices are left out until it fits (the last say most), then the
+        line's name."""
         response = VoiceResponse()
         self._say(response, whisper_text(self.flow, position))
         return str(response)
