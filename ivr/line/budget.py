@@ -229,18 +229,8 @@ class Budget:
     def unanswered(self) -> Route:
         """(e) A silent caller when the listening team never answers: every try rings out (Twilio adds 5 s
         to each), until the first word of the other lines' number."""
-        route = self.silent_caller()
-        step, total = call.go(Position(self.flow.entry), self.flow.operator), route.seconds
-        keys = list(route.keys)
-        while isinstance(self.flow.nodes[step.position.node], Transfer):
-            total += self.ring
-            keys.append("no-answer")
-            after = call.dialled(self.flow, step.position, "no-answer")
-            assert after is not None  # only an answered transfer hangs up
-            step = after
-            node = self.flow.nodes[step.position.node]
-            total += self._until(step, None) if isinstance(node, Transfer) else self._before_number(step)
-        return Route("no answer", tuple(keys), total, self._service(step.position.node))
+        silent, rings = self.silent_caller(), self.crisis_line(self.flow.operator)
+        return Route("no answer", (*silent.keys, *rings.keys), silent.seconds + rings.seconds, rings.outcome)
 
     def first_lines(self) -> list[Route]:
         """The transfers callers reach first, by 0, silence or a choice (not those tried again after a

@@ -5,6 +5,7 @@ for every caller. Played on a small flow of the tests' own (tests/fixtures/calle
 from __future__ import annotations
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from ivr.cli import main
@@ -17,6 +18,10 @@ from tests.conftest import DataCopy
 from tests.paths import FIXTURES
 
 SMALL = FIXTURES / "callers"
+# The small flow's own directory (never the shipped one's): the number its doctors' platform has.
+PLATFORM = yaml.safe_load((SMALL / "data" / "directory.yaml").read_text(encoding="utf-8"))["services"]["platform"][
+    "number"
+]
 
 
 @pytest.fixture
@@ -54,11 +59,11 @@ def test_a_nurse_put_through_to_the_doctors_platform_is_refused_naming_route_pro
     assert _problems(small) == [
         "data/flow.yaml:40 [nodes.doctors_line]: route '3': callers who said they are famille (a relative of a "
         "health professional), infirmier (infirmier) reach doctors_line, which puts them through to platform "
-        "(0800 288 038), a service for medecin only (data/directory.yaml); give them a line that serves them, "
+        f"({PLATFORM}), a service for medecin only (data/directory.yaml); give them a line that serves them, "
         "or change the choice's callers",
         "data/flow.yaml:58 [nodes.doctors_other_lines]: route '3 (nobody answers)': callers who said they are "
         "famille (a relative of a health professional), infirmier (infirmier) reach doctors_other_lines, which "
-        "names, in a sentence, platform (0800 288 038), a service for medecin only (data/directory.yaml); give "
+        f"names, in a sentence, platform ({PLATFORM}), a service for medecin only (data/directory.yaml); give "
         "them a line that serves them, or change the choice's callers",
     ]
 
@@ -88,7 +93,7 @@ def test_a_service_read_as_the_answer_must_serve_the_caller(small):
     small.edit("flow", lambda d: d["nodes"]["pharmacist_other_lines"].update(service="platform"))
     assert _problems(small) == [
         "data/flow.yaml:70 [nodes.pharmacist_other_lines]: route '2 (nobody answers)': callers who said they are "
-        "pharmacien (pharmacien) reach pharmacist_other_lines, which reads them platform (0800 288 038), a "
+        f"pharmacien (pharmacien) reach pharmacist_other_lines, which reads them platform ({PLATFORM}), a "
         "service for medecin only (data/directory.yaml); give them a line that serves them, or change the "
         "choice's callers"
     ]

@@ -1108,24 +1108,33 @@ def test_a_flow_without_the_others_list_still_listens_where_a_menu_asks_who_call
     assert understand(heard_at["welcome"], "ma femme est médecin", SURE, 0.5) == Heard(("1",), UNDERSTOOD)
 
 
-def test_a_word_of_the_others_that_chooses_something_else_is_reported_naming_its_list():
+def _clash(word: str, where: str, other: str) -> tuple[str, str, str]:
+    return (
+        "prompts/fr.yaml",
+        where,
+        f"{word!r} also chooses something else in the same menu ({other}): a caller saying it would be put "
+        "through; keep it in one list",
+    )
+
+
+@pytest.mark.parametrize(
+    ("others", "expected"),
+    [
+        (
+            ("ma femme", "médecin"),
+            [
+                _clash("médecin", "words.opt_doctor", "words.others"),
+                _clash("Médecin", "prompts.opt_doctor", "words.others"),
+            ],
+        ),
+        (("ma femme", "retour"), [_clash("retour", "words.others", "words.back")]),
+    ],
+    ids=["a choice's word", "a line word"],
+)
+def test_a_word_of_the_others_that_chooses_something_else_is_reported_naming_its_list(others, expected):
     problems: list = []
-    words = {**SMALL_WORDS, "others": ("ma femme", "médecin")}
-    listeners(WHO_NODES, SMALL_PROMPTS, words, SMALL_PLACES, "prompts/fr.yaml", problems)
-    assert [(p.file, p.where, p.message) for p in problems] == [
-        (
-            "prompts/fr.yaml",
-            "words.opt_doctor",
-            "'médecin' also chooses something else in the same menu (words.others): a caller saying it would be "
-            "put through; keep it in one list",
-        ),
-        (
-            "prompts/fr.yaml",
-            "prompts.opt_doctor",
-            "'Médecin' also chooses something else in the same menu (words.others): a caller saying it would be "
-            "put through; keep it in one list",
-        ),
-    ]
+    listeners(WHO_NODES, SMALL_PROMPTS, {**SMALL_WORDS, "others": others}, SMALL_PLACES, "prompts/fr.yaml", problems)
+    assert [(p.file, p.where, p.message) for p in problems] == expected
 
 
 def test_a_word_of_distress_in_a_choice_list_is_reported_and_the_rest_of_the_list_still_checked():
@@ -1133,17 +1142,3 @@ def test_a_word_of_distress_in_a_choice_list_is_reported_and_the_rest_of_the_lis
     assert [p[1] for p in problems] == ["words.opt_money", "words.opt_money"]
     assert "taken for a word of distress" in problems[0][2]
     assert problems[1][2].startswith("'médecin' also chooses something else in the same menu (words.opt_doctor)")
-
-
-def test_a_word_of_the_others_that_is_also_a_line_word_is_reported_naming_its_list():
-    problems: list = []
-    words = {**SMALL_WORDS, "others": ("ma femme", "retour")}
-    listeners(WHO_NODES, SMALL_PROMPTS, words, SMALL_PLACES, "prompts/fr.yaml", problems)
-    assert [(p.file, p.where, p.message) for p in problems] == [
-        (
-            "prompts/fr.yaml",
-            "words.others",
-            "'retour' also chooses something else in the same menu (words.back): a caller saying it would be put "
-            "through; keep it in one list",
-        )
-    ]

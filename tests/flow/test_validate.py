@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from ivr.errors import FlowError
 from ivr.flow.directory import FAMILY
@@ -535,6 +536,7 @@ def test_a_missing_prompt_close_to_none_gets_no_guess(tmp_path):
 
 
 # -- the first ear, and who each line serves: the rules, on the small flow of the tests ---------------
+SMALL_SERVICES = yaml.safe_load((SMALL / "data" / "directory.yaml").read_text(encoding="utf-8"))["services"]
 EVERYONE_ELSE = "infirmier, pharmacien, famille"  # whom the small flow's platform (doctors only) does not serve
 FIRST_EAR_ADVICE = (
     "(data/directory.yaml); until a caller says who they are, the first line dialled and every number said must "
@@ -542,21 +544,28 @@ FIRST_EAR_ADVICE = (
 )
 
 
-def _first_ear(node: str, route: str, how: str, service: str, number: str, left_out: str) -> tuple[str, str, str]:
+def _number(service: str) -> str:
+    """The number the small flow's own directory gives a service (never the shipped one's)."""
+    return SMALL_SERVICES[service]["number"]
+
+
+def _first_ear(node: str, route: str, how: str, service: str, left_out: str) -> tuple[str, str, str]:
     return (
         "data/flow.yaml",
         f"nodes.{node}",
-        f"route {route!r}: a caller who has not said who they are reaches {node}, which {how} {service} ({number}), "
+        f"route {route!r}: a caller who has not said who they are reaches {node}, which {how} {service} "
+        f"({_number(service)}), "
         f"a line that does not serve {left_out} {FIRST_EAR_ADVICE}",
     )
 
 
-def _served(node: str, route: str, who: str, how: str, service: str, number: str, serves: str) -> tuple[str, str, str]:
+def _served(node: str, route: str, who: str, how: str, service: str, serves: str) -> tuple[str, str, str]:
     return (
         "data/flow.yaml",
         f"nodes.{node}",
-        f"route {route!r}: callers who said they are {who} reach {node}, which {how} {service} ({number}), a service "
-        f"for {serves} only (data/directory.yaml); give them a line that serves them, or change the choice's callers",
+        f"route {route!r}: callers who said they are {who} reach {node}, which {how} {service} "
+        f"({_number(service)}), a service for {serves} only (data/directory.yaml); give them a line that serves "
+        "them, or change the choice's callers",
     )
 
 
@@ -565,7 +574,7 @@ FIRST_EAR_BROKEN = [
         "the doctors' platform first for whoever has not said who they are",
         "flow",
         lambda d: d["nodes"]["listening_team"].update(services=["platform", "sps"]),
-        [_first_ear("listening_team", "0", "puts them through first to", "platform", "0800 288 038", EVERYONE_ELSE)],
+        [_first_ear("listening_team", "0", "puts them through first to", "platform", EVERYONE_ELSE)],
     ),
     (
         "a line without families first",
@@ -578,7 +587,6 @@ FIRST_EAR_BROKEN = [
                 "famille (a relative of a health professional)",
                 "puts them through to",
                 "sps",
-                "0805 23 23 36",
                 "medecin, infirmier, pharmacien",
             ),
             _served(
@@ -587,41 +595,35 @@ FIRST_EAR_BROKEN = [
                 "famille (a relative of a health professional)",
                 "names, in a sentence,",
                 "sps",
-                "0805 23 23 36",
                 "medecin, infirmier, pharmacien",
             ),
-            _first_ear("listening_team", "0", "puts them through first to", "sps", "0805 23 23 36", "famille"),
-            _first_ear("other_lines", "0 (nobody answers)", "names, in a sentence,", "sps", "0805 23 23 36", "famille"),
+            _first_ear("listening_team", "0", "puts them through first to", "sps", "famille"),
+            _first_ear("other_lines", "0 (nobody answers)", "names, in a sentence,", "sps", "famille"),
         ],
     ),
     (
         "a doctors' number read to whoever has not said who they are",
         "flow",
         lambda d: d["nodes"]["other_lines"].update(service="platform", after=[]),
-        [_first_ear("other_lines", "0 (nobody answers)", "reads them", "platform", "0800 288 038", EVERYONE_ELSE)],
+        [_first_ear("other_lines", "0 (nobody answers)", "reads them", "platform", EVERYONE_ELSE)],
     ),
     (
         "a doctors' number named to whoever has not said who they are",
         "flow",
         lambda d: d["nodes"]["other_lines"].update(after=["platform_after"]),
-        [
-            _first_ear(
-                "other_lines", "0 (nobody answers)", "names, in a sentence,", "platform", "0800 288 038", EVERYONE_ELSE
-            )
-        ],
+        [_first_ear("other_lines", "0 (nobody answers)", "names, in a sentence,", "platform", EVERYONE_ELSE)],
     ),
     (
         "the doctors' operator where the caller has not said who they are",
         "flow",
         lambda d: (d.update(operator="doctors_line"), d["nodes"].pop("listening_team"), d["nodes"].pop("other_lines")),
         [
-            _first_ear("doctors_line", "0", "puts them through first to", "platform", "0800 288 038", EVERYONE_ELSE),
+            _first_ear("doctors_line", "0", "puts them through first to", "platform", EVERYONE_ELSE),
             _first_ear(
                 "doctors_other_lines",
                 "0 (nobody answers)",
                 "names, in a sentence,",
                 "platform",
-                "0800 288 038",
                 EVERYONE_ELSE,
             ),
         ],
@@ -631,13 +633,12 @@ FIRST_EAR_BROKEN = [
         "flow",
         lambda d: d["nodes"]["welcome"]["options"][0].pop("callers"),
         [
-            _first_ear("doctors_line", "1 1", "puts them through first to", "platform", "0800 288 038", EVERYONE_ELSE),
+            _first_ear("doctors_line", "1 1", "puts them through first to", "platform", EVERYONE_ELSE),
             _first_ear(
                 "doctors_other_lines",
                 "1 1 (nobody answers)",
                 "names, in a sentence,",
                 "platform",
-                "0800 288 038",
                 EVERYONE_ELSE,
             ),
         ],
@@ -657,7 +658,6 @@ FIRST_EAR_BROKEN = [
                 "famille (a relative of a health professional), infirmier (infirmier)",
                 "puts them through to",
                 "platform",
-                "0800 288 038",
                 "medecin",
             ),
             _served(
@@ -666,7 +666,6 @@ FIRST_EAR_BROKEN = [
                 "famille (a relative of a health professional), infirmier (infirmier)",
                 "names, in a sentence,",
                 "platform",
-                "0800 288 038",
                 "medecin",
             ),
         ],
@@ -682,10 +681,8 @@ FIRST_EAR_BROKEN = [
         "directory",
         lambda d: d["professions"].update(sage_femme="sage-femme"),
         [
-            _first_ear("listening_team", "0", "puts them through first to", "sps", "0805 23 23 36", "sage_femme"),
-            _first_ear(
-                "other_lines", "0 (nobody answers)", "names, in a sentence,", "sps", "0805 23 23 36", "sage_femme"
-            ),
+            _first_ear("listening_team", "0", "puts them through first to", "sps", "sage_femme"),
+            _first_ear("other_lines", "0 (nobody answers)", "names, in a sentence,", "sps", "sage_femme"),
             (
                 "data/flow.yaml",
                 "nodes",

@@ -319,25 +319,26 @@ def test_budget_command_prints_the_figures(tmp_path):
     numbers = {r.name: r for r in b.numbers()}
     longest = b.longest_silence()
     lines = {r.name: r for r in b.callers_lines()}
+    sps, platform, adop, the_3114 = (line.flow.services[s].number for s in ("sps", "platform", "adop", "suicide_line"))
     rows = [
-        ("(a) presses nothing", "_", "0805 23 23 36", b.silent_caller()),
-        ("(b) presses 0 at once", "0", "0805 23 23 36", b.zero_caller()),
-        ("(c) doctors_line", "1 1", "0800 288 038", numbers["doctors_line"]),
-        ("(c) pharmacist_line", "2", "0800 73 69 59", numbers["pharmacist_line"]),
-        ("(c) care_line", "3", "0805 23 23 36", numbers["care_line"]),
-        (f"(d) silent at {longest.name}", "_", "0805 23 23 36", longest),
-        ("(e) nobody answers", "_ no-answer no-answer", "31 14", b.unanswered()),
-        ("(f) line of medecin", "1 1", "0800 288 038", lines["medecin"]),
-        ("(f) line of infirmier", "3", "0805 23 23 36", lines["infirmier"]),
-        ("(f) line of pharmacien", "2", "0800 73 69 59", lines["pharmacien"]),
-        ("(f) line of famille", "3", "0805 23 23 36", lines["famille"]),
+        ("(a) presses nothing", "_", sps, b.silent_caller()),
+        ("(b) presses 0 at once", "0", sps, b.zero_caller()),
+        ("(c) doctors_line", "1 1", platform, numbers["doctors_line"]),
+        ("(c) pharmacist_line", "2", adop, numbers["pharmacist_line"]),
+        ("(c) care_line", "3", sps, numbers["care_line"]),
+        (f"(d) silent at {longest.name}", "_", sps, longest),
+        ("(e) nobody answers", "_ no-answer no-answer", the_3114, b.unanswered()),
+        ("(f) line of medecin", "1 1", platform, lines["medecin"]),
+        ("(f) line of infirmier", "3", sps, lines["infirmier"]),
+        ("(f) line of pharmacien", "2", adop, lines["pharmacien"]),
+        ("(f) line of famille", "3", sps, lines["famille"]),
     ]
     # (h) and (i), for each line callers reach first: the next try's keys and number, then the 3114's.
     after_first = {
-        "listening_team": ("no-answer", "0805 23 23 36", "no-answer no-answer"),  # SPS, then SPS again
-        "doctors_line": ("no-answer no-answer", "0805 23 23 36", "no-answer no-answer no-answer"),  # platform twice
-        "pharmacist_line": ("no-answer", "0805 23 23 36", "no-answer no-answer"),  # ADOP, then SPS
-        "care_line": ("no-answer", "0805 23 23 36", "no-answer no-answer"),
+        "listening_team": ("no-answer", sps, "no-answer no-answer"),  # SPS, then SPS again
+        "doctors_line": ("no-answer no-answer", sps, "no-answer no-answer no-answer"),  # platform twice
+        "pharmacist_line": ("no-answer", sps, "no-answer no-answer"),  # ADOP, then SPS
+        "care_line": ("no-answer", sps, "no-answer no-answer"),
     }
     firsts = [r.name for r in b.first_lines()]
     assert sorted(firsts) == sorted(after_first)
@@ -345,7 +346,7 @@ def test_budget_command_prints_the_figures(tmp_path):
         nxt, number, crisis = after_first[name]
         rows += [
             (f"(h) {name}, next try", nxt, number, b.next_line(name)),
-            (f"(i) {name}, the 3114", crisis, "31 14", b.crisis_line(name)),
+            (f"(i) {name}, the 3114", crisis, the_3114, b.crisis_line(name)),
         ]
     assert result.output.splitlines()[1:] == [
         f"  {label:<32} keys {keys:<22} -> {number:<16} {route.seconds:5.1f} s" for label, keys, number, route in rows

@@ -318,20 +318,24 @@ def test_what_callers_say_is_never_logged_nor_counted(tmp_path, caplog):
         assert secret not in dump
 
 
-def test_the_whisper_after_words_names_the_route_never_the_words():
-    app = create_app({"whisper": True}, dev=True)
-    client = app.test_client()
+def _whisper_after(*sentences: str):
+    """Call with the whisper on, say each sentence in turn, then ask for the transfer's whisper as Twilio
+    does on answer: the transfer's document, the whisper's TwiML, and the words it says."""
+    client = create_app({"whisper": True}, dev=True).test_client()
     caller = Caller(client)
     caller.answer()
-    caller.say("je suis interne")
-    caller.say("plutôt une aide financière")
-    doc = caller.say("en Corse du Sud je crois")
+    for sentence in sentences:
+        doc = caller.say(sentence)
     url = doc.dial.find("Number").get("url")
     whisper = client.post(url, data={"CallSid": "CA" + "7" * 32, "Direction": "outbound-dial"}).get_data(as_text=True)
+    return doc, whisper, " ".join(Doc(whisper, url).says())
+
+
+def test_the_whisper_after_words_names_the_route_never_the_words():
+    _, whisper, said = _whisper_after("je suis interne", "plutôt une aide financière", "en Corse du Sud je crois")
     doctor = next(o for o in FLOW.nodes[FLOW.entry].options if o.target == "doctor_needs")
     aid = next(o for o in FLOW.nodes["doctor_needs"].options if o.target == "cdo_lookup")
     labels = [FLOW.prompts[doctor.say], FLOW.prompts[aid.say], "Corse-du-Sud"]  # "Médecin ou interne", ...
-    said = " ".join(Doc(whisper, url).says())
     # The route's labels, the first ones left out until the whisper fits its seconds; the last one always.
     assert said.startswith(f"{FLOW.prompts['whisper']} : ") and said.endswith(f" {labels[-1]}."), said
     kept = said.removeprefix(f"{FLOW.prompts['whisper']} : ").removesuffix(".").split(" ; ")
@@ -345,16 +349,8 @@ def test_the_whisper_after_words_names_the_route_never_the_words():
 
 
 def test_the_whisper_after_words_of_distress_says_so_first_never_the_words():
-    app = create_app({"whisper": True}, dev=True)
-    client = app.test_client()
-    caller = Caller(client)
-    caller.answer()
-    caller.say("je suis interne")
-    doc = caller.say("je n'en peux plus, vraiment")
+    doc, whisper, said = _whisper_after("je suis interne", "je n'en peux plus, vraiment")
     assert all(mark == [DISTRESS_FLAG] for mark in _distress_marks(doc)) and len(_distress_marks(doc)) == 2
-    url = doc.dial.find("Number").get("url")
-    whisper = client.post(url, data={"CallSid": "CA" + "7" * 32, "Direction": "outbound-dial"}).get_data(as_text=True)
-    said = " ".join(Doc(whisper, url).says())
     assert said.startswith(FLOW.prompts["whisper_distress"]), said
     assert speech_seconds(said) <= WHISPER_SECONDS
     assert "peux" not in whisper and "vraiment" not in whisper

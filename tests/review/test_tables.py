@@ -50,7 +50,9 @@ def test_the_directory_table_lists_each_number_with_who_it_serves_hours_sources_
         ]
 
     small.edit("directory", edit)
-    assert directory_markdown(small.load()) == "\n".join(
+    flow = small.load()
+    sps, platform, adop = (flow.services[sid].number for sid in ("sps", "platform", "adop"))
+    assert directory_markdown(flow) == "\n".join(
         [
             "## Numbers the line says or dials (data/directory.yaml)",
             "",
@@ -80,11 +82,11 @@ def test_the_directory_table_lists_each_number_with_who_it_serves_hours_sources_
             "",
             "| caller | lines dialled or read |",
             "| --- | --- |",
-            "| before any choice (silence, 0) | sps (0805 23 23 36), suicide_line (31 14) |",
-            "| medecin (médecin) | platform (0800 288 038), sps (0805 23 23 36), suicide_line (31 14) |",
-            "| infirmier (infirmier) | sps (0805 23 23 36), suicide_line (31 14) |",
-            "| pharmacien (pharmacien) | adop (0800 73 69 59), sps (0805 23 23 36), suicide_line (31 14) |",
-            "| famille (a relative of a health professional) | sps (0805 23 23 36), suicide_line (31 14) |",
+            f"| before any choice (silence, 0) | sps ({sps}), suicide_line (31 14) |",
+            f"| medecin (médecin) | platform ({platform}), sps ({sps}), suicide_line (31 14) |",
+            f"| infirmier (infirmier) | sps ({sps}), suicide_line (31 14) |",
+            f"| pharmacien (pharmacien) | adop ({adop}), sps ({sps}), suicide_line (31 14) |",
+            f"| famille (a relative of a health professional) | sps ({sps}), suicide_line (31 14) |",
             "",
             "## Numbers kept as history, never said nor dialled",
             "",
@@ -106,6 +108,7 @@ def test_a_bar_in_a_name_stays_inside_its_cell(small):
 def test_the_budget_table_names_each_route_by_its_choices_with_the_figures_and_budgets_measured(small):
     line = create_app({"data_dir": small.data, "prompts_dir": small.prompts}, dev=True).extensions["ivr"]
     b = Budget(line.flow, line.renderer)
+    sps, platform = line.flow.services["sps"].number, line.flow.services["platform"].number
     result = CliRunner().invoke(
         main,
         ["budget", "--format", "markdown"],
@@ -129,25 +132,25 @@ def test_the_budget_table_names_each_route_by_its_choices_with_the_figures_and_b
     for name in firsts:
         said, nxt, crisis = after_first[name]
         nobody_answers += [
-            f"| (h) {said}: {name} rings out, until the next try (sps) rings | {nxt} | dials 0805 23 23 36 (sps) |"
+            f"| (h) {said}: {name} rings out, until the next try (sps) rings | {nxt} | dials {sps} (sps) |"
             f" {b.next_line(name).seconds:.1f} | ≤ {BUDGETS['next_line']:g} |",
             f"| (i) {said}: {name} rings out, until the 3114 is heard | {crisis} | reads 31 14 (suicide_line) |"
             f" {b.crisis_line(name).seconds:.1f} | ≤ {BUDGETS['crisis_line']:g} |",
         ]
     assert rows == [
-        f"| (a) presses nothing | _ | dials 0805 23 23 36 (sps) | {silent.seconds:.1f} | ≤ {BUDGETS['silent']:g} |",
-        f"| (b) presses 0 at once | 0 | dials 0805 23 23 36 (sps) | {zero.seconds:.1f} | ≤ {BUDGETS['zero']:g} |",
-        f"| (c) Médecin, Parler | 1 1 | dials 0800 288 038 (platform) | {by_keys[('1', '1')]:.1f} |  |",
+        f"| (a) presses nothing | _ | dials {sps} (sps) | {silent.seconds:.1f} | ≤ {BUDGETS['silent']:g} |",
+        f"| (b) presses 0 at once | 0 | dials {sps} (sps) | {zero.seconds:.1f} | ≤ {BUDGETS['zero']:g} |",
+        f"| (c) Médecin, Parler | 1 1 | dials {platform} (platform) | {by_keys[('1', '1')]:.1f} |  |",
         f"| (c) Pharmacien | 2 | dials 0800 73 69 59 (adop) | {by_keys[('2',)]:.1f} |  |",
-        f"| (c) Autre soignant ou proche | 3 | dials 0805 23 23 36 (sps) | {by_keys[('3',)]:.1f} |  |",
-        f"| (d) silent after the longest prompt ({longest.name}) | _ | dials 0805 23 23 36 (sps) |"
+        f"| (c) Autre soignant ou proche | 3 | dials {sps} (sps) | {by_keys[('3',)]:.1f} |  |",
+        f"| (d) silent after the longest prompt ({longest.name}) | _ | dials {sps} (sps) |"
         f" {longest.seconds:.1f} | ≤ {BUDGETS['silent_after_any_prompt']:g} |",
         "| (e) presses nothing, nobody answers | _ no-answer no-answer | reads 31 14 (suicide_line) |"
         f" {unanswered.seconds:.1f} |  |",
-        f"| (f) médecin: their line | 1 1 | dials 0800 288 038 (platform) | {lines['medecin']:.1f} | ≤ 25 |",
-        f"| (f) infirmier: their line | 3 | dials 0805 23 23 36 (sps) | {lines['infirmier']:.1f} | ≤ 25 |",
+        f"| (f) médecin: their line | 1 1 | dials {platform} (platform) | {lines['medecin']:.1f} | ≤ 25 |",
+        f"| (f) infirmier: their line | 3 | dials {sps} (sps) | {lines['infirmier']:.1f} | ≤ 25 |",
         f"| (f) pharmacien: their line | 2 | dials 0800 73 69 59 (adop) | {lines['pharmacien']:.1f} | ≤ 25 |",
-        f"| (f) a relative of a health professional: their line | 3 | dials 0805 23 23 36 (sps) |"
+        f"| (f) a relative of a health professional: their line | 3 | dials {sps} (sps) |"
         f" {lines['famille']:.1f} | ≤ 25 |",
         *nobody_answers,
     ], "no (g): the small flow has no choice after an assault"
